@@ -1,0 +1,50 @@
+"""Errors written for users. The library raises these; the CLI and the pages render them.
+
+Every message says what went wrong and what to do about it, in one or two sentences.
+"""
+
+
+class FootnoteError(Exception):
+    """Base class: anything with a message a user can act on."""
+
+
+class NoIndexError(FootnoteError):
+    def __init__(self, where: str):
+        super().__init__(f"No index yet at {where}. Run `footnote ingest` (or `make run`) to build it.")
+
+
+class ModelMismatchError(FootnoteError):
+    def __init__(self, built_with: str, built_dim: int, now: str, now_dim: int):
+        super().__init__(
+            f"The index was built with the embedding model {built_with} ({built_dim} dimensions) but "
+            f"Footnote is now set to {now} ({now_dim} dimensions). Re-ingest with `footnote ingest --rebuild`, "
+            "or set FOOTNOTE_EMBED_MODEL back to the model the index was built with."
+        )
+
+
+class ModelNotFoundError(FootnoteError):
+    def __init__(self, where: str):
+        super().__init__(
+            f"No sentence-transformers model at {where}. Install the project (`make setup`) or point "
+            "FOOTNOTE_EMBED_MODEL at a local sentence-transformers folder."
+        )
+
+
+class IndexServerError(FootnoteError):
+    def __init__(self, host: str, port: int, detail: str):
+        super().__init__(
+            f"Cannot reach the Chroma server at {host}:{port} ({detail}). Start it with `chroma run` "
+            "or unset FOOTNOTE_CHROMA_HOST to use the local index."
+        )
+
+
+class BadQuestionError(FootnoteError):
+    """An empty or oversized question."""
+
+
+class LLMServerError(FootnoteError):
+    """The LLM server could not be reached or answered badly."""
+
+
+class NothingIngestedError(FootnoteError):
+    """No file given to ingest produced usable text."""

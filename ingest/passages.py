@@ -1,0 +1,166 @@
+"""Passages: split a document's clean text into citable pieces with exact character offsets.
+
+A passage is a few consecutive sentences of one paragraph (for notes such as a mind map, a few lines of
+one node group), so that a citation shows enough context to read and still points at one place. Every
+passage and every sentence inside it carries offsets into the clean text: `text[start:end]` is exactly
+the passage, so an answer can highlight exactly the words it quotes.
+
+Headings (short lines without closing punctuation, such as 'Nazi threat' or 'Overall Conclusion:')
+open the passage that follows them and are remembered as its heading, but are never cited as evidence.
+This module does not clean text (clean.py) and does not embed or store anything (store.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+    heading: bool = False
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: str
+    doc_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+    heading: str
+    sentences: tuple[Sentence, ...]
+
+
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_HEADING = re.compile(rf"^(?!\d)(?!(?:{_MONTHS})\b)[A-Z‘'\"“][^.!?]*[^.!?,;\"”’)]$", re.IGNORECASE)
+
+
+def is_heading(line: str) -> bool:
+    """A short line that opens a section rather than saying something: no closing punctuation (or a
+    colon), at most six words, not starting with a date (dated notes are content)."""
+    s = line.strip().rstrip(":")
+    if not s or len(s.split()) > 6 or not s[0].isupper() and s[0] not in "‘'\"“":
+        return False
+    return bool(_HEADING.match(s)) or line.strip().endswith(":") and len(s.split()) <= 6
+
+
+@cache
+def _tokenizer():
+    """NLTK's Punkt sentence tokenizer, untrained (no data download), taught the abbreviations and
+    initials that history essays use so that 'G.V. Chicherin' or 'J. P. Taylor' are not split."""
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+    params = PunktParameters()
+    params.abbrev_types = {
+        "dr", "mr", "mrs", "st", "vs", "etc", "e.g", "i.e", "u.s", "u.k", "ussr", "no", "vol", "ed", "c", "ca",
+        "gen", "col", "lt", "capt", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+        "nov", "dec",
+    } | set("abcdefghijklmnopqrstuvwxyz")
+    params.abbrev_types |= {"g.v", "j.p", "a.j.p"}
+    return PunktSentenceTokenizer(params)
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans (absolute offsets) inside text[start:end], trimmed of surrounding spaces."""
+    end = len(text) if end is None else end
+    spans = []
+    for s, e in _tokenizer().span_tokenize(text[start:end]):
+        s, e = start + s, start + e
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            spans.append((s, e))
+    return spans
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            lead = len(line) - len(line.lstrip())
+            spans.append((pos + lead, pos + len(line.rstrip())))
+        else:
+            spans.append((pos, pos))  # a blank line: a paragraph break
+        pos += len(line) + 1
+    return spans
+
+
+def _blocks(text: str, notes: bool) -> list[tuple[str, list[Sentence]]]:
+    """Group sentences into blocks a passage may not cross: a paragraph (prose) or a node group under
+    one heading (notes). Each block carries the heading above it."""
+    blocks: list[tuple[str, list[Sentence]]] = []
+    heading, current = "", []
+
+    def flush():
+        nonlocal current
+        if current:
+            blocks.append((heading, current))
+        current = []
+
+    for s, e in _lines(text):
+        if s == e:
+            if not notes:
+                flush()
+            continue
+        line = text[s:e]
+        if is_heading(line):
+            flush()
+            heading = line.strip().rstrip(":")
+            current = [Sentence(s, e, line, heading=True)]
+            continue
+        if not notes and any(not x.heading for x in current):
+            flush()  # in prose, every line is a paragraph of its own
+        spans = [(s, e)] if notes and len(line) < 200 else sentence_spans(text, s, e)
+        current += [Sentence(a, b, text[a:b]) for a, b in spans]
+    flush()
+    return blocks
+
+
+def _pack(sentences: list[Sentence], max_sentences: int, max_chars: int) -> list[list[Sentence]]:
+    """Split a block into near-equal runs of at most max_sentences and about max_chars characters.
+    A leading heading rides with the first run and does not count."""
+    body = [s for s in sentences if not s.heading]
+    if not body:
+        return [sentences]
+    n_groups = max(1, -(-len(body) // max_sentences), -(-sum(len(s.text) for s in body) // max_chars))
+    n_groups = min(n_groups, max(1, len(body)))
+    size = -(-len(body) // n_groups)
+    groups = [body[i : i + size] for i in range(0, len(body), size)] or [[]]
+    heads = [s for s in sentences if s.heading]
+    groups[0] = heads + groups[0]
+    return [g for g in groups if g]
+
+
+def split_passages(
+    doc_id: str, text: str, *, notes: bool = False, max_sentences: int = 4, max_chars: int = 700
+) -> list[Passage]:
+    """Split clean text into passages. `notes=True` for a mind map or other one-line-per-note text."""
+    passages: list[Passage] = []
+    limit = max_sentences + 2 if notes else max_sentences
+    for heading, sentences in _blocks(text, notes):
+        for group in _pack(sentences, limit, max_chars):
+            if all(s.heading for s in group):
+                continue  # a heading with nothing under it says nothing
+            start, end = group[0].start, group[-1].end
+            i = len(passages)
+            passages.append(
+                Passage(
+                    id=f"{doc_id}#{i:03d}",
+                    doc_id=doc_id,
+                    index=i,
+                    start=start,
+                    end=end,
+                    text=text[start:end],
+                    heading=heading,
+                    sentences=tuple(group),
+                )
+            )
+    return passages
