@@ -1,0 +1,172 @@
+"""The `footnote` command: one subcommand per job. It parses arguments, calls the library, and renders
+results and errors; a FootnoteError becomes a one-line message and exit code 2, never a traceback.
+
+    footnote ingest [PATH ...] [--rebuild]    build or update the index (default: corpus/raw)
+    footnote sources                          list indexed documents
+    footnote status                           where the index lives and what it holds
+    footnote ask "question" [--json] [--file FILE] [--llm URL --model NAME]
+    footnote eval [--questions FILE] [--out DIR]
+    footnote app                              start the Streamlit app on 127.0.0.1:8501
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from ingest.errors import FootnoteError
+from ingest.settings import Settings
+
+
+def _err(msg: str) -> None:
+    print(f"footnote: {msg}", file=sys.stderr)
+
+
+def cmd_ingest(args, settings: Settings) -> int:
+    from ingest.pipeline import ingest
+
+    summary = ingest([Path(p) for p in args.paths] or None, settings, rebuild=args.rebuild,
+                     progress=sys.stderr.isatty() or args.progress)
+    for s in summary.skipped:
+        print(f"skipped {s.path}: {s.reason}")
+    for n in summary.notes:
+        print(f"note    {n}")
+    parts = [f"{summary.documents} documents, {summary.passages} passages in the index"]
+    changes = [f"{len(v)} {k}" for k, v in (("new", summary.new), ("updated", summary.updated),
+                                            ("removed", summary.removed), ("unchanged", summary.unchanged)) if v]
+    if changes:
+        parts.append(", ".join(changes))
+    parts.append(f"embedded {summary.embedded} texts" if summary.embedded else "nothing to embed")
+    if summary.skipped:
+        parts.append(f"{len(summary.skipped)} skipped")
+    parts.append(f"{summary.seconds:.1f} s")
+    print("; ".join(parts))
+    return 0
+
+
+def cmd_sources(args, settings: Settings) -> int:
+    from ingest.store import Index
+
+    index = Index.open(settings)
+    manifest = index.manifest()
+    width = max((len(d) for d in manifest), default=10)
+    for doc_id, e in sorted(manifest.items()):
+        print(f"{doc_id:<{width}}  {e.passages:>3} passages  {e.kind:<28}  {e.title}")
+    print(f"{len(manifest)} documents, {sum(e.passages for e in manifest.values())} passages")
+    return 0
+
+
+def cmd_status(args, settings: Settings) -> int:
+    from ingest.store import Index
+
+    index = Index.open(settings)
+    info, manifest = index.info, index.manifest()
+    print(f"index:      {settings.where}")
+    print(f"model:      {info.get('embed_model')} ({info.get('embed_dim')} dimensions)")
+    print(f"documents:  {len(manifest)}")
+    print(f"passages:   {sum(e.passages for e in manifest.values())}")
+    print(f"updated:    {info.get('updated', 'unknown')}")
+    return 0
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    from app.engine import Engine
+    from app.render import answer_text
+
+    engine = Engine.load(settings, llm_url=args.llm, llm_model=args.model)
+    if args.file:
+        stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
+        with stream:
+            for line in stream:
+                if not line.strip():
+                    continue
+                try:
+                    answer = engine.ask(line.strip())
+                    print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+                except FootnoteError as e:
+                    print(json.dumps({"question": line.strip(), "error": str(e)}, ensure_ascii=False), flush=True)
+        return 0
+    if not args.question:
+        _err("give a question, or --file FILE (one question per line, - for standard input)")
+        return 2
+    answer = engine.ask(" ".join(args.question))
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=None))
+    else:
+        print(answer_text(answer))
+    return 0
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    from eval.run import main as eval_main
+
+    return eval_main(questions=args.questions, out=args.out, settings=settings, limit=args.limit)
+
+
+def cmd_app(args, settings: Settings) -> int:
+    from streamlit.web import cli as stcli
+
+    page = Path(__file__).with_name("streamlit_app.py")
+    sys.argv = ["streamlit", "run", str(page), "--server.address", args.host, "--server.port", str(args.port),
+                "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    return stcli.main()
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="footnote", description="Answers history questions from its sources, "
+                                "with a footnote on every sentence.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("ingest", help="clean, split, embed and index documents (default: corpus/raw)")
+    s.add_argument("paths", nargs="*", help="files or folders of .txt, .md or .html")
+    s.add_argument("--rebuild", action="store_true", help="drop the index and build it again")
+    s.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("sources", help="list the indexed documents")
+    s.set_defaults(func=cmd_sources)
+
+    s = sub.add_parser("status", help="where the index lives and what it holds")
+    s.set_defaults(func=cmd_status)
+
+    s = sub.add_parser("ask", help="answer a question with footnotes")
+    s.add_argument("question", nargs="*")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.add_argument("--file", help="questions, one per line (- for standard input); prints JSON lines")
+    s.add_argument("--llm", default=os.environ.get("FOOTNOTE_LLM_URL"),
+                   help="an OpenAI-compatible or Ollama server URL for generative answers")
+    s.add_argument("--model", default=os.environ.get("FOOTNOTE_LLM_MODEL"), help="the model name on that server")
+    s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("eval", help="run the evaluation set and write a report")
+    s.add_argument("--questions", help="a questions file in the format of eval/questions.yaml")
+    s.add_argument("--out", help="folder for the run (default: eval/runs/<time>)")
+    s.add_argument("--limit", type=int, help="only the first N questions")
+    s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("app", help="start the Streamlit app")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8501)
+    s.set_defaults(func=cmd_app)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args, Settings.from_env())
+    except FootnoteError as e:
+        _err(str(e))
+        return 2
+    except KeyboardInterrupt:
+        _err("interrupted; the index is as it was before this command")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
