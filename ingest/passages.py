@@ -13,7 +13,7 @@ This module does not clean text (clean.py) and does not embed or store anything 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 
@@ -101,7 +101,11 @@ def _blocks(text: str, notes: bool) -> list[tuple[str, list[Sentence]]]:
 
     def flush():
         nonlocal current
-        if current:
+        if notes and blocks and current and all(x.heading for x in current):
+            # In notes, a heading with nothing under it is a leaf note ('1917' / 'Bolshevik Revolution'):
+            # it stays with the notes above it rather than being dropped.
+            blocks[-1][1].append(replace(current[0], heading=False))
+        elif current:
             blocks.append((heading, current))
         current = []
 

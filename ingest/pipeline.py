@@ -68,22 +68,25 @@ def prepare(raw: RawDocument, settings: Settings, model_name: str) -> Prepared:
 
 def _nodes(p: Prepared, embeddings: dict[str, list[float]]):
     """llama-index TextNodes for one document: its sentences, its passages and the document itself."""
-    from llama_index.core.schema import TextNode
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
     info = p.raw.info
+    # llama-index writes the node's source document id into the "doc_id" metadata field; make it ours.
+    source = {NodeRelationship.SOURCE: RelatedNodeInfo(node_id=info.id)}
     base = {"doc_id": info.id, "doc_key": p.key}
     nodes = []
     for passage in p.passages:
         pmeta = {**base, "passage_id": passage.id, "start": passage.start, "end": passage.end,
                  "heading": passage.heading}
         nodes.append(TextNode(id_=f"{p.key}/{passage.index:03d}", text=passage.text, embedding=embeddings[passage.id],
-                              metadata={**pmeta, "kind": "passage"}))
+                              metadata={**pmeta, "kind": "passage"}, relationships=source))
         for j, s in enumerate(passage.sentences):
             if s.heading:
                 continue
             nodes.append(TextNode(id_=f"{p.key}/{passage.index:03d}.{j}", text=s.text,
                                   embedding=embeddings[f"{passage.id}.{j}"],
-                                  metadata={**pmeta, "kind": "sentence", "start": s.start, "end": s.end}))
+                                  metadata={**pmeta, "kind": "sentence", "start": s.start, "end": s.end},
+                                  relationships=source))
     vectors = [embeddings[x.id] for x in p.passages]
     centroid = [sum(col) / len(vectors) for col in zip(*vectors, strict=True)] if vectors else []
     removed = [{"rule": r.rule, "removed": r.removed, "changed": r.changed} for r in p.cleaned.reports if r.touched]
@@ -94,6 +97,7 @@ def _nodes(p: Prepared, embeddings: dict[str, list[float]]):
                   "extra": json.dumps(p.cleaned.metadata, ensure_ascii=False),
                   "questions": json.dumps(p.cleaned.questions, ensure_ascii=False),
                   "removed": json.dumps(removed, ensure_ascii=False)},
+        relationships=source,
     ))
     return nodes
 

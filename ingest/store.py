@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from .embed import folder_dimension
 from .errors import IndexServerError, ModelMismatchError, NoIndexError
 from .settings import Settings
 
@@ -69,6 +70,8 @@ class Index:
         index = cls(settings, collection)
         if "manifest" not in (collection.metadata or {}):
             raise NoIndexError(settings.where)
+        # Reading with another model than the index was built with would retrieve nonsense, silently.
+        index.check_model(settings.model_name, folder_dimension(settings.embed_model))
         return index
 
     @classmethod

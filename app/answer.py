@@ -1,0 +1,80 @@
+"""The answer a user gets: sentences, each with footnotes, and the citations they point to.
+
+A Citation is exact: `clean_text[start:end] == quote`, and `passage` is the whole passage around it,
+so any front end can show the passage with the quoted words highlighted. This module only holds data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Citation:
+    n: int
+    doc_id: str
+    title: str
+    kind: str
+    passage_id: str
+    start: int  # offsets of the quote in the document's clean text
+    end: int
+    quote: str
+    passage: str
+    passage_start: int  # offset of the passage in the clean text (quote sits at start - passage_start)
+
+    def to_json(self) -> dict:
+        return {"n": self.n, "doc_id": self.doc_id, "title": self.title, "passage_id": self.passage_id,
+                "start": self.start, "end": self.end, "quote": self.quote, "passage": self.passage}
+
+
+@dataclass
+class AnswerSentence:
+    text: str  # as displayed (artefacts such as stray quote marks tidied)
+    citations: list[int]  # footnote numbers
+    supported: bool = True  # False: a generated sentence its citations do not support
+    note: str = ""
+
+
+@dataclass
+class Nearest:
+    doc_id: str
+    title: str
+    passage_id: str
+    passage: str
+    score: float
+
+
+@dataclass
+class Answer:
+    question: str
+    sentences: list[AnswerSentence]
+    citations: list[Citation]
+    abstained: bool
+    nearest: list[Nearest] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    mode: str = "extractive"
+    warnings: list[str] = field(default_factory=list)
+    evidence: dict[str, float] = field(default_factory=dict)  # the abstention features, for eval and debugging
+
+    @property
+    def text(self) -> str:
+        """The answer with [n] markers after each sentence."""
+        if self.abstained:
+            return ABSTAIN_TEXT
+        return " ".join(s.text + "".join(f"[{n}]" for n in s.citations) for s in self.sentences)
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_json() for c in self.citations],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "mode": self.mode,
+            "unsupported": [s.text for s in self.sentences if not s.supported],
+            "warnings": self.warnings,
+            "nearest": [{"doc_id": n.doc_id, "passage_id": n.passage_id, "passage": n.passage} for n in self.nearest],
+        }
+
+
+ABSTAIN_TEXT = "The sources do not cover this question, so Footnote will not answer it."

@@ -1,0 +1,85 @@
+"""The engine: everything a front end needs to answer questions, loaded once.
+
+`Engine.load()` opens the index (never builds one), loads the embedding model and builds the BM25
+index over sentences; `ask()` retrieves, decides whether the sources cover the question, and composes
+an extractive answer, or a generated one checked sentence by sentence when an LLM server is set.
+Front ends (CLI, Streamlit) only call this and render what it returns.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ingest.embed import embed_query, embedder
+from ingest.errors import BadQuestionError
+from ingest.settings import Settings
+
+from .answer import Answer
+from .compose import abstain, compose, evidence
+from .library import Library
+from .retrieve import Retriever
+
+MAX_QUESTION_CHARS = 1000
+
+
+def check_question(question: str) -> str:
+    q = " ".join((question or "").split())
+    if not q:
+        raise BadQuestionError("Type a question first.")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise BadQuestionError(
+            f"That question is {len(q):,} characters long; ask it in under {MAX_QUESTION_CHARS:,} "
+            "(paste a student's answer into the Check page instead)."
+        )
+    return q
+
+
+@dataclass
+class Engine:
+    settings: Settings
+    library: Library
+    retriever: Retriever
+    model: object
+    llm: object | None = None
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, llm_url: str | None = None, llm_model: str | None = None) -> Engine:
+        settings = settings or Settings.from_env()
+        library = Library.open(settings)
+        model = embedder(settings.embed_model)
+        retriever = Retriever(library, lambda q: embed_query(model, q))
+        engine = cls(settings, library, retriever, model)
+        if llm_url:
+            from .llm import Generator
+
+            engine.llm = Generator(llm_url, llm_model)
+        engine.ask("warm up")  # first real answer should not pay for lazy initialisation
+        return engine
+
+    def ask(self, question: str, top_k: int | None = None, use_llm: bool = True) -> Answer:
+        t0 = time.perf_counter()
+        q = check_question(question)
+        k = top_k or self.settings.top_k
+        qv = np.asarray(embed_query(self.model, q), dtype=np.float32)
+        hits, sims, bm = self.retriever.rank(q, k, qv)
+        t1 = time.perf_counter()
+        ev = evidence(self.retriever, q, hits, sims)
+        if not ev.answerable:
+            answer = abstain(self.library, q, hits, ev)
+        elif self.llm is not None and use_llm:
+            answer = self.llm.answer(self, q, hits, sims, bm)
+        else:
+            sentences, citations = compose(self.library, q, hits, sims, bm)
+            answer = Answer(q, sentences, citations, abstained=not sentences)
+        answer.evidence = {"top_sim": round(ev.top_sim, 4), "coverage": round(ev.coverage, 4)}
+        t2 = time.perf_counter()
+        answer.timings_ms = {"retrieve": (t1 - t0) * 1000, "compose": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
+        return answer
+
+    def retrieve(self, question: str, k: int | None = None) -> list[str]:
+        """Passage ids, best first (for evaluation and the baselines)."""
+        hits, _, _ = self.retriever.rank(check_question(question), k or self.settings.top_k)
+        return [h.passage_id for h in hits]

@@ -1,0 +1,106 @@
+"""The library: an in-memory view of the live index (documents, passages, sentences), read once.
+
+The app never builds an index; it opens the one `footnote ingest` made, checks that it was built with
+the embedding model now configured, and keeps the texts, offsets and sentence vectors it needs to
+retrieve, compose and display answers quickly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ingest.embed import folder_dimension
+from ingest.settings import Settings
+from ingest.store import Index
+
+
+@dataclass
+class Doc:
+    id: str
+    title: str
+    kind: str
+    reliability: str
+    file: str
+    text: str
+    extra: dict
+    questions: list[str]
+    removed: list[dict]
+    passage_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PassageRec:
+    id: str
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    heading: str
+    sentence_ix: list[int] = field(default_factory=list)  # rows in Library.sentences, in document order
+
+
+@dataclass
+class SentenceRec:
+    ix: int
+    passage_id: str
+    doc_id: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Library:
+    index: Index
+    docs: dict[str, Doc]
+    passages: dict[str, PassageRec]
+    sentences: list[SentenceRec]
+    vectors: np.ndarray  # one unit-length row per sentence
+    chroma_ids: dict[str, int]  # Chroma record id -> sentence row
+
+    @classmethod
+    def open(cls, settings: Settings) -> Library:
+        index = Index.open(settings)
+        index.check_model(settings.model_name, folder_dimension(settings.embed_model))
+
+        docs = {}
+        d = index.records("document")
+        for meta, text in zip(d["metadatas"], d["documents"], strict=True):
+            docs[meta["doc_id"]] = Doc(
+                id=meta["doc_id"], title=meta["title"], kind=meta["source_kind"], reliability=meta["reliability"],
+                file=meta["file"], text=text, extra=json.loads(meta.get("extra") or "{}"),
+                questions=json.loads(meta.get("questions") or "[]"), removed=json.loads(meta.get("removed") or "[]"),
+            )
+
+        passages = {}
+        p = index.records("passage")
+        for meta, text in sorted(zip(p["metadatas"], p["documents"], strict=True), key=lambda x: x[0]["passage_id"]):
+            passages[meta["passage_id"]] = PassageRec(meta["passage_id"], meta["doc_id"], meta["start"], meta["end"],
+                                                     text, meta.get("heading", ""))
+        for pid in passages:
+            docs[passages[pid].doc_id].passage_ids.append(pid)
+
+        s = index.records("sentence", include_embeddings=True)
+        order = sorted(range(len(s["ids"])), key=lambda i: (s["metadatas"][i]["doc_id"], s["metadatas"][i]["start"]))
+        sentences, rows, chroma_ids = [], [], {}
+        for i in order:
+            meta = s["metadatas"][i]
+            rec = SentenceRec(len(sentences), meta["passage_id"], meta["doc_id"], meta["start"], meta["end"],
+                              s["documents"][i])
+            sentences.append(rec)
+            rows.append(s["embeddings"][i])
+            chroma_ids[s["ids"][i]] = rec.ix
+            passages[rec.passage_id].sentence_ix.append(rec.ix)
+        vectors = np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
+        if len(vectors):
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
+        return cls(index, docs, passages, sentences, vectors, chroma_ids)
+
+    def previous(self, ix: int) -> SentenceRec | None:
+        """The sentence before this one in the same passage, if any."""
+        rows = self.passages[self.sentences[ix].passage_id].sentence_ix
+        pos = rows.index(ix)
+        return self.sentences[rows[pos - 1]] if pos > 0 else None

@@ -1,0 +1,186 @@
+"""Hybrid retrieval at sentence level: BM25 (bm25s) and dense (Chroma, MiniLM), fused by reciprocal
+rank fusion, returning the passages that enclose the best sentences, diversified across documents.
+
+The query is expanded for what students type and the sources spell differently: spelling variants are
+found by fuzzy-matching query words against the corpus vocabulary (RapidFuzz), so 'Litvinov' also finds
+the mind map's 'Litinov' and 'Ribbentrop' finds 'Ribentropp'; names of the same treaty are aliased.
+This module ranks; it does not decide whether to answer (compose.py) or format anything.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .library import Library
+
+# Different names for the same thing, as students and the sources write them. Fuzzy matching cannot find
+# these (they share no spelling), so they are listed by hand.
+ALIASES = {
+    "molotov-ribbentrop": "nazi-soviet non-aggression",
+    "ribbentrop-molotov": "nazi-soviet non-aggression",
+    "nazi-soviet": "molotov-ribbentrop non-aggression",
+    "non-aggression": "nazi-soviet",
+    "ussr": "soviet union",
+    "soviet union": "ussr",
+    "russia": "soviet ussr",
+    "league of nations": "lon",
+    "second world war": "war germany",
+    "world war ii": "war germany",
+    "ww2": "war germany",
+    "moscow": "soviet ussr",
+    "berlin": "germany",
+    "london": "britain",
+    "paris": "france",
+    "tehran": "teheran",
+}
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have having
+    he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
+    nor not now of off on once only or other our ours out over own same she should so some such than that the
+    their theirs them themselves then there these they this those through to too under until up very was we
+    were what when where which while who whom why will with would you your yours what's how's why's did
+    explain describe discuss say said tell according""".split()
+)
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case content words (stopwords dropped); hyphenated names stay whole and also split."""
+    out = []
+    for w in _TOKEN.findall(text.lower().replace("’", "'")):
+        w = w.removesuffix("'s")
+        if w in STOPWORDS:
+            continue
+        out.append(w)
+        if "-" in w:
+            out += [p for p in w.split("-") if p and p not in STOPWORDS]
+    return out
+
+
+def stems(ws: list[str]) -> list[str]:
+    return _stemmer().stemWords(ws)
+
+
+@dataclass
+class Hit:
+    passage_id: str
+    score: float
+    sentences: list[tuple[int, float]]  # (sentence row, fused score), best first
+
+
+class Retriever:
+    """Ranks sentences and passages of a Library for a question."""
+
+    RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al. 2009); 60 is the usual choice
+
+    def __init__(self, library: Library, embed_query):
+        import bm25s
+
+        self.lib = library
+        self.embed_query = embed_query
+        docs = []
+        for s in library.sentences:
+            heading = library.passages[s.passage_id].heading
+            docs.append(stems(words(s.text + " " + heading)))
+        self.bm25 = bm25s.BM25()
+        self.bm25.index(docs, show_progress=False)
+        self.vocab = sorted({w for s in library.sentences for w in words(s.text)})
+        self.vocab_stems = {st for d in docs for st in d}
+
+    # --- query -----------------------------------------------------------------------------------
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one Retriever per process; variants of a word never change
+    def variants(self, word: str) -> tuple[str, ...]:
+        """Corpus words that are spelling variants of `word` (same first letter, similar spelling)."""
+        if len(word) < 6 or not word.isalpha():
+            return ()
+        from rapidfuzz import fuzz, process
+
+        found = process.extract(word, self.vocab, scorer=fuzz.ratio, score_cutoff=86, limit=4)
+        return tuple(w for w, _, _ in found if w != word and w[0] == word[0] and abs(len(w) - len(word)) <= 2)
+
+    def expand(self, question: str) -> list[str]:
+        q = question.lower().replace("’", "'")
+        extra = [v for k, v in ALIASES.items() if k in q]
+        ws = words(question) + words(" ".join(extra))
+        for w in list(ws):
+            ws += list(self.variants(w))
+        return ws
+
+    def coverage(self, question: str, rows: list[int]) -> float:
+        """Share of the question's content words (or a spelling variant) found in these sentences."""
+        qstems = {st for st in stems(words(question))}
+        if not qstems:
+            return 0.0
+        text = " ".join(self.lib.sentences[r].text + " " + self.lib.passages[self.lib.sentences[r].passage_id].heading
+                        for r in rows)
+        have = set(stems(words(text)))
+        found = 0
+        for w in set(words(question)):
+            st = stems([w])[0]
+            if st in have or any(v in have for v in stems(list(self.variants(w)))):
+                found += 1
+        return found / max(1, len(set(words(question))))
+
+    # --- ranking ---------------------------------------------------------------------------------
+
+    def rank(self, question: str, k: int = 5, query_vector: np.ndarray | None = None):
+        """Top-k passages (diversified across documents), the dense similarity of every sentence to the
+        question, and the BM25 scores."""
+        lib = self.lib
+        qv = np.asarray(query_vector if query_vector is not None else self.embed_query(question), dtype=np.float32)
+        qv /= np.linalg.norm(qv) + 1e-9
+
+        bm = self.bm25.get_scores(stems(self.expand(question))) if len(lib.sentences) else np.zeros(0)
+        dense_sent = lib.index.query(qv.tolist(), "sentence", min(40, len(lib.sentences)))
+        dense_pass = lib.index.query(qv.tolist(), "passage", min(12, len(lib.passages)))
+
+        fused = np.zeros(len(lib.sentences), dtype=np.float64)
+        for rank, row in enumerate(np.argsort(-bm)[:40]):
+            if bm[row] > 0:
+                fused[row] += 1.0 / (self.RRF_K + rank)
+        for rank, cid in enumerate(dense_sent["ids"][0]):
+            if cid in lib.chroma_ids:
+                fused[lib.chroma_ids[cid]] += 1.0 / (self.RRF_K + rank)
+        passage_bonus = {m["passage_id"]: 1.0 / (self.RRF_K + r) for r, m in enumerate(dense_pass["metadatas"][0])}
+
+        sims = lib.vectors @ qv if len(lib.sentences) else np.zeros(0)
+        hits = []
+        for pid, p in lib.passages.items():
+            if not p.sentence_ix:
+                continue
+            ranked = sorted(((ix, float(fused[ix])) for ix in p.sentence_ix), key=lambda x: -x[1])
+            score = ranked[0][1] + 0.5 * passage_bonus.get(pid, 0.0)
+            if score > 0:
+                hits.append(Hit(pid, score, ranked))
+        hits.sort(key=lambda h: -h.score)
+        return self._diversify(hits, k), sims, bm
+
+    def _diversify(self, hits: list[Hit], k: int) -> list[Hit]:
+        """Prefer passages from documents not yet shown: each further passage of a document already
+        picked competes at a discount (a light maximal-marginal-relevance)."""
+        chosen: list[Hit] = []
+        pool = list(hits[: k * 4])
+        while pool and len(chosen) < k:
+            per_doc = {}
+            for h in chosen:
+                d = self.lib.passages[h.passage_id].doc_id
+                per_doc[d] = per_doc.get(d, 0) + 1
+            best = max(pool, key=lambda h: h.score * (0.85 ** per_doc.get(self.lib.passages[h.passage_id].doc_id, 0)))
+            chosen.append(best)
+            pool.remove(best)
+        return chosen
