@@ -24,9 +24,13 @@ from .retrieve import Hit, Retriever
 ANSWER_IF_SIM = 0.55  # strong semantic match on its own
 MIN_SIM = 0.30  # below this nothing is close enough
 MIN_COVERAGE = 0.5  # between the two, at least half the question's words must be in the evidence
+OVERRIDE_UNKNOWN_SIM = 0.85  # a name the sources never mention means "not covered", unless the match is this close
 
-MAX_SENTENCES = 5
-KEEP_RATIO = 0.72  # a supporting sentence must score at least this share of the best one
+MAX_SENTENCES = 6
+KEEP_RATIO = 0.6  # a supporting sentence must score at least this share of the best one
+CONTINUATION = 2  # sentences that may follow the opening sentence from its own paragraph
+CONTINUE_RATIO = 0.4  # ... if they lean on it or score at least this share of it
+NEW_DOC_BONUS = 0.08  # at equal merit, a sentence from a source not yet cited comes first
 DUPLICATE_SIM = 0.86  # two sentences this similar say the same thing: one sentence, both footnotes
 
 _DEPENDENT = re.compile(
@@ -66,9 +70,12 @@ def display(quote: str) -> str:
 class Evidence:
     top_sim: float
     coverage: float
+    unknown_names: list[str]
 
     @property
     def answerable(self) -> bool:
+        if self.unknown_names and self.top_sim < OVERRIDE_UNKNOWN_SIM:
+            return False
         if self.top_sim >= ANSWER_IF_SIM:
             return True
         return self.top_sim >= MIN_SIM and self.coverage >= MIN_COVERAGE
@@ -77,7 +84,8 @@ class Evidence:
 def evidence(retriever: Retriever, question: str, hits: list[Hit], sims: np.ndarray) -> Evidence:
     rows = [ix for h in hits[:3] for ix, _ in h.sentences]
     top = max((float(sims[ix]) for ix in rows), default=0.0)
-    return Evidence(top_sim=top, coverage=retriever.coverage(question, rows))
+    return Evidence(top_sim=top, coverage=retriever.coverage(question, rows),
+                    unknown_names=retriever.unknown_names(question))
 
 
 def nearest(lib: Library, hits: list[Hit], n: int = 3) -> list[Nearest]:
@@ -88,52 +96,99 @@ def nearest(lib: Library, hits: list[Hit], n: int = 3) -> list[Nearest]:
     return out
 
 
+def _neighbours(lib: Library, ix: int) -> tuple[int | None, int | None]:
+    """The sentences just before and after this one in the same paragraph (same document, no line
+    break between), so a quotation split across two passages still reads on."""
+    s = lib.sentences[ix]
+    text = lib.docs[s.doc_id].text
+    before = after = None
+    if ix > 0 and lib.sentences[ix - 1].doc_id == s.doc_id and "\n" not in text[lib.sentences[ix - 1].end : s.start]:
+        before = ix - 1
+    if ix + 1 < len(lib.sentences) and lib.sentences[ix + 1].doc_id == s.doc_id \
+            and "\n" not in text[s.end : lib.sentences[ix + 1].start]:
+        after = ix + 1
+    return before, after
+
+
 def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: np.ndarray) -> tuple[
         list[AnswerSentence], list[Citation]]:
-    """Choose and order sentences from the retrieved passages; number their citations."""
+    """Choose and order sentences from the retrieved passages; number their citations.
+
+    The best sentence opens the answer, followed by what continues it in its own paragraph (a sentence
+    that leans on it, or is itself relevant); then the best sentences of other passages, preferring
+    documents not yet cited, each with the sentence it leans on if it starts with 'This', 'He' ..."""
     rank_of = {h.passage_id: r for r, h in enumerate(hits)}
     candidates = [ix for h in hits for ix, _ in h.sentences]
     bm_max = max((float(bm[ix]) for ix in candidates), default=0.0) or 1.0
 
     def score(ix: int) -> float:
         s = lib.sentences[ix]
-        return float(sims[ix]) + 0.35 * float(bm[ix]) / bm_max - 0.02 * rank_of[s.passage_id]
+        return float(sims[ix]) + 0.35 * float(bm[ix]) / bm_max - 0.02 * rank_of.get(s.passage_id, len(hits))
 
     scored = sorted(candidates, key=lambda ix: -score(ix))
     if not scored:
         return [], []
     best = score(scored[0])
-    picked: list[list[int]] = []  # each item: the sentence rows cited together (near-duplicates merged)
+    groups: list[list[int]] = []  # each: sentence rows cited together (near-duplicates from other sources)
     used: set[int] = set()
-    for ix in scored:
-        if len(picked) >= MAX_SENTENCES or score(ix) < KEEP_RATIO * best:
+
+    def add(ix: int) -> None:
+        groups.append([ix])
+        used.add(ix)
+
+    def with_antecedent(ix: int) -> bool:
+        """Add ix, preceded by the sentence it depends on; False if it depends on one we cannot show."""
+        if depends_on_previous(lib.sentences[ix].text):
+            before, _ = _neighbours(lib, ix)
+            if before is None:
+                return False
+            if before not in used:
+                add(before)
+        add(ix)
+        return True
+
+    def duplicate_of(ix: int) -> list[int] | None:
+        return next((g for g in groups if float(lib.vectors[g[0]] @ lib.vectors[ix]) >= DUPLICATE_SIM), None)
+
+    # 1. The most direct sentence and its continuation.
+    first = next((ix for ix in scored if with_antecedent(ix)), None)
+    if first is None:
+        return [], []
+    cur = first
+    for _ in range(CONTINUATION):
+        _, after = _neighbours(lib, cur)
+        if after is None or after in used:
+            break
+        if depends_on_previous(lib.sentences[after].text) or score(after) >= CONTINUE_RATIO * best:
+            add(after)
+            cur = after
+        else:
+            break
+
+    # 2. Supporting sentences from elsewhere, new documents first at equal merit.
+    cited_docs = {lib.sentences[g[0]].doc_id for g in groups}
+    rest = [ix for ix in scored if ix not in used and score(ix) >= KEEP_RATIO * best]
+    rest.sort(key=lambda ix: -(score(ix) + (NEW_DOC_BONUS if lib.sentences[ix].doc_id not in cited_docs else 0)))
+    for ix in rest:
+        if sum(len(g) > 0 for g in groups) >= MAX_SENTENCES:
             break
         if ix in used:
             continue
-        dup = next((g for g in picked if float(lib.vectors[g[0]] @ lib.vectors[ix]) >= DUPLICATE_SIM), None)
+        dup = duplicate_of(ix)
         if dup is not None:
             if lib.sentences[ix].doc_id not in {lib.sentences[j].doc_id for j in dup}:
-                dup.append(ix)  # the same point in another source: cite both
+                dup.append(ix)  # the same point in another source: one sentence, both footnotes
             used.add(ix)
             continue
-        group = [ix]
-        if depends_on_previous(lib.sentences[ix].text):
-            prev = lib.previous(ix)
-            if prev is None or prev.ix in used:
-                if prev is None:
-                    continue  # it leans on something we cannot show
-            else:
-                picked.append([prev.ix])
-                used.add(prev.ix)
-        picked.append(group)
-        used.add(ix)
+        if with_antecedent(ix):
+            cited_docs.add(lib.sentences[ix].doc_id)
 
-    # Reading order: keep the best sentence first; sentences of one passage stay together in document order.
+    # Reading order: the opening group first; sentences of one passage together, in document order.
     order: list[list[int]] = []
-    for g in picked:
+    for g in groups:
         if g in order:
             continue
-        same = [h for h in picked if lib.sentences[h[0]].passage_id == lib.sentences[g[0]].passage_id and h not in order]
+        same = [h for h in groups if lib.sentences[h[0]].passage_id == lib.sentences[g[0]].passage_id and h not in order]
         order += sorted(same, key=lambda h: lib.sentences[h[0]].start)
 
     citations: list[Citation] = []
@@ -157,3 +212,4 @@ def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: 
 def abstain(lib: Library, question: str, hits: list[Hit], ev: Evidence) -> Answer:
     return Answer(question, [], [], abstained=True, nearest=nearest(lib, hits),
                   evidence={"top_sim": ev.top_sim, "coverage": ev.coverage})
+

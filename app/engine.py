@@ -69,12 +69,15 @@ class Engine:
         ev = evidence(self.retriever, q, hits, sims)
         if not ev.answerable:
             answer = abstain(self.library, q, hits, ev)
+            if ev.unknown_names:
+                answer.warnings.append(f"The sources never mention {', '.join(ev.unknown_names)}.")
         elif self.llm is not None and use_llm:
             answer = self.llm.answer(self, q, hits, sims, bm)
         else:
             sentences, citations = compose(self.library, q, hits, sims, bm)
             answer = Answer(q, sentences, citations, abstained=not sentences)
-        answer.evidence = {"top_sim": round(ev.top_sim, 4), "coverage": round(ev.coverage, 4)}
+        answer.evidence = {"top_sim": round(ev.top_sim, 4), "coverage": round(ev.coverage, 4),
+                           "unknown_names": len(ev.unknown_names)}
         t2 = time.perf_counter()
         answer.timings_ms = {"retrieve": (t1 - t0) * 1000, "compose": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
         return answer

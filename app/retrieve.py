@@ -38,6 +38,10 @@ ALIASES = {
     "tehran": "teheran",
 }
 
+# Names of the same event that the phrase check in `unknown_names` should accept.
+PHRASE_ALIASES = {"first world war": "world war i", "great war": "world war i", "world war one": "world war i",
+                  "world war two": "second world war", "world war ii": "second world war"}
+
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below
     between both but by can could did do does doing down during each few for from further had has have having
@@ -100,6 +104,7 @@ class Retriever:
         self.bm25.index(docs, show_progress=False)
         self.vocab = sorted({w for s in library.sentences for w in words(s.text)})
         self.vocab_stems = {st for d in docs for st in d}
+        self.corpus_text = " ".join(d.text for d in library.docs.values()).lower().replace("’", "'")
 
     # --- query -----------------------------------------------------------------------------------
 
@@ -135,6 +140,45 @@ class Retriever:
             if st in have or any(v in have for v in stems(list(self.variants(w)))):
                 found += 1
         return found / max(1, len(set(words(question))))
+
+    def known(self, word: str) -> bool:
+        w = word.lower().replace("’", "'").strip("'.-").removesuffix("'s")
+        if "-" in w:
+            return all(self.known(part) for part in w.split("-") if part)
+        return stems([w])[0] in self.vocab_stems or any(v in self.vocab_stems for v in stems(list(self.variants(w))))
+
+    def unknown_names(self, question: str) -> list[str]:
+        """Names in the question that the sources never mention: capitalised words (not the first word)
+        absent from the corpus, or capitalised phrases whose words occur but never together
+        ('French Revolution'). A missing first name before a known surname ('Geoffrey Roberts') is fine.
+        Asking about a name the sources do not know is the clearest sign they cannot answer."""
+        tokens = re.findall(r"[A-Za-z][A-Za-z'’.-]*", question)
+        groups, cur = [], []
+        for i, t in enumerate(tokens):
+            capital = t[0].isupper() and i > 0 and t.lower() not in STOPWORDS and len(t.rstrip(".")) > 1
+            if capital:
+                cur.append(t)
+            elif cur and t.lower() in {"of", "the"} and i + 1 < len(tokens) and tokens[i + 1][0].isupper():
+                cur.append(t)
+            elif cur:
+                groups.append(cur)
+                cur = []
+        if cur:
+            groups.append(cur)
+        unknown = []
+        for g in groups:
+            names = [t for t in g if t[0].isupper()]
+            known = [self.known(t) for t in names]
+            # a missing word right before a known name is a first name ('Geoffrey Roberts')
+            missing = [t for i, t in enumerate(names) if not known[i] and not (i + 1 < len(names) and known[i + 1])]
+            if missing:
+                unknown.append(" ".join(g))
+            elif all(known) and len(names) >= 2 and not any(re.search(r"['’]", t) for t in g):
+                phrase = " ".join(g).lower().replace("’", "'")
+                phrase = PHRASE_ALIASES.get(phrase, phrase)
+                if phrase not in self.corpus_text:
+                    unknown.append(" ".join(g))
+        return unknown
 
     # --- ranking ---------------------------------------------------------------------------------
 

@@ -42,12 +42,15 @@ _HEADING = re.compile(rf"^(?!\d)(?!(?:{_MONTHS})\b)[A-Z‘'\"“][^.!?]*[^.!?,;\
 
 
 def is_heading(line: str) -> bool:
-    """A short line that opens a section rather than saying something: no closing punctuation (or a
-    colon), at most six words, not starting with a date (dated notes are content)."""
+    """A short line that opens a section rather than saying something: at most six words without
+    closing punctuation and not starting with a date (dated notes are content), or a line of at most ten
+    words ending with a colon ('Aims and sub-aims of Stalin's foreign policy:')."""
     s = line.strip().rstrip(":")
-    if not s or len(s.split()) > 6 or not s[0].isupper() and s[0] not in "‘'\"“":
+    if not s or not s[0].isupper() and s[0] not in "‘'\"“":
         return False
-    return bool(_HEADING.match(s)) or line.strip().endswith(":") and len(s.split()) <= 6
+    if line.strip().endswith(":"):
+        return len(s.split()) <= 10 and not re.search(r"[.!?]", s)
+    return len(s.split()) <= 6 and bool(_HEADING.match(s))
 
 
 @cache

@@ -62,7 +62,11 @@ def prepare(raw: RawDocument, settings: Settings, model_name: str) -> Prepared:
     )
     chunking = f"{settings.passage_max_sentences}/{settings.passage_max_chars}/{notes}"
     meta = json.dumps(vars(raw.info), sort_keys=True)
-    key = f"{raw.info.id}@{content_hash(cleaned.text, chunking, model_name, meta)}"
+    # The key changes whenever what would be stored changes: text, passage and sentence boundaries
+    # (so a change to the splitter re-embeds), chunking settings, model or metadata.
+    layout = json.dumps([[p.start, p.end, p.heading, [[s.start, s.end, s.heading] for s in p.sentences]]
+                         for p in passages])
+    key = f"{raw.info.id}@{content_hash(cleaned.text, layout, chunking, model_name, meta)}"
     return Prepared(raw, cleaned, passages, key)
 
 

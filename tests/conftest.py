@@ -26,7 +26,12 @@ MIND_MAP = "stalin-fp-mind-map"
 
 
 def pytest_generate_tests(metafunc):
-    if "doc_id" in metafunc.fixturenames:
+    """A test that takes `doc_id` (and does not parametrize it itself) runs once per document."""
+    explicit = set()
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0]
+        explicit |= {n.strip() for n in (names.split(",") if isinstance(names, str) else names)}
+    if "doc_id" in metafunc.fixturenames and "doc_id" not in explicit:
         metafunc.parametrize("doc_id", DOC_IDS)
 
 
@@ -65,18 +70,20 @@ class Built:
         return self.settings.home
 
 
-@pytest.fixture(autouse=True)
-def no_footnote_environment(monkeypatch):
+@pytest.fixture(scope="session", autouse=True)
+def no_footnote_environment():
     """A developer's FOOTNOTE_* variables (a Chroma server, another model) must not leak into tests."""
-    for name in [n for n in os.environ if n.startswith("FOOTNOTE_")]:
-        monkeypatch.delenv(name)
+    with pytest.MonkeyPatch.context() as mp:
+        for name in [n for n in os.environ if n.startswith("FOOTNOTE_")]:
+            mp.delenv(name)
+        yield
 
 
 @pytest.fixture(scope="session")
 def corpus_index(tmp_path_factory) -> Built:
     """The real corpus ingested once, with the real model, into a temporary index."""
     home = make_home(tmp_path_factory.mktemp("corpus-index"))
-    settings = Settings.from_env(home=home, index_dir=home / ".index", chroma_host=None)
+    settings = Settings.from_env(home=home, index_dir=home / ".index")
     return Built(settings, ingest(None, settings, progress=False))
 
 

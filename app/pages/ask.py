@@ -1,0 +1,96 @@
+"""Ask: a chat whose every answer sentence carries a footnote that opens the passage it came from."""
+
+import streamlit as st
+
+from app import ui
+from app.answer import Answer
+from app.render import answer_markdown
+from ingest.errors import FootnoteError
+
+st.title("Footnote")
+st.markdown("Answers history questions **only from its sources**, with a footnote on every sentence. "
+            "Open a footnote to read the passage with the quoted words highlighted.")
+
+engine = ui.engine_or_stop()
+history: list[Answer] = st.session_state.setdefault("chat", [])
+
+
+def ask(question: str) -> None:
+    st.session_state["pending"] = question
+
+
+def show_citations(answer: Answer, i: int) -> None:
+    docs = engine.library.docs
+    for c in answer.citations:
+        doc = docs.get(c.doc_id)
+        where = ""
+        if doc and c.passage_id in doc.passage_ids:
+            where = f" · passage {doc.passage_ids.index(c.passage_id) + 1} of {len(doc.passage_ids)}"
+        with st.expander(f"**\\[{c.n}\\]** {ui.md(c.title)}{where}", key=f"fn-{i}-{c.n}"):
+            st.markdown(ui.citation_html(c), unsafe_allow_html=True)
+            length = f" of {len(doc.text):,}" if doc else ""
+            st.caption(f"{ui.md(c.title)} — {ui.md(c.kind)} · {ui.md(c.passage_id)} · "
+                       f"characters {c.start:,}–{c.end:,}{length}")
+            if doc and doc.reliability:
+                st.caption(f"About this source: {ui.md(doc.reliability)}")
+            ui.sources_link(c.doc_id, c.passage_id, c.start, c.end, label="Read it in the document")
+
+
+def show_abstention(answer: Answer, i: int) -> None:
+    st.info(f"{ui.md(answer.text)} Try rephrasing, or check the Sources page for what the documents cover.",
+            icon=":material/block:")
+    if answer.nearest:
+        st.caption("The nearest material in the sources is below. It is **not an answer**; it is shown so "
+                   "you can see what the sources do say.")
+        for j, n in enumerate(answer.nearest):
+            with st.expander(f"Nearest, not an answer: {ui.md(n.title)} · {ui.md(n.passage_id)}", key=f"near-{i}-{j}"):
+                st.markdown(ui.highlight(n.passage), unsafe_allow_html=True)
+                ui.sources_link(n.doc_id, n.passage_id)
+
+
+def show_answer(answer: Answer, i: int) -> None:
+    if answer.abstained:
+        show_abstention(answer, i)
+        return
+    st.markdown(ui.answer_html(answer), unsafe_allow_html=True)
+    for w in answer.warnings:
+        st.warning(ui.md(w))
+    mode = "extractive" if answer.mode == "extractive" else f"generated ({ui.md(answer.mode)})"
+    ms = answer.timings_ms.get("total")
+    st.caption(f"{len(answer.citations)} footnotes · {mode} answer" + (f" · {ms:,.0f} ms" if ms is not None else ""))
+    show_citations(answer, i)
+    with st.expander("Copy answer with references", icon=":material/content_copy:", key=f"copy-{i}"):
+        st.code(answer_markdown(answer), language="markdown", wrap_lines=True)
+
+
+typed = st.chat_input("Ask about Soviet foreign policy, 1917–1945")
+question = typed if typed is not None else st.session_state.pop("pending", None)
+
+for i, past in enumerate(history):
+    with st.chat_message("user"):
+        st.markdown(ui.plain(past.question), unsafe_allow_html=True)
+    with st.chat_message("assistant"):
+        show_answer(past, i)
+
+if question is not None:
+    with st.chat_message("user"):
+        st.markdown(ui.plain(question), unsafe_allow_html=True)
+    with st.chat_message("assistant"):
+        try:
+            answerer, problem = ui.answering_engine()
+            if problem:
+                st.warning(f"{ui.md(problem)} This answer is extractive.", icon=":material/cloud_off:")
+            answer = answerer.ask(question, top_k=st.session_state.get("top_k"))
+        except FootnoteError as e:
+            st.error(str(e), icon=":material/error:")
+        else:
+            history.append(answer)
+            show_answer(answer, len(history) - 1)
+
+if not history:
+    st.markdown("**Try one of these**, or type your own question below:")
+    for j, example in enumerate(ui.EXAMPLES):
+        st.button(example, key=f"example{j}", on_click=ask, args=(example,), icon=":material/help:")
+else:
+    st.button("Clear the conversation", key="clear", icon=":material/delete_sweep:",
+              on_click=lambda: st.session_state.update(chat=[]))

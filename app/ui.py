@@ -1,0 +1,204 @@
+"""What the Streamlit pages share: the engine (loaded once per process), the sidebar, and safe rendering.
+
+Source and user text are data, never markup. Highlighting a quote needs HTML (`<mark>`), so every piece
+of source or user text goes through `esc()` (HTML-escaped, and Markdown's punctuation turned into
+character references) before it is placed in HTML built here; only such strings are passed to
+`st.markdown(..., unsafe_allow_html=True)`. Labels that Streamlit renders as Markdown (expanders,
+headings) go through `md()`. This module renders; it does not retrieve or compose.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+
+import streamlit as st
+
+from app.answer import Answer, Citation
+from ingest.errors import FootnoteError, LLMServerError
+from ingest.settings import Settings
+
+SOURCES_PAGE = "pages/sources.py"
+EXAMPLES = [
+    "Why did Litvinov's dismissal matter?",
+    "Why did both Hitler and Stalin agree to the non-aggression agreement of 1939?",
+    "What did Chicherin believe about Soviet foreign policy?",
+    "How did historians like Tucker and Roberts disagree about Stalin's motives?",
+]
+
+# HTML's five, plus every character Markdown (and Streamlit's extensions: `:red[..]`, `$math$`,
+# `:emoji:`) could read as syntax. Numeric references display as the character and mean nothing.
+_ESCAPES = {c: f"&#{ord(c)};" for c in "&<>\"'\\`*_[](){}#|~$:!"}
+_ESCAPES["\n"] = "<br>"  # one line, so the whole string stays a single raw-HTML block
+_MD_PUNCT = "\\`*_{}[]()#+-.!|<>~$:&\"'"
+
+MARK = '<mark style="background:#fde68a;color:#1f2937;padding:0 .15em;border-radius:.2em">'
+PASSAGE_DIV = '<div style="border-left:3px solid #cbd5e1;padding:.15em 0 .15em .8em;line-height:1.6">'
+TARGET_DIV = '<div style="border-left:3px solid #f59e0b;padding:.15em 0 .15em .8em;line-height:1.6">'
+
+
+def esc(text: str) -> str:
+    """Text made safe to place inside HTML that st.markdown renders: no tags, no Markdown, no links."""
+    return str(text).translate(str.maketrans(_ESCAPES))
+
+
+def md(text: str) -> str:
+    """Text made safe for a Streamlit label or heading rendered as Markdown: punctuation backslash-escaped."""
+    return "".join("\\" + c if c in _MD_PUNCT else c for c in " ".join(str(text).split()))
+
+
+def highlight(passage: str, spans: list[tuple[int, int]] = (), target: bool = False) -> str:
+    """A passage as HTML with the characters in each (start, end) span marked. Offsets are relative to
+    the passage; overlapping or out-of-range spans are clipped."""
+    out, at = [], 0
+    for start, end in sorted(spans):
+        start, end = max(start, at), min(end, len(passage))
+        if start >= end:
+            continue
+        out += [esc(passage[at:start]), MARK, esc(passage[start:end]), "</mark>"]
+        at = end
+    out.append(esc(passage[at:]))
+    return (TARGET_DIV if target else PASSAGE_DIV) + "".join(out) + "</div>"
+
+
+def plain(text: str) -> str:
+    """User or source text as HTML that shows exactly those characters."""
+    return "<div>" + esc(text) + "</div>"
+
+
+def citation_html(c: Citation) -> str:
+    """The cited passage with the quoted words highlighted."""
+    return highlight(c.passage, [(c.start - c.passage_start, c.end - c.passage_start)])
+
+
+def answer_html(answer: Answer) -> str:
+    """The answer's sentences with footnote numbers; sentences their citations do not support are
+    struck through with the reason beside them."""
+    parts = []
+    for s in answer.sentences:
+        marks = "".join(f"<sup>[{n}]</sup>" for n in s.citations)
+        if s.supported:
+            parts.append(esc(s.text) + marks)
+        else:
+            note = f" ({esc(s.note)})" if s.note else ""
+            parts.append(f'<span style="text-decoration:line-through;opacity:.6">{esc(s.text)}</span>{marks}'
+                         f'<small style="color:#b91c1c"> not supported by its source{note}</small>')
+    return '<div style="font-size:1.05rem;line-height:1.7">' + " ".join(parts) + "</div>"
+
+
+def sources_link(doc_id: str, passage_id: str, start: int | None = None, end: int | None = None,
+                 label: str = "Open in Sources") -> None:
+    """A link to this passage on the Sources page (the quote, if given, highlighted there)."""
+    params = {"doc": doc_id, "passage": passage_id}
+    if start is not None and end is not None:
+        params |= {"start": str(start), "end": str(end)}
+    st.page_link(SOURCES_PAGE, label=label, icon=":material/menu_book:", query_params=params)
+
+
+# --- the engine ------------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _load(key: str, _settings: Settings, llm_url: str | None, llm_model: str | None):
+    # Keyed on the settings' repr, so pointing FOOTNOTE_INDEX_DIR elsewhere opens that index.
+    # A failure raises and is not cached: after `footnote ingest`, a reload finds the new index.
+    from app.engine import Engine
+
+    return Engine.load(_settings, llm_url=llm_url, llm_model=llm_model)
+
+
+def engine():
+    """The extractive engine for the current settings. Raises FootnoteError (no index, wrong model)."""
+    settings = Settings.from_env()
+    return _load(repr(settings), settings, None, None)
+
+
+def engine_or_stop():
+    """The engine, or an error box with the fix and the end of this page run."""
+    try:
+        with st.spinner("Opening the index and loading the embedding model (once, a few seconds)…"):
+            return engine()
+    except FootnoteError as e:
+        st.error(str(e), icon=":material/error:")
+        st.stop()
+
+
+def answering_engine():
+    """The engine that answers: the extractive one, or one that asks the LLM server set in the sidebar.
+    Returns (engine, problem): problem is a message when the LLM server could not be used, and then the
+    extractive engine answers."""
+    base = engine()
+    url, model = llm_choice()
+    if not url:
+        return base, None
+    failed = st.session_state.setdefault("llm_failed", {})
+    if (url, model) in failed:
+        return base, failed[(url, model)]
+    settings = Settings.from_env()
+    try:
+        with st.spinner(f"Connecting to the LLM server at {url}…"):
+            return _load(repr(settings), settings, url, model or None), None
+    except ImportError:
+        problem = "This version of Footnote cannot use an LLM server yet, so answers stay extractive."
+    except FootnoteError as e:
+        problem = str(e)
+    except Exception as e:  # a client library's own error: still the server's problem, not a crash
+        problem = str(LLMServerError(f"Could not use the LLM server at {url}: {e}"))
+    failed[(url, model)] = problem
+    return base, problem
+
+
+def llm_choice() -> tuple[str | None, str | None]:
+    if st.session_state.get("mode") != "llm":
+        return None, None
+    url = (st.session_state.get("llm_url") or "").strip()
+    return (url or None), (st.session_state.get("llm_model") or "").strip() or None
+
+
+# --- the sidebar -----------------------------------------------------------------------------------
+
+
+def sidebar() -> None:
+    with st.sidebar:
+        st.markdown("#### Index")
+        try:
+            eng = engine()
+        except FootnoteError as e:
+            st.error(str(e), icon=":material/error:")
+        else:
+            lib, info = eng.library, eng.library.index.info
+            st.markdown(f"**{len(lib.docs)}** documents · **{len(lib.passages)}** passages")
+            st.caption(f"Embedding model: {md(info.get('embed_model', '?'))} ({info.get('embed_dim', '?')} dimensions)")
+            st.caption(f"Stored in {md(eng.settings.where)}")
+
+        st.markdown("#### Answers")
+        st.radio("Answer mode", ["extractive", "llm"], key="mode", label_visibility="collapsed",
+                 format_func={"extractive": "Extractive: the sources' own sentences",
+                              "llm": "Generated by an LLM server, checked against the sources"}.get,
+                 help="Extractive answers quote the sources, so every citation is true by construction. "
+                      "Generated answers are checked sentence by sentence; unsupported ones are flagged.")
+        if st.session_state.get("mode") == "llm":
+            st.session_state.setdefault("llm_url", os.environ.get("FOOTNOTE_LLM_URL", ""))
+            st.session_state.setdefault("llm_model", os.environ.get("FOOTNOTE_LLM_MODEL", ""))
+            st.text_input("Server URL", key="llm_url", placeholder="http://127.0.0.1:11434 (Ollama) or …/v1")
+            st.text_input("Model", key="llm_model", placeholder="e.g. llama3.1:8b")
+            url, model = llm_choice()
+            if url:
+                try:
+                    _, problem = answering_engine()
+                except FootnoteError:
+                    problem = None  # no index: the page says so
+                if problem:
+                    st.error(problem, icon=":material/cloud_off:")
+                    if st.button("Try again", key="llm_retry"):
+                        st.session_state["llm_failed"] = {}
+                        st.rerun()
+                else:
+                    st.success(f"Using {md(model or 'the server default model')}", icon=":material/cloud_done:")
+            else:
+                st.info("Give the server's URL; until then answers are extractive.")
+
+        st.markdown("#### Retrieval")
+        st.session_state.setdefault("top_k", min(10, max(3, Settings.from_env().top_k)))
+        st.slider("Passages to retrieve", 3, 10, key="top_k",
+                  help="How many passages Footnote reads before answering. More finds more, but may dilute.")

@@ -1,0 +1,457 @@
+"""Cleaning, rule by rule, on the real scraped files.
+
+Each rule is tested on the text it actually receives inside `clean()` (the raw file after the rules
+before it), on the file where its junk occurs: the junk is there before the rule and gone after it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, DOC_IDS, MIND_MAP, SOURCES, clean_text, raw_text
+
+from ingest.clean import RULES, clean, metadata, normalize_text, questions
+
+RULE = {r.name: r for r in RULES}
+
+PREVIEW = "nazi-soviet-pact-preview"  # 000: adverts, cut marks, glued footnotes, related essays
+ESSAY = "soviet-fp-1919-1945"  # 001: analysis questions, "You May Also Find These Documents Helpful"
+OPENING = "stalin-fp-1925-1945-opening"  # 003: submission header
+AIMS = "stalin-aims-successes-failures"  # 004: cookie banner, chat widget, countdown, flattened table
+
+
+def received(rule_name: str, doc_id: str) -> str:
+    """The text a rule receives inside clean(): the raw file after every rule before it."""
+    text = raw_text(doc_id)
+    for r in RULES:
+        if r.name == rule_name:
+            return text
+        text = r(text)
+    raise KeyError(rule_name)
+
+
+def run_rule(rule_name: str, doc_id: str) -> tuple[str, str]:
+    before = received(rule_name, doc_id)
+    return before, RULE[rule_name](before)
+
+
+def assert_removed(before: str, after: str, *junk: str) -> None:
+    for j in junk:
+        assert j in before, f"{j!r} should be in the text before the rule (is the test on the right file?)"
+        assert j not in after, f"{j!r} survived the rule"
+
+
+def lines(text: str) -> list[str]:
+    return [line.strip() for line in text.split("\n")]
+
+
+# --- one test per rule ------------------------------------------------------------------------------
+
+
+def test_normalize_text_ends_the_mind_map_with_a_newline_so_its_last_line_stands_alone():
+    raw = raw_text(MIND_MAP)
+    assert not raw.endswith("\n")
+    after = normalize_text(raw)
+    assert after.endswith("\n")
+    joined = (after + "Submitted by: someone").split("\n")
+    assert joined[-2].endswith("was in no state to fight.")
+    assert joined[-1] == "Submitted by: someone"
+
+
+def test_normalize_text_makes_a_windows_copy_with_a_bom_clean_to_the_same_text():
+    raw = raw_text(MIND_MAP)
+    windows = "\ufeff" + raw.replace("\n", "\r\n").replace("Nazi threat", "Nazi\u00a0threat")
+    assert clean(windows).text == clean(raw).text
+
+
+def test_javascript_notices_removes_please_enable_javascript_from_the_mind_map():
+    before, after = run_rule("javascript_notices", MIND_MAP)
+    assert_removed(before, after, "Please enable JavaScript.", "Coggle requires JavaScript to display documents.")
+    assert "Soviet Foreign Policy under Stalin" in after
+
+
+def test_cookie_banner_removes_the_cookie_notice():
+    before, after = run_rule("cookie_banner", AIMS)
+    assert_removed(before, after, "We use cookies to give you the best experience possible", "cookie policy")
+    assert "Stalin’s Foreign Policy" in after
+
+
+def test_submission_header_removes_views_and_words_and_metadata_keeps_submitter_and_date():
+    before, after = run_rule("submission_header", OPENING)
+    assert_removed(before, after, "Views: 73", "Words: 961", "Pages: 4", "Category: World History",
+                   "Submitted by", "Date Submitted")
+    assert after.startswith("Soviet foreign policy in the period of 1925-1945 under Stalin")
+    meta = metadata(raw_text(OPENING))
+    assert meta["submitted_by"] == "mattman123"
+    assert meta["date_submitted"] == "11/04/2014 08:01 AM"
+    assert clean(raw_text(OPENING)).metadata == meta
+
+
+def test_submission_header_leaves_a_document_without_one_alone():
+    text = received("submission_header", ESSAY)
+    assert RULE["submission_header"](text) == text
+    assert metadata(raw_text(ESSAY)) == {}
+
+
+def test_chat_widget_removes_the_agent_and_her_sales_questions():
+    before, after = run_rule("chat_widget", AIMS)
+    assert_removed(before, after, "Emma Taylor", "Hi there!", "Would you like to get such a paper?")
+    assert "online" not in lines(after)
+
+
+def test_countdown_removes_the_timer():
+    before, after = run_rule("countdown", AIMS)
+    assert_removed(before, after, "14 : 59 : 59", "The next update will be in:")
+
+
+@pytest.mark.parametrize("doc_id, advert", [
+    (PREVIEW, "Unlimited access from just £6.99 per month"),
+    (PREVIEW, "Join over 1.2 million students every month"),
+    (PREVIEW, "Accelerate your learning by 29%"),
+    (PREVIEW, "150,000+ documents available"),
+    (PREVIEW, "Just £6.99 a month"),
+    (PREVIEW, "Search for your essay title"),
+    (AIMS, "The whole doc is available only for registered users"),
+    (AIMS, "A limited time offer! Get a custom sample essay"),
+    (AIMS, "Order Now"),
+    (AIMS, "Sorry, but copying text is forbidden on this website."),
+])
+def test_adverts_removes_subscription_and_paper_mill_offers(doc_id, advert):
+    before, after = run_rule("adverts", doc_id)
+    assert_removed(before, after, advert)
+
+
+def test_adverts_removes_every_copy_of_a_repeated_advert():
+    before, after = run_rule("adverts", PREVIEW)
+    assert before.count("Unlimited access from just £6.99 per month") == 2
+    assert "£" not in after
+
+
+def test_site_labels_removes_lone_labels_and_the_browser_tab_title():
+    before, after = run_rule("site_labels", AIMS)
+    for label in ("essay", "icon", "logo"):
+        assert label in lines(before)
+        assert label not in lines(after)
+    before, after = run_rule("site_labels", MIND_MAP)
+    assert_removed(before, after, "Soviet Foreign Policy under Stalin - Coggle Diagram")
+    assert "Soviet Foreign Policy under Stalin" in lines(after)
+
+
+def test_preview_cut_marks_removes_read_more_and_keeps_the_sentence_before_the_cut():
+    before, after = run_rule("preview_cut_marks", PREVIEW)
+    assert before.count("...read more.") == 3
+    assert_removed(before, after, "read more", "Extracts from this document")
+    assert "as they pursued a strategy of collective security.\n" in after
+    assert "but it came from the highest level.\n" in after
+
+
+def test_duplicate_teasers_removes_the_teaser_and_keeps_the_paragraph_it_was_copied_from():
+    teaser = "Christian Rakovsky wrote the above in 1926 while serving as the Soviet ambassador to France."
+    before, after = run_rule("duplicate_teasers", PREVIEW)
+    assert before.count(teaser) == 2
+    assert after.count(teaser) == 1
+    assert "the other powers.1 " + teaser in after  # the copy in context stays
+
+
+@pytest.mark.parametrize("doc_id, junk", [
+    (PREVIEW, "The above preview is unformatted text"),
+    (PREVIEW, "Related AS and A Level International History, 1945-1991 essays"),
+    (PREVIEW, "Warren Report"),
+    (PREVIEW, "Gorbachev"),
+    (PREVIEW, "McCarthy"),
+    (PREVIEW, "landlocked situation"),
+    (PREVIEW, "Over 160,000 pieces"),
+    (ESSAY, "You May Also Find These Documents Helpful"),
+    (ESSAY, "Kennan"),
+    (ESSAY, "NATO enlargement"),
+    (ESSAY, "2308 Words"),
+    (ESSAY, "Good Essays"),
+    (AIMS, "Related Topics"),
+    (AIMS, "Your Answer Is Very Helpful"),
+])
+def test_trailing_site_sections_cuts_related_essays_and_teasers(doc_id, junk):
+    before, after = run_rule("trailing_site_sections", doc_id)
+    assert_removed(before, after, junk)
+
+
+@pytest.mark.parametrize("doc_id, last_words", [
+    (PREVIEW, "lost to Poland in the 1920-21 war."),
+    (ESSAY, "How was it different?"),  # the questions go later, by their own rule
+    (AIMS, "regardless of what Stalin did."),
+])
+def test_trailing_site_sections_keeps_the_text_up_to_the_trailer(doc_id, last_words):
+    _, after = run_rule("trailing_site_sections", doc_id)
+    assert after.rstrip().endswith(last_words)
+
+
+def test_analysis_questions_removes_the_questions_and_questions_keeps_them():
+    before, after = run_rule("analysis_questions", ESSAY)
+    assert_removed(before, after, "SOVIET FOREIGN POLICY ANALYSIS QUESTIONS",
+                   "1. Why is Soviet foreign policy described", "Teheran –", "Potsdam –",
+                   "10. How was the Soviet foreign policy of the 1950’s")
+    assert "Finally, the Potsdam Conference in July, 1945" in after
+    assert after.rstrip().endswith("was at stake.")
+    found = questions(raw_text(ESSAY))
+    assert len(found) == 13
+    assert found[0].startswith("1. Why is Soviet foreign policy")
+    assert found[-1].startswith("10. How was the Soviet foreign policy")
+    assert found[8:11] == ["Teheran –", "Yalta –", "Potsdam –"]
+    assert clean(raw_text(ESSAY)).questions == found
+
+
+def test_analysis_questions_finds_no_questions_in_the_other_documents():
+    assert all(questions(raw_text(d)) == [] for d in DOC_IDS if d != ESSAY)
+
+
+def test_flattened_table_makes_successes_and_failures_sections_and_leaves_no_bar():
+    before, after = run_rule("flattened_table", AIMS)
+    assert "Successes| Failures|" in before
+    assert "|" not in after
+    assert "Successes:" in lines(after) and "Failures:" in lines(after)
+    order = [after.index(s) for s in ("Successes:", "In 1932, the USSR signs peace pacts",
+                                      "Failures:", "In 1933, Hitler comes to Power")]
+    assert order == sorted(order)
+
+
+def test_glued_footnote_numbers_removes_numbers_after_sentences_and_quotations():
+    before, after = run_rule("glued_footnote_numbers", PREVIEW)
+    for glued, fixed in [
+        ("powers.1 Christian", "powers. Christian"),
+        ('Stalin."11 William', 'Stalin." William'),
+        ('France."12 His', 'France." His'),
+        ('negotiations?"13 This', 'negotiations?" This'),
+        ("Germany.23 In July", "Germany. In July"),
+        ("since 1920.2 This", "since 1920. This"),
+    ]:
+        assert glued in before
+        assert glued not in after and fixed in after
+    assert "1920-21 war" in after and "May 3rd 1939" in after
+
+
+def test_glued_footnote_numbers_leaves_decimals_alone():
+    text = "Output grew by 3.5 percent in 1938. Imports fell 2.4 times.\n"
+    assert RULE["glued_footnote_numbers"](text) == text
+
+
+def test_missing_sentence_space_puts_back_the_space_between_sentences():
+    before, after = run_rule("missing_sentence_space", AIMS)
+    for joined, fixed in [("now seen.In 1938", "now seen. In 1938"),
+                          ("Great Brittain.The German", "Great Brittain. The German")]:
+        assert joined in before
+        assert joined not in after and fixed in after
+
+
+def test_missing_sentence_space_does_not_split_initials():
+    _, after = run_rule("missing_sentence_space", ESSAY)
+    assert "headed by G.V. Chicherin from 1918" in after
+
+
+def test_split_numbers_rejoins_split_years():
+    before, after = run_rule("split_numbers", MIND_MAP)
+    assert "Franco-Soviet Pact of 1 935" in before and "Franco-Soviet Pact of 1935" in after
+    assert "23 August 1 939" in before and "23 August 1939" in after
+    assert not re.search(r"\b1 \d{3}\b", after)
+    assert "Munich 29 September 1938" in after and "3 September Britain" in after
+
+
+def test_split_words_rejoins_words_split_by_pdf_extraction():
+    before, after = run_rule("split_words", MIND_MAP)
+    for split, whole in [("Fran ce", "France"), ("a ny action", "any action"), ("increasi ngly", "increasingly")]:
+        assert split in before
+        assert split not in after and whole in after
+
+
+@pytest.mark.parametrize("other", [d for d in DOC_IDS if d != MIND_MAP])
+def test_split_words_changes_nothing_in_documents_without_split_words(other):
+    before, after = run_rule("split_words", other)
+    assert after == before
+
+
+def test_broken_lines_rejoins_broken_lines_and_keeps_short_notes_on_their_own():
+    before, after = run_rule("broken_lines", MIND_MAP)
+    assert "the Soviet\nUnion offered" in before
+    assert "September 1938, the Soviet Union offered to act on the Franco-Soviet Pact of 1935, Designed to protect Czechoslovakia." in lines(after)
+    assert "Britain, France and USSR 'guarantee' Poland against Nazi aggression." in lines(after)
+    assert "not allowed to join LoN" in lines(after)
+    assert "3 September Britain and France declared war on Germany" in lines(after)
+
+
+def test_tidy_whitespace_collapses_blank_lines_and_strips_indentation():
+    before, after = run_rule("tidy_whitespace", AIMS)
+    assert "\n\n\n" in before
+    assert "\n\n\n" not in after
+    before, after = run_rule("tidy_whitespace", PREVIEW)
+    assert before.startswith("\n")
+    assert after.startswith('"What seems to us advisable')
+    indented = "  Litvinov   was dismissed.\n\n\n\n   Molotov replaced him.  \n"
+    assert RULE["tidy_whitespace"](indented) == "Litvinov was dismissed.\n\nMolotov replaced him.\n"
+
+
+# --- the rules as a whole ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
+def test_every_rule_has_a_docstring_and_its_own_test(rule):
+    assert len(rule.description) > 20, f"rule {rule.name} needs a docstring saying what junk it removes"
+    tests = [name for name in globals() if name.startswith(f"test_{rule.name}_")]
+    assert tests, f"rule {rule.name} has no test named test_{rule.name}_..."
+
+
+# Junk that must be in no clean document.
+JUNK_ANYWHERE = [
+    "read more", "Extracts from this document", "The above preview", "per month", "a month", "£", "million students",
+    "documents available", "registered users", "custom", "Order Now", "Order an essay", "copying text", "cookie",
+    "JavaScript", "Coggle", "Emma Taylor", "Hi there", "next update", "59 : 59", "Submitted by", "Views:",
+    "Date Submitted", "Related", "You May Also Find", "Words\n", "Pages\n", "Good Essays", "Plagiarism", "|",
+    "QUESTIONS", "Why is Soviet foreign policy described",
+]
+
+# Junk found in one raw file, that must not survive its cleaning.
+JUNK = {
+    PREVIEW: ["Gorbachev", "McCarthy", "Warren Report", "Start learning", "Over 160,000 pieces", "powers.1",
+              'Stalin."11', "Accelerate your learning", "...read more."],
+    ESSAY: ["Kennan", "NATO enlargement", "2308 Words", "Gaddis", "Best Essays", "Teheran –"],
+    MIND_MAP: ["Fran ce", "a ny ", "increasi ngly", "1 935", "1 939", "the Soviet\nUnion", "Coggle Diagram"],
+    OPENING: ["mattman123", "World History", "Words: 961"],
+    AIMS: ["\nicon\n", "\nlogo\n", "\nessay\n", "\nonline\n", "Your Answer Is Very Helpful", "Materials Daily", "seen.In",
+           "Successes| Failures|", "We use cookies"],
+}
+
+
+def test_no_junk_survives_cleaning(doc_id):
+    raw, text = raw_text(doc_id), clean(raw_text(doc_id)).text
+    for junk in JUNK[doc_id]:
+        assert junk in raw, f"{junk!r} is not in the raw file: the test is on the wrong document"
+        assert junk not in text, f"{junk!r} survived cleaning in {doc_id}"
+    for junk in JUNK_ANYWHERE:
+        assert junk not in text, f"{junk!r} survived cleaning in {doc_id}"
+
+
+# Real content that must come out of cleaning word for word.
+CONTENT = {
+    PREVIEW: [
+        "Christian Rakovsky wrote the above in 1926 while serving as the Soviet ambassador to France.",
+        "The German charge d'affaires in Moscow reported to Berlin on May 3rd 1939:",
+        "It meant a sharp violent turning in Soviet foreign policy.",
+        "In July Zhukhov defeated the Japanese at Khalkin-Gol and in August the whole Kwangtung army.",
+        "In conclusion this essay can only say that the Nazi-Soviet Pact was rather a 'stunning success' (as it would have appeared to Stalin in 1939) than a failure.",
+        "She also regained those parts of the Ukraine and Byelorussia lost to Poland in the 1920-21 war.",
+    ],
+    ESSAY: [
+        "The result is a foreign policy which is best described as schizophrenic",
+        "Traditional foreign policy was pursued by the Commissariat for Foreign Affairs headed by G.V. Chicherin from 1918 to 1930.",
+        "By 1932, almost 50% of Russian imports came from Germany.",
+        "The Munich Conference of 1938 was the final straw.",
+        "Finally, the Potsdam Conference in July, 1945 clearly marked the end of the Grand Alliance in all but name.",
+        "This time the fate of the human species – and all life on the planet – was at stake.",
+    ],
+    MIND_MAP: [
+        "Soviet Foreign Policy under Stalin\n1917\nBolshevik Revolution\n",
+        "\nnot allowed to join LoN\n",
+        "\n1922 Treaty of Rapallo with Germany\n",
+        "May 1939 Litvinov replaced as commissar for foreign affairs by Molotov, instructed to pursue new diplomatic policy.",
+        "J. P. Taylor’s (The Origins of the Second World War)",
+        "This was especially necessary as the Red Army after Manchuria, was in no state to fight.",
+    ],
+    OPENING: [
+        "Soviet foreign policy in the period of 1925-1945 under Stalin is viewed by historians in both positive and negative ways.",
+        "Chris Korin suggests that “Nowhere is this policy clearer than in his policy towards the communist party in China”.",
+        "In May 1935, the Soviet Union signed mutual assistance pacts with France and Czechoslovakia.",
+        "Litvinov had no illusions, “Our security will remain...",
+    ],
+    AIMS: [
+        "Stalin’s Foreign Policy\n",
+        "Joseph Stalin rose to power in the USSR by 1928.",
+        "In 1934, the USSR joins the League of Nations.",
+        "After the Nazi-Soviet pact was signed, Stalin supported the Germans with resources.",
+        "Overall Conclusion:\n",
+        "so a German invasion was predestined to happen, regardless of what Stalin did.\n",
+    ],
+}
+
+
+def test_real_content_survives_cleaning_verbatim(doc_id):
+    text = clean(raw_text(doc_id)).text
+    for sentence in CONTENT[doc_id]:
+        assert sentence in text, f"{sentence!r} was lost or changed by cleaning {doc_id}"
+
+
+def test_cleaning_clean_text_changes_nothing(doc_id):
+    text = clean(raw_text(doc_id)).text
+    assert clean(text).text == text
+
+
+def test_clean_reports_what_each_rule_removed(doc_id):
+    cleaned = clean(raw_text(doc_id))
+    assert [r.rule for r in cleaned.reports] == [r.name for r in RULES]
+    assert any(r.touched for r in cleaned.reports)
+    if doc_id == AIMS:
+        chat = next(r for r in cleaned.reports if r.rule == "chat_widget")
+        assert "Emma Taylor" in chat.removed and "Hi there!" in chat.removed
+        table = next(r for r in cleaned.reports if r.rule == "flattened_table")
+        assert table.changed and "Successes| Failures|" in table.changed[0][0]
+
+
+def test_committed_clean_copy_is_what_cleaning_produces(doc_id):
+    cleaned = clean(raw_text(doc_id))
+    stale = "is stale: run `footnote ingest` to regenerate corpus/clean/ from corpus/raw/"
+    assert cleaned.text == clean_text(doc_id), f"corpus/clean/{doc_id}.txt {stale}"
+    qfile = CORPUS / "clean" / f"{doc_id}.questions.txt"
+    if cleaned.questions:
+        assert qfile.read_text(encoding="utf-8") == "\n".join(cleaned.questions) + "\n", f"{qfile.name} {stale}"
+    else:
+        assert not qfile.exists(), f"{qfile.name} {stale}"
+
+
+def test_every_raw_file_is_listed_in_sources_toml():
+    listed = {info.file for info in SOURCES.values()}
+    assert {p.name for p in Path(CORPUS / "raw").iterdir()} == listed
+
+
+SCRAPED_PAGE = """\
+This website uses cookies to ensure you get the best experience. Accept
+Please enable JavaScript in your browser.
+Submitted by: jane_doe
+Views: 12
+Date Submitted: 01/02/2020 10:00 AM
+
+The Treaty of Brest-Litovsk - Essay Hub
+The Treaty of Brest-Litovsk
+essay
+Join over 3 million students today
+  • Only $9.99 a month
+The treaty was signed in March 1918 and took Russia out of the war. Lenin accepted harsh terms to save the revolution.4 Trotsky had walked out of the talks ...read more.
+Russia lost a third of its population.It also lost much of its coal.
+Unemployment rose by 3.5 percent in 1 918 and the Bolsheviks blamed the
+peace for it.
+
+Sarah Jones
+
+online
+
+Hello!
+Need help with your homework?
+Want us to write it for you?
+
+The next update will be in:
+02 : 10 : 05
+
+Related GCSE Russia 1914-1924 essays
+1. How far was Tsar Nicholas II to blame for the revolution?
+A teaser from an essay about the Tudors.
+"""
+
+
+def test_rules_are_general_and_clean_a_page_they_have_never_seen():
+    cleaned = clean(SCRAPED_PAGE)
+    assert cleaned.text == (
+        "The Treaty of Brest-Litovsk\n"
+        "The treaty was signed in March 1918 and took Russia out of the war. Lenin accepted harsh terms to save "
+        "the revolution. Trotsky had walked out of the talks\n"
+        "Russia lost a third of its population. It also lost much of its coal.\n"
+        "Unemployment rose by 3.5 percent in 1918 and the Bolsheviks blamed the peace for it.\n"
+    )
+    assert cleaned.metadata["submitted_by"] == "jane_doe"
+    assert cleaned.metadata["date_submitted"] == "01/02/2020 10:00 AM"
