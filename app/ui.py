@@ -86,6 +86,28 @@ def answer_html(answer: Answer) -> str:
     return '<div style="font-size:1.05rem;line-height:1.7">' + " ".join(parts) + "</div>"
 
 
+def table_html(rows: list[tuple[str, str]]) -> str:
+    """Label/value rows (document metadata) as a small two-column table."""
+    cells = "".join(f'<tr><th style="text-align:left;padding:.15em 1.2em .15em 0;font-weight:600;'
+                    f'vertical-align:top;white-space:nowrap">{esc(k)}</th><td style="padding:.15em 0">{esc(v)}</td></tr>'
+                    for k, v in rows)
+    return f'<table style="border:none;margin-bottom:.5em">{cells}</table>'
+
+
+def change_html(before: str, after: str) -> str:
+    """One line a cleaning rule changed: before, struck out, then after."""
+    return ('<div style="font-family:monospace;font-size:.85rem;line-height:1.5;margin:.2em 0 .6em 0">'
+            f'<div style="background:#fee2e2;color:#7f1d1d;padding:.1em .4em">− {esc(before)}</div>'
+            f'<div style="background:#dcfce7;color:#14532d;padding:.1em .4em">+ {esc(after)}</div></div>')
+
+
+def rule_descriptions() -> dict[str, str]:
+    """Each cleaning rule's name and what it removes (its docstring)."""
+    from ingest.clean import RULES
+
+    return {r.name: r.description for r in RULES}
+
+
 def sources_link(doc_id: str, passage_id: str, start: int | None = None, end: int | None = None,
                  label: str = "Open in Sources") -> None:
     """A link to this passage on the Sources page (the quote, if given, highlighted there)."""

@@ -24,7 +24,6 @@ from ingest.settings import Settings
 from ingest.store import Index
 
 OPENING = SOURCES["stalin-fp-1925-1945-opening"]
-PREVIEW = SOURCES["nazi-soviet-pact-preview"]
 
 READINGS = {
     "rapallo.txt": "The Treaty of Rapallo\nGermany and Soviet Russia signed the Treaty of Rapallo in April 1922. "
@@ -168,7 +167,8 @@ def test_reingest_of_unchanged_corpus_embeds_nothing(corpus_index):
 
 
 def test_editing_a_real_document_reembeds_only_that_document_and_replaces_its_passages(tmp_path, repo_settings):
-    folder = copy_raw(tmp_path / "readings", OPENING, PREVIEW)
+    folder = copy_raw(tmp_path / "readings", OPENING)
+    write(folder, {"rapallo.txt": READINGS["rapallo.txt"]})
     quiet_ingest([folder], repo_settings)
     untouched = snapshot(repo_settings)[1]
     old = "Litvinov was active in the League and he was hopeful it could be an affective body."
@@ -179,7 +179,7 @@ def test_editing_a_real_document_reembeds_only_that_document_and_replaces_its_pa
     summary = quiet_ingest([folder], repo_settings)
 
     assert summary.updated == [OPENING.id]
-    assert summary.unchanged == [PREVIEW.id]
+    assert summary.unchanged == ["rapallo"]
     index = Index.open(repo_settings)
     live = Counter(m["doc_id"] for kind in ("passage", "sentence") for m in index.records(kind)["metadatas"])
     assert summary.embedded == live[OPENING.id]
@@ -192,8 +192,8 @@ def test_editing_a_real_document_reembeds_only_that_document_and_replaces_its_pa
         index.manifest()[OPENING.id].key}
     after = snapshot(repo_settings)[1]
     for kind in after:
-        preview = [r for r in after[kind] if r[0].startswith(PREVIEW.id + "@")]
-        assert preview == [r for r in untouched[kind] if r[0].startswith(PREVIEW.id + "@")]
+        neighbour = [r for r in after[kind] if r[0].startswith("rapallo@")]
+        assert neighbour and neighbour == [r for r in untouched[kind] if r[0].startswith("rapallo@")]
     assert index.collection.count() == live_count(index)
 
 
@@ -281,7 +281,7 @@ def test_an_interrupt_before_the_manifest_flips_leaves_the_previous_index_served
 
 
 def bad_folder(tmp_path: Path) -> Path:
-    folder = copy_raw(tmp_path / "readings", OPENING, PREVIEW)
+    folder = copy_raw(tmp_path / "readings", OPENING)
     shutil.copy(folder / OPENING.file, folder / "copy of the opening.txt")
     return write(folder, {
         "empty.txt": "",
@@ -303,7 +303,7 @@ def test_bad_inputs_in_a_folder_are_skipped_with_a_reason_and_the_rest_ingested(
         "copy of the opening.txt": f"has the same text as {OPENING.file}",
         "litvinov.txt": "has the same document id 'litvinov' as another file; rename it",
     }
-    assert sorted(summary.new) == sorted([OPENING.id, PREVIEW.id, "word-paste", "litvinov"])
+    assert sorted(summary.new) == sorted([OPENING.id, "word-paste", "litvinov"])
     assert summary.notes == ["word paste.txt: not UTF-8: read as windows-1252"]
     sentences = Index.open(repo_settings).records("sentence")["documents"]
     assert "Litvinov called the pact a “betrayal” of collective security." in sentences
@@ -318,7 +318,7 @@ def test_cli_ingest_prints_one_line_per_skipped_file_and_exits_zero(tmp_path, re
     assert any(line.endswith("empty.txt: is empty") for line in skipped)
     assert [line for line in out if line.startswith("note ")] == [
         "note    word paste.txt: not UTF-8: read as windows-1252"]
-    assert out[-1].startswith("4 documents, ") and "4 new" in out[-1] and "5 skipped" in out[-1]
+    assert out[-1].startswith("3 documents, ") and "3 new" in out[-1] and "5 skipped" in out[-1]
 
 
 def test_cli_ingest_of_nothing_usable_exits_non_zero_with_a_one_line_message(tmp_path, monkeypatch, capsys):

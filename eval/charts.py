@@ -1,0 +1,102 @@
+"""Charts for the evaluation report, drawn from results (run.py's dict) into PNG files.
+
+matplotlib with the Agg backend: no display needed, nothing shown on screen. Each function writes one
+file and returns its name; `draw` returns (file name, caption) pairs for the report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+COLOURS = {"footnote": "#1f5f8b", "bm25": "#c9a227", "dense": "#8c8c8c"}
+BARS = [  # (metric key, label on the axis)
+    ("hit@1", "gold in\ntop 1"), ("hit@5", "gold in\ntop 5"), ("recall@5", "key-point\nrecall@5"),
+    ("mrr", "MRR@5"), ("kp_coverage", "key points\nstated"), ("citation_on_gold", "citations\non gold"),
+    ("answered", "in-corpus\nanswered"), ("declined", "out-of-corpus\ndeclined"),
+]
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def draw(results: dict, folder: Path) -> list[tuple[str, str]]:
+    return [
+        (metrics_chart(results, folder), "Footnote and the two baselines on the same questions. Baselines "
+         "'answer' with the first sentence of their top passage and never decline. Black ticks: targets."),
+        (coverage_chart(results, folder), "Key points stated, per answerable question (red: under the 80% target)."),
+        (latency_chart(results, folder), "How long Footnote took per question (whole answer)."),
+    ]
+
+
+def metrics_chart(results: dict, folder: Path, name: str = "metrics.png") -> str:
+    plt = _pyplot()
+    systems = results["systems"]
+    targets = {t["metric"]: t["target"] for t in results["targets"]}
+    fig, ax = plt.subplots(figsize=(10, 4.2), dpi=110)
+    width = 0.8 / len(systems)
+    for i, (sys_name, s) in enumerate(systems.items()):
+        xs = [j + (i - (len(systems) - 1) / 2) * width for j in range(len(BARS))]
+        ys = [s["summary"].get(key) for key, _ in BARS]
+        ax.bar(xs, [100 * (y or 0) for y in ys], width, label=s["label"], color=COLOURS.get(sys_name))
+        for x, y in zip(xs, ys, strict=True):
+            if y is None:
+                ax.text(x, 1, "n/a", ha="center", va="bottom", fontsize=6, rotation=90)
+    for j, (key, _) in enumerate(BARS):
+        if key in targets:
+            ax.plot([j - 0.45, j + 0.45], [100 * targets[key]] * 2, color="black", linewidth=1.5)
+    ax.set_xticks(range(len(BARS)), [label for _, label in BARS], fontsize=8)
+    ax.set_ylabel("%  (MRR × 100)")
+    ax.set_ylim(0, 105)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=len(systems), frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title("Footnote vs baselines", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(folder / name)
+    plt.close(fig)
+    return name
+
+
+def coverage_chart(results: dict, folder: Path, name: str = "keypoints.png") -> str:
+    plt = _pyplot()
+    rows = [r for r in results["questions"] if r["answerable"]]
+    fig, ax = plt.subplots(figsize=(10, 3.6), dpi=110)
+    cov = [100 * (r["runs"]["footnote"]["answer"]["kp_coverage"] or 0) for r in rows]
+    colours = [COLOURS["footnote"] if c >= 80 else "#c0392b" for c in cov]
+    ax.bar(range(len(rows)), cov, color=colours)
+    ax.axhline(80, color="black", linewidth=1, linestyle="--")
+    ax.set_xticks(range(len(rows)), [r["id"] for r in rows], rotation=90, fontsize=7)
+    ax.set_ylabel("key points stated (%)")
+    ax.set_ylim(0, 105)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title("Key-point coverage per question (Footnote)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(folder / name)
+    plt.close(fig)
+    return name
+
+
+def latency_chart(results: dict, folder: Path, name: str = "latency.png") -> str:
+    plt = _pyplot()
+    lat = [r["runs"]["footnote"]["latency_ms"] for r in results["questions"]]
+    s = results["systems"]["footnote"]["summary"]
+    fig, ax = plt.subplots(figsize=(6, 3.2), dpi=110)
+    ax.hist(lat, bins=min(30, max(5, len(lat))), color=COLOURS["footnote"])
+    for key, style in (("latency_p50_ms", "--"), ("latency_p95_ms", ":")):
+        if s.get(key) is not None:
+            ax.axvline(s[key], color="black", linestyle=style, linewidth=1,
+                       label=f"{key.split('_')[1]} {s[key]:.0f} ms")
+    ax.set_xlabel("milliseconds per answer")
+    ax.set_ylabel("questions")
+    ax.legend(frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title("Footnote answer latency", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(folder / name)
+    plt.close(fig)
+    return name

@@ -1,0 +1,198 @@
+"""report.md: the evaluation written for a teacher, from results (run.py's dict) and the chart files.
+
+Order: what was run; targets met or not; Footnote beside the baselines; what each number means; the
+questions that miss a target and why; every question in one table; then a drill-down per question
+(the answer, its citations, key points stated or missed, what was retrieved). Source text is escaped
+so it shows literally. This module only renders.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .metrics import DEFINITIONS
+
+SHARE_ROWS = [
+    ("hit@1", "Gold evidence in the top passage"), ("hit@3", "Gold evidence in the top 3 passages"),
+    ("hit@5", "Gold evidence in the top 5 passages"), ("recall@1", "Key points retrieved, top 1"),
+    ("recall@3", "Key points retrieved, top 3"), ("recall@5", "Key points retrieved, top 5"),
+    ("mrr", "Mean reciprocal rank of gold (MRR@5)"), ("kp_coverage", "Key points stated in the answer"),
+    ("citation_precision", "Citations that support their sentence"),
+    ("citation_on_gold", "Citations on gold evidence (stricter)"),
+    ("citation_recall", "Answer sentences supported by their citations"),
+    ("answered", "In-corpus questions answered"), ("declined", "Out-of-corpus questions declined"),
+    ("latency_p50_ms", "Latency, median"), ("latency_p95_ms", "Latency, 95th percentile"),
+]
+DEF_KEY = {"hit@1": "hit@k", "hit@3": "hit@k", "hit@5": "hit@k", "recall@1": "recall@k", "recall@3": "recall@k",
+           "recall@5": "recall@k", "latency_p50_ms": "latency", "latency_p95_ms": "latency"}
+MISS_WORDS = {"hit@5": "no gold evidence in the top 5", "answered": "declined an in-corpus question",
+              "declined": "answered an out-of-corpus question", "kp_coverage": "key points under 80%",
+              "citation_precision": "a citation does not support its sentence"}
+
+_MD = re.compile(r"([\\`*_\[\]<>|#])")
+
+
+def esc(text: str) -> str:
+    """Source text shown literally in Markdown (no accidental emphasis, links, HTML or table breaks)."""
+    return _MD.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def fmt(value, key: str) -> str:
+    if value is None:
+        return "n/a"
+    if key.endswith("_ms"):
+        return f"{value:.0f} ms" if value >= 10 else f"{value:.1f} ms"
+    if key == "mrr":
+        return f"{value:.2f}"
+    return f"{100 * value:.0f}%"
+
+
+def _ratio(systems: dict, key: str) -> str:
+    fn = systems["footnote"]["summary"].get(key)
+    base = [systems[b]["summary"].get(key) for b in ("bm25", "dense")]
+    base = [b for b in base if b is not None]
+    if fn is None or not base or key.endswith("_ms") or key in {"answered", "declined"}:
+        return ""
+    best = max(base)
+    return f"×{fn / best:.2f}" if best > 0 else ""
+
+
+def render(results: dict, charts: list[tuple[str, str]]) -> str:
+    meta, systems, qs = results["meta"], results["systems"], results["questions"]
+    fs = systems["footnote"]["summary"]
+    out = [f"# Footnote evaluation, {meta['date'].replace('T', ' ')}", ""]
+    out += [
+        f"Footnote was asked **{fs['questions']} questions** from `{meta['questions_file']}`: "
+        f"{fs['answerable']} that its sources answer and {fs['unanswerable']} that they deliberately do not "
+        "(it should decline those). Every answer was scored against the key points and gold evidence "
+        "written down for each question. Two simpler systems ran on the same questions over the same "
+        "passages, so each improvement shows as a ratio: **BM25 only** (keyword search) and **Dense only** "
+        "(embedding search, what most chat-with-your-documents tools do).",
+        "",
+        f"Index: {esc(meta['index'])}; embedding model {meta['model']}; top {meta['top_k']} passages per "
+        f"question. The whole run took {meta['seconds']:.0f} s ({meta['load_seconds']:.0f} s of it loading).",
+        "",
+        "## Targets",
+        "",
+        "| target | goal | Footnote | met? |",
+        "|---|---:|---:|:---:|",
+    ]
+    for t in results["targets"]:
+        v = fs.get(t["metric"])
+        met = "n/a" if v is None else ("yes" if v >= t["target"] else "**no**")
+        out.append(f"| {t['what']} | ≥ {fmt(t['target'], t['metric'])} | {fmt(v, t['metric'])} | {met} |")
+    out += ["", "## Footnote beside the baselines", "",
+            "| metric | " + " | ".join(s["label"] for s in systems.values()) + " | Footnote ÷ best baseline |",
+            "|---|" + "---:|" * (len(systems) + 1)]
+    for key, label in SHARE_ROWS:
+        cells = [fmt(s["summary"].get(key), key) for s in systems.values()]
+        out.append(f"| {label} | " + " | ".join(cells) + f" | {_ratio(systems, key)} |")
+    out += ["", "The baselines cannot decline and their 'answer' is the first sentence of their top passage, "
+            "cited; their citation precision is 100% for the same reason as Footnote's (the answer *is* the "
+            "quote). Baseline latency is their retrieval call only.", ""]
+    for name, caption in charts[:1]:
+        out += [f"![{caption}]({name})", "", f"*{caption}*", ""]
+
+    out += ["## What the numbers mean", ""]
+    seen = set()
+    for key, _ in SHARE_ROWS:
+        d = DEF_KEY.get(key, key)
+        if d in seen:
+            continue
+        seen.add(d)
+        out.append(f"- **{d}**: {DEFINITIONS[d]}")
+    out += ["- **Gold evidence**: for every key point the set names 1-3 exact quotes in the sources that "
+            "support it. A question's gold evidence is all of them.", ""]
+
+    out += _misses(qs)
+    out += _table(qs)
+    for name, caption in charts[1:]:
+        out += [f"![{caption}]({name})", "", f"*{caption}*", ""]
+    out += ["## Every question in detail", ""]
+    for r in qs:
+        out += _drill(r)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _misses(qs: list[dict]) -> list[str]:
+    bad = [r for r in qs if r["misses"]]
+    out = ["## Questions that miss a target, and why", ""]
+    if not bad:
+        return out + ["None: every question meets every target.", ""]
+    out += [f"{len(bad)} of {len(qs)} questions miss at least one target.", ""]
+    for r in bad:
+        what = "; ".join(MISS_WORDS.get(m, m) for m in r["misses"])
+        out.append(f"- **[{r['id']}](#{r['id']})** {esc(r['question'])} — *{what}*")
+        for d in r["diagnosis"]:
+            out.append(f"  - {esc(d)}")
+    return out + [""]
+
+
+def _table(qs: list[dict]) -> list[str]:
+    out = ["## Every question at a glance", "",
+           "Gold rank: position of the first passage holding gold evidence among the top 5 (– = none), "
+           "for Footnote / BM25 only / Dense only.", "",
+           "| id | question | should | Footnote did | gold rank | key points | citations on gold | ms | ok |",
+           "|---|---|---|---|---|---:|---:|---:|:---:|"]
+    for r in qs:
+        fn = r["runs"]["footnote"]
+        a = fn["answer"]
+        did = "declined" if a["abstained"] else f"answered ({len(a['sentences'])} sentences)"
+        if r["answerable"]:
+            ranks = " / ".join(str(r["runs"][s]["retrieval"]["gold_rank"] or "–") for s in ("footnote", "bm25", "dense"))
+            kp = sum(1 for k in a["key_points"] if k["stated"])
+            kps = f"{kp}/{len(a['key_points'])}"
+            on = [c["on_gold"] for c in a["citations"]]
+            gold = f"{sum(on)}/{len(on)}" if on else "–"
+        else:
+            ranks, kps, gold = "", "", ""
+        q = r["question"] if len(r["question"]) <= 60 else r["question"][:59] + "…"
+        out.append(f"| [{r['id']}](#{r['id']}) | {esc(q)} | {'answer' if r['answerable'] else 'decline'} | {did} "
+                   f"| {ranks} | {kps} | {gold} | {fn['latency_ms']:.0f} | {'✗' if r['misses'] else '✓'} |")
+    return out + [""]
+
+
+def _drill(r: dict) -> list[str]:
+    fn = r["runs"]["footnote"]
+    a = fn["answer"]
+    out = [f'<a id="{r["id"]}"></a>', "", f"### {r['id']}: {esc(r['question'])}", ""]
+    expect = "answerable from the sources" if r["answerable"] else "not answerable from the sources (should decline)"
+    out.append(f"*{expect}; origin: {r['origin'] or 'not given'}.*" + (f" Note: {esc(r['note'])}" if r["note"] else ""))
+    out.append("")
+    if r["misses"]:
+        out += ["**Misses:** " + "; ".join(MISS_WORDS.get(m, m) for m in r["misses"]) + ".", ""]
+        out += [f"- {esc(d)}" for d in r["diagnosis"]] + [""]
+    out += ["**Footnote's answer**" + (" (declined)" if a["abstained"] else "") + f", {fn['latency_ms']:.0f} ms:", "",
+            f"> {esc(a['text'])}", ""]
+    ev = fn.get("evidence") or {}
+    if ev:
+        out += [f"Decision features: best sentence similarity {ev.get('top_sim', 0):.2f}, share of question words "
+                f"found {ev.get('coverage', 0):.2f}.", ""]
+    if a["citations"]:
+        out.append("**Citations**")
+        out.append("")
+        for c in a["citations"]:
+            marks = []
+            if c["on_gold"] is not None:
+                marks.append("on gold evidence" if c["on_gold"] else "not gold evidence")
+            marks.append("supports its sentence" if c["supports"] else "**does not support its sentence**")
+            out.append(f"{c['n']}. `{c['passage_id']}`, characters {c['start']}–{c['end']} ({', '.join(marks)}): "
+                       f"“{esc(c['quote'])}”")
+        out.append("")
+    if r["answerable"]:
+        out += ["**Key points**", ""]
+        found = fn["retrieval"]["kp_found_at"]
+        for kp, got, at in zip(r["key_points"], a["key_points"], found, strict=True):
+            where = f"evidence retrieved at passage #{at}" if at else "evidence not in the top 5 passages"
+            if got["stated"]:
+                out.append(f"- ✓ {esc(kp['point'])} (says “{esc(got['stated'])}”; {where})")
+            else:
+                quote = kp["evidence"][0]
+                out.append(f"- ✗ {esc(kp['point'])} ({where}). The sources say: “{esc(quote['quote'])}” "
+                           f"(`{quote['doc']}`)")
+        out.append("")
+        rows = [f"{rank}. `{pid}`" + (" (holds gold evidence)" if gold else "")
+                for rank, (pid, gold) in enumerate(zip(fn["retrieved"], fn["retrieval"]["gold_at"], strict=True), 1)]
+        out += ["**Passages retrieved** (Footnote, best first)", "", *rows, ""]
+    return out
+

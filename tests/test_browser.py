@@ -1,0 +1,135 @@
+"""End to end in a real browser: `footnote app` serving the real index, driven by Debian's chromium.
+
+Playwright never downloads a browser here: it launches /usr/bin/chromium (`make browser` installs it).
+The test saves docs/screenshot-ask.png, the README's screenshot, each time it passes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOT = ROOT / "docs" / "screenshot-ask.png"
+QUESTION = "Why did Litvinov's dismissal matter?"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no browser at {CHROMIUM}: run `make browser` "
+                       "(apt-get install chromium chromium-driver) to run the browser test"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, proc: subprocess.Popen, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited with code {proc.returncode} before listening")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"the app did not listen on port {port} within {seconds:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def app_url(corpus_index, tmp_path_factory):
+    """`footnote app` on a free port, reading the session's index; stopped at teardown."""
+    port = free_port()
+    env = os.environ | {"FOOTNOTE_HOME": str(corpus_index.home), "FOOTNOTE_INDEX_DIR": str(corpus_index.settings.index_dir)}
+    footnote = shutil.which("footnote", path=str(Path(sys.executable).parent))
+    cmd = [footnote, "app", "--port", str(port)] if footnote else [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "streamlit_app.py"), "--server.address",
+        "127.0.0.1", "--server.port", str(port), "--server.headless", "true"]
+    log = tmp_path_factory.mktemp("app") / "app.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port, proc, 60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def test_a_student_asks_opens_a_footnote_and_sees_the_quote_highlighted(app_url, browser):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    started = time.monotonic()
+    page.goto(app_url)
+    expect(page.get_by_role("heading", name="Footnote")).to_be_visible(timeout=60_000)
+
+    box = page.get_by_test_id("stChatInputTextArea")
+    expect(box).to_be_enabled(timeout=60_000)
+    box.fill(QUESTION)
+    box.press("Enter")
+
+    first = page.get_by_test_id("stExpander").filter(has_text="[1]").first
+    expect(first).to_be_visible(timeout=60_000)
+    answered = time.monotonic() - started
+    assert page.get_by_test_id("stChatMessage").filter(has_text="[1]").count() >= 1
+
+    first.locator("summary").click()
+    mark = first.locator("mark")
+    expect(mark).to_be_visible(timeout=10_000)
+    assert len(mark.inner_text().strip()) > 10
+    expect(first.get_by_text("Read it in the document")).to_be_visible()
+
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+    print(f"first answer {answered:.1f} s after opening the page")
+    page.close()
+
+
+def test_a_footnote_link_opens_the_passage_in_sources(app_url, browser):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    page.goto(app_url)
+    box = page.get_by_test_id("stChatInputTextArea")
+    expect(box).to_be_enabled(timeout=60_000)
+    box.fill(QUESTION)
+    box.press("Enter")
+    first = page.get_by_test_id("stExpander").filter(has_text="[1]").first
+    expect(first).to_be_visible(timeout=60_000)
+    first.locator("summary").click()
+    quote = first.locator("mark").inner_text()
+
+    first.get_by_text("Read it in the document").click()
+    expect(page.get_by_role("heading", name="Sources")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("The passage your footnote cites")).to_be_visible()
+    assert "doc=" in page.url and "passage=" in page.url
+    assert page.locator("mark").first.inner_text() == quote
+    page.close()
