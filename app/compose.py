@@ -29,8 +29,11 @@ OVERRIDE_UNKNOWN_SIM = 0.85  # a name the sources never mention means "not cover
 MAX_SENTENCES = 6
 KEEP_RATIO = 0.6  # a supporting sentence must score at least this share of the best one
 CONTINUATION = 2  # sentences that may follow the opening sentence from its own paragraph
-CONTINUE_RATIO = 0.4  # ... if they lean on it or score at least this share of it
+CONTINUE_RATIO = 0.35  # ... if they lean on it or score at least this share of it
 NEW_DOC_BONUS = 0.08  # at equal merit, a sentence from a source not yet cited comes first
+NEW_DOC_RATIO = 0.4  # another source's view is worth a lower bar: corroboration or a different angle
+MIN_SUPPORT_SIM = 0.35  # but never a sentence this far from the question
+GLOBAL_CANDIDATES = 8  # best sentences by similarity and by BM25 considered beyond the top passages
 DUPLICATE_SIM = 0.86  # two sentences this similar say the same thing: one sentence, both footnotes
 
 _DEPENDENT = re.compile(
@@ -119,11 +122,17 @@ def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: 
     documents not yet cited, each with the sentence it leans on if it starts with 'This', 'He' ..."""
     rank_of = {h.passage_id: r for r, h in enumerate(hits)}
     candidates = [ix for h in hits for ix, _ in h.sentences]
+    # Strong single sentences outside the top passages (a mind-map line, say) are candidates too.
+    seen = set(candidates)
+    for ix in [*np.argsort(-sims)[:GLOBAL_CANDIDATES], *np.argsort(-bm)[:GLOBAL_CANDIDATES]]:
+        if int(ix) not in seen and (bm[ix] > 0 or sims[ix] > 0):
+            candidates.append(int(ix))
+            seen.add(int(ix))
     bm_max = max((float(bm[ix]) for ix in candidates), default=0.0) or 1.0
 
     def score(ix: int) -> float:
         s = lib.sentences[ix]
-        return float(sims[ix]) + 0.35 * float(bm[ix]) / bm_max - 0.02 * rank_of.get(s.passage_id, len(hits))
+        return float(sims[ix]) + 0.35 * float(bm[ix]) / bm_max - 0.01 * rank_of.get(s.passage_id, len(hits))
 
     scored = sorted(candidates, key=lambda ix: -score(ix))
     if not scored:
@@ -165,15 +174,23 @@ def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: 
         else:
             break
 
-    # 2. Supporting sentences from elsewhere, new documents first at equal merit.
+    # 2. Supporting sentences from elsewhere, chosen greedily: a source not yet cited gets a bonus and a
+    #    lower bar, so a second source's view of the point comes before a third sentence of the first.
     cited_docs = {lib.sentences[g[0]].doc_id for g in groups}
-    rest = [ix for ix in scored if ix not in used and score(ix) >= KEEP_RATIO * best]
-    rest.sort(key=lambda ix: -(score(ix) + (NEW_DOC_BONUS if lib.sentences[ix].doc_id not in cited_docs else 0)))
-    for ix in rest:
-        if sum(len(g) > 0 for g in groups) >= MAX_SENTENCES:
+
+    def merit(ix: int) -> float | None:
+        new = lib.sentences[ix].doc_id not in cited_docs
+        if float(sims[ix]) < MIN_SUPPORT_SIM or score(ix) < (NEW_DOC_RATIO if new else KEEP_RATIO) * best:
+            return None
+        return score(ix) + (NEW_DOC_BONUS if new else 0.0)
+
+    pool = [ix for ix in scored if ix not in used]
+    while len(groups) < MAX_SENTENCES:
+        ranked = [(m, ix) for ix in pool if ix not in used and (m := merit(ix)) is not None]
+        if not ranked:
             break
-        if ix in used:
-            continue
+        _, ix = max(ranked)
+        pool.remove(ix)
         dup = duplicate_of(ix)
         if dup is not None:
             if lib.sentences[ix].doc_id not in {lib.sentences[j].doc_id for j in dup}:

@@ -92,3 +92,19 @@ def repo_settings(tmp_path) -> Settings:
     """Settings for this repository's sources.toml with a fresh, empty index in a temporary folder.
     Ingest files from a temporary folder with these: nothing in the repository is written."""
     return Settings.from_env(index_dir=tmp_path / "index")
+
+
+@pytest.fixture(scope="session")
+def engine(corpus_index):
+    """The answering engine on the session index (model and BM25 loaded once)."""
+    from app.engine import Engine
+
+    return Engine.load(corpus_index.settings)
+
+
+@pytest.fixture(scope="session")
+def questions():
+    """The evaluation set's questions (eval/questions.yaml)."""
+    import yaml
+
+    return yaml.safe_load((ROOT / "eval" / "questions.yaml").read_text(encoding="utf-8"))["questions"]
