@@ -33,6 +33,7 @@ CONTINUE_RATIO = 0.35  # ... if they lean on it or score at least this share of 
 NEW_DOC_BONUS = 0.08  # at equal merit, a sentence from a source not yet cited comes first
 NEW_DOC_RATIO = 0.4  # another source's view is worth a lower bar: corroboration or a different angle
 MIN_SUPPORT_SIM = 0.35  # but never a sentence this far from the question
+BM25_WEIGHT = 0.5  # share of a sentence's score from BM25 (normalised to the best), beside its cosine similarity
 GLOBAL_CANDIDATES = 8  # best sentences by similarity and by BM25 considered beyond the top passages
 DUPLICATE_SIM = 0.86  # two sentences this similar say the same thing: one sentence, both footnotes
 
@@ -47,6 +48,11 @@ _DEPENDENT = re.compile(
 def depends_on_previous(text: str) -> bool:
     """Does this sentence start with a pronoun or connective that needs the sentence before it?"""
     return bool(_DEPENDENT.match(text.strip()))
+
+
+def citable(text: str) -> bool:
+    """A sentence that can stand in an answer: at least four words (not a bare date or label)."""
+    return len(re.findall(r"[A-Za-z]+", text)) >= 4
 
 
 def display(quote: str) -> str:
@@ -85,7 +91,7 @@ class Evidence:
 
 
 def evidence(retriever: Retriever, question: str, hits: list[Hit], sims: np.ndarray) -> Evidence:
-    rows = [ix for h in hits[:3] for ix, _ in h.sentences]
+    rows = [ix for h in hits for ix, _ in h.sentences]
     top = max((float(sims[ix]) for ix in rows), default=0.0)
     return Evidence(top_sim=top, coverage=retriever.coverage(question, rows),
                     unknown_names=retriever.unknown_names(question))
@@ -121,18 +127,18 @@ def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: 
     that leans on it, or is itself relevant); then the best sentences of other passages, preferring
     documents not yet cited, each with the sentence it leans on if it starts with 'This', 'He' ..."""
     rank_of = {h.passage_id: r for r, h in enumerate(hits)}
-    candidates = [ix for h in hits for ix, _ in h.sentences]
+    candidates = [ix for h in hits for ix, _ in h.sentences if citable(lib.sentences[ix].text)]
     # Strong single sentences outside the top passages (a mind-map line, say) are candidates too.
     seen = set(candidates)
     for ix in [*np.argsort(-sims)[:GLOBAL_CANDIDATES], *np.argsort(-bm)[:GLOBAL_CANDIDATES]]:
-        if int(ix) not in seen and (bm[ix] > 0 or sims[ix] > 0):
+        if int(ix) not in seen and citable(lib.sentences[int(ix)].text):
             candidates.append(int(ix))
             seen.add(int(ix))
     bm_max = max((float(bm[ix]) for ix in candidates), default=0.0) or 1.0
 
     def score(ix: int) -> float:
         s = lib.sentences[ix]
-        return float(sims[ix]) + 0.35 * float(bm[ix]) / bm_max - 0.01 * rank_of.get(s.passage_id, len(hits))
+        return float(sims[ix]) + BM25_WEIGHT * float(bm[ix]) / bm_max - 0.01 * rank_of.get(s.passage_id, len(hits))
 
     scored = sorted(candidates, key=lambda ix: -score(ix))
     if not scored:
@@ -200,13 +206,17 @@ def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: 
         if with_antecedent(ix):
             cited_docs.add(lib.sentences[ix].doc_id)
 
-    # Reading order: the opening group first; sentences of one passage together, in document order.
+    # Reading order: selection order, except that sentences of one paragraph stay together in
+    # document order (so a sentence always follows the one it leans on).
+    def paragraph(g: list[int]) -> tuple[str, int]:
+        s = lib.sentences[g[0]]
+        return s.doc_id, lib.docs[s.doc_id].text.count("\n", 0, s.start)
+
     order: list[list[int]] = []
     for g in groups:
-        if g in order:
-            continue
-        same = [h for h in groups if lib.sentences[h[0]].passage_id == lib.sentences[g[0]].passage_id and h not in order]
-        order += sorted(same, key=lambda h: lib.sentences[h[0]].start)
+        if g not in order:
+            order += sorted((h for h in groups if paragraph(h) == paragraph(g) and h not in order),
+                            key=lambda h: lib.sentences[h[0]].start)
 
     citations: list[Citation] = []
     by_row: dict[int, int] = {}

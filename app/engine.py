@@ -63,7 +63,7 @@ class Engine:
         t0 = time.perf_counter()
         q = check_question(question)
         k = top_k or self.settings.top_k
-        qv = np.asarray(embed_query(self.model, q), dtype=np.float32)
+        qv = np.asarray(embed_query(self.model, self.retriever.dense_query(q)), dtype=np.float32)
         hits, sims, bm = self.retriever.rank(q, k, qv)
         t1 = time.perf_counter()
         ev = evidence(self.retriever, q, hits, sims)

@@ -126,6 +126,12 @@ class Retriever:
             ws += list(self.variants(w))
         return ws
 
+    def dense_query(self, question: str) -> str:
+        """The text embedded for dense search: the question plus the sources' spellings of its words
+        ('Tehran' gains 'Teheran'), which the embedding model would otherwise treat as unrelated."""
+        extra = [w for w in dict.fromkeys(self.expand(question)) if w not in question.lower()]
+        return f"{question} {' '.join(extra)}" if extra else question
+
     def coverage(self, question: str, rows: list[int]) -> float:
         """Share of the question's content words (or a spelling variant) found in these sentences."""
         qstems = {st for st in stems(words(question))}
@@ -186,7 +192,9 @@ class Retriever:
         """Top-k passages (diversified across documents), the dense similarity of every sentence to the
         question, and the BM25 scores."""
         lib = self.lib
-        qv = np.asarray(query_vector if query_vector is not None else self.embed_query(question), dtype=np.float32)
+        if query_vector is None:
+            query_vector = self.embed_query(self.dense_query(question))
+        qv = np.asarray(query_vector, dtype=np.float32)
         qv /= np.linalg.norm(qv) + 1e-9
 
         bm = self.bm25.get_scores(stems(self.expand(question))) if len(lib.sentences) else np.zeros(0)

@@ -1,4 +1,8 @@
-"""The Streamlit app (`footnote app`): navigation, the shared sidebar, and the pages in app/pages/.
+"""The Streamlit app (`footnote app`): navigation, the shared sidebar, and the pages in app/views/.
+
+The pages live in views/, not pages/: a folder named pages/ beside this script switches Streamlit to its
+older automatic multipage mode, which on a first visit to a page's URL (and on every AppTest rerun)
+runs that page without this script, so without the sidebar and this navigation.
 
 The app only opens the index `footnote ingest` built; it never builds one. The engine loads once per
 process (app/ui.py) and every page renders what it returns.
@@ -7,29 +11,24 @@ process (app/ui.py) and every page renders what it returns.
 import streamlit as st
 
 from app import ui
-from ingest.errors import FootnoteError
 
 st.set_page_config(page_title="Footnote", page_icon=":material/format_quote:", layout="centered")
+st.set_option("client.toolbarMode", "viewer")  # no "Deploy" button for students
+# st.set_option("client.showErrorDetails", "none")  # a bug shows a short notice, never a traceback
 
 pages = {
     "Study": [
-        st.Page("pages/ask.py", title="Ask", icon=":material/forum:", default=True),
-        st.Page("pages/sources.py", title="Sources", icon=":material/menu_book:", url_path="sources"),
-        st.Page("pages/essay.py", title="Essay plan", icon=":material/edit_note:", url_path="essay"),
-        st.Page("pages/timeline.py", title="Timeline", icon=":material/timeline:", url_path="timeline"),
+        st.Page("views/ask.py", title="Ask", icon=":material/forum:", default=True),
+        st.Page("views/sources.py", title="Sources", icon=":material/menu_book:", url_path="sources"),
+        st.Page("views/essay.py", title="Essay plan", icon=":material/edit_note:", url_path="essay"),
+        st.Page("views/timeline.py", title="Timeline", icon=":material/timeline:", url_path="timeline"),
     ],
     "Teach": [
-        st.Page("pages/check.py", title="Check an answer", icon=":material/fact_check:", url_path="check"),
-        st.Page("pages/evaluation.py", title="Evaluation", icon=":material/monitoring:", url_path="evaluation"),
+        st.Page("views/check.py", title="Check an answer", icon=":material/fact_check:", url_path="check"),
+        st.Page("views/evaluation.py", title="Evaluation", icon=":material/monitoring:", url_path="evaluation"),
     ],
 }
 page = st.navigation(pages)
 
-# The first visit of a process pays for the model once; say so rather than show a blank page.
-try:
-    with st.spinner("Opening the index and loading the embedding model (once, about 10 seconds)…"):
-        ui.engine()
-except FootnoteError:
-    pass  # the sidebar and the page say what to do
 ui.sidebar()
 page.run()

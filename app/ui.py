@@ -18,7 +18,7 @@ from app.answer import Answer, Citation
 from ingest.errors import FootnoteError, LLMServerError
 from ingest.settings import Settings
 
-SOURCES_PAGE = "pages/sources.py"
+SOURCES_PAGE = "views/sources.py"
 EXAMPLES = [
     "Why did Litvinov's dismissal matter?",
     "Why did both Hitler and Stalin agree to the non-aggression agreement of 1939?",
@@ -80,7 +80,8 @@ def answer_html(answer: Answer) -> str:
         if s.supported:
             parts.append(esc(s.text) + marks)
         else:
-            note = f" ({esc(s.note)})" if s.note else ""
+            why = s.note.strip().removeprefix("(").removesuffix(")")
+            note = f" ({esc(why)})" if why else ""
             parts.append(f'<span style="text-decoration:line-through;opacity:.6">{esc(s.text)}</span>{marks}'
                          f'<small style="color:#b91c1c"> not supported by its source{note}</small>')
     return '<div style="font-size:1.05rem;line-height:1.7">' + " ".join(parts) + "</div>"
@@ -136,13 +137,18 @@ def engine():
 
 
 def engine_or_stop():
-    """The engine, or an error box with the fix and the end of this page run."""
+    """The engine, or an error box with the fix and the end of this page run. Pages call it after
+    drawing their header, so the page shows while the model loads; it also fills the sidebar's index
+    status."""
     try:
         with st.spinner("Opening the index and loading the embedding model (once, a few seconds)…"):
-            return engine()
+            eng = engine()
     except FootnoteError as e:
         st.error(str(e), icon=":material/error:")
+        index_status()
         st.stop()
+    index_status()
+    return eng
 
 
 def answering_engine():
@@ -181,18 +187,8 @@ def llm_choice() -> tuple[str | None, str | None]:
 
 
 def sidebar() -> None:
+    """The controls every page shares. Nothing here waits for the engine, so pages draw at once."""
     with st.sidebar:
-        st.markdown("#### Index")
-        try:
-            eng = engine()
-        except FootnoteError as e:
-            st.error(str(e), icon=":material/error:")
-        else:
-            lib, info = eng.library, eng.library.index.info
-            st.markdown(f"**{len(lib.docs)}** documents · **{len(lib.passages)}** passages")
-            st.caption(f"Embedding model: {md(info.get('embed_model', '?'))} ({info.get('embed_dim', '?')} dimensions)")
-            st.caption(f"Stored in {md(eng.settings.where)}")
-
         st.markdown("#### Answers")
         st.radio("Answer mode", ["extractive", "llm"], key="mode", label_visibility="collapsed",
                  format_func={"extractive": "Extractive: the sources' own sentences",
@@ -200,27 +196,47 @@ def sidebar() -> None:
                  help="Extractive answers quote the sources, so every citation is true by construction. "
                       "Generated answers are checked sentence by sentence; unsupported ones are flagged.")
         if st.session_state.get("mode") == "llm":
-            st.session_state.setdefault("llm_url", os.environ.get("FOOTNOTE_LLM_URL", ""))
-            st.session_state.setdefault("llm_model", os.environ.get("FOOTNOTE_LLM_MODEL", ""))
-            st.text_input("Server URL", key="llm_url", placeholder="http://127.0.0.1:11434 (Ollama) or …/v1")
-            st.text_input("Model", key="llm_model", placeholder="e.g. llama3.1:8b")
-            url, model = llm_choice()
-            if url:
-                try:
-                    _, problem = answering_engine()
-                except FootnoteError:
-                    problem = None  # no index: the page says so
-                if problem:
-                    st.error(problem, icon=":material/cloud_off:")
-                    if st.button("Try again", key="llm_retry"):
-                        st.session_state["llm_failed"] = {}
-                        st.rerun()
-                else:
-                    st.success(f"Using {md(model or 'the server default model')}", icon=":material/cloud_done:")
-            else:
-                st.info("Give the server's URL; until then answers are extractive.")
+            llm_settings()
 
         st.markdown("#### Retrieval")
         st.session_state.setdefault("top_k", min(10, max(3, Settings.from_env().top_k)))
         st.slider("Passages to retrieve", 3, 10, key="top_k",
                   help="How many passages Footnote reads before answering. More finds more, but may dilute.")
+
+
+def llm_settings() -> None:
+    st.session_state.setdefault("llm_url", os.environ.get("FOOTNOTE_LLM_URL", ""))
+    st.session_state.setdefault("llm_model", os.environ.get("FOOTNOTE_LLM_MODEL", ""))
+    st.text_input("Server URL", key="llm_url", placeholder="http://127.0.0.1:11434 (Ollama) or …/v1")
+    st.text_input("Model", key="llm_model", placeholder="e.g. llama3.1:8b")
+    url, model = llm_choice()
+    if not url:
+        st.info("Give the server's URL; until then answers are extractive.")
+        return
+    try:
+        _, problem = answering_engine()
+    except FootnoteError:
+        return  # no index: the page says so
+    if problem:
+        st.error(problem, icon=":material/cloud_off:")
+        if st.button("Try again", key="llm_retry"):
+            st.session_state["llm_failed"] = {}
+            st.rerun()
+    else:
+        st.caption(f"Answers are generated by {md(model or 'the server default model')} and checked against the "
+                   "sources. If the server does not answer, Footnote answers extractively and says so.")
+
+
+def index_status() -> None:
+    """What the index holds and where it lives, at the foot of the sidebar (waits for the engine)."""
+    with st.sidebar:
+        st.markdown("#### Index")
+        try:
+            eng = engine()
+        except FootnoteError as e:
+            st.error(str(e), icon=":material/error:")
+            return
+        lib, info = eng.library, eng.library.index.info
+        st.markdown(f"**{len(lib.docs)}** documents · **{len(lib.passages)}** passages")
+        st.caption(f"Embedding model: {md(info.get('embed_model', '?'))} ({info.get('embed_dim', '?')} dimensions)")
+        st.caption(f"Stored in {md(eng.settings.where)}")

@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from app import ui
+
 st.title("Essay plan")
 st.markdown("Give an essay question, such as *How successful was Stalin's foreign policy 1928–41?*, and "
             "Footnote will plan the essay from its sources: thesis options, body sections each with a point "
@@ -9,3 +11,4 @@ st.markdown("Give an essay question, such as *How successful was Stalin's foreig
             "conclusion. A section the sources cannot support will say so instead of inventing.")
 st.info("Not available yet: this page arrives in a later version. Ask questions on the **Ask** page meanwhile.",
         icon=":material/construction:")
+ui.index_status()

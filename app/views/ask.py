@@ -11,7 +11,6 @@ st.title("Footnote")
 st.markdown("Answers history questions **only from its sources**, with a footnote on every sentence. "
             "Open a footnote to read the passage with the quoted words highlighted.")
 
-engine = ui.engine_or_stop()
 history: list[Answer] = st.session_state.setdefault("chat", [])
 
 
@@ -39,6 +38,8 @@ def show_citations(answer: Answer, i: int) -> None:
 def show_abstention(answer: Answer, i: int) -> None:
     st.info(f"{ui.md(answer.text)} Try rephrasing, or check the Sources page for what the documents cover.",
             icon=":material/block:")
+    for w in answer.warnings:
+        st.caption(ui.md(w))
     if answer.nearest:
         st.caption("The nearest material in the sources is below. It is **not an answer**; it is shown so "
                    "you can see what the sources do say.")
@@ -55,9 +56,10 @@ def show_answer(answer: Answer, i: int) -> None:
     st.markdown(ui.answer_html(answer), unsafe_allow_html=True)
     for w in answer.warnings:
         st.warning(ui.md(w))
-    mode = "extractive" if answer.mode == "extractive" else f"generated ({ui.md(answer.mode)})"
+    mode = "extractive answer (the sources' own sentences)" if answer.mode == "extractive" else \
+        "generated answer, checked against the sources"
     ms = answer.timings_ms.get("total")
-    st.caption(f"{len(answer.citations)} footnotes · {mode} answer" + (f" · {ms:,.0f} ms" if ms is not None else ""))
+    st.caption(f"{len(answer.citations)} footnotes · {mode}" + (f" · {ms:,.0f} ms" if ms is not None else ""))
     show_citations(answer, i)
     with st.expander("Copy answer with references", icon=":material/content_copy:", key=f"copy-{i}"):
         st.code(answer_markdown(answer), language="markdown", wrap_lines=True)
@@ -65,6 +67,13 @@ def show_answer(answer: Answer, i: int) -> None:
 
 typed = st.chat_input("Ask about Soviet foreign policy, 1917–1945")
 question = typed if typed is not None else st.session_state.pop("pending", None)
+
+if not history and question is None:  # drawn before the engine loads, so a first visit has something to read
+    st.markdown("**Try one of these**, or type your own question below:")
+    for j, example in enumerate(ui.EXAMPLES):
+        st.button(example, key=f"example{j}", on_click=ask, args=(example,), icon=":material/help:")
+
+engine = ui.engine_or_stop()
 
 for i, past in enumerate(history):
     with st.chat_message("user"):
@@ -87,10 +96,6 @@ if question is not None:
             history.append(answer)
             show_answer(answer, len(history) - 1)
 
-if not history:
-    st.markdown("**Try one of these**, or type your own question below:")
-    for j, example in enumerate(ui.EXAMPLES):
-        st.button(example, key=f"example{j}", on_click=ask, args=(example,), icon=":material/help:")
-else:
+if history:
     st.button("Clear the conversation", key="clear", icon=":material/delete_sweep:",
               on_click=lambda: st.session_state.update(chat=[]))

@@ -32,7 +32,7 @@ def _int(value) -> int | None:
 # Arriving from a footnote: select its document once; later choices in the box win until the next link.
 params = st.query_params.to_dict()
 link = (params.get("doc"), params.get("passage"), params.get("start"), params.get("end"))
-if link[0] in docs and st.session_state.get("sources_link") != link:
+if link[0] in docs and (st.session_state.get("sources_link") != link or "sources_doc" not in st.session_state):
     st.session_state["sources_link"] = link
     st.session_state["sources_doc"] = link[0]
 
@@ -42,10 +42,13 @@ def _chose_document() -> None:
     st.session_state["sources_link"] = (st.session_state["sources_doc"], None, None, None)
 
 
+if link[0] and link[0] not in docs:
+    st.warning(f"The index holds no document {ui.md(link[0])}; it may have been removed since that link was made.",
+               icon=":material/warning:")
 ids = sorted(docs, key=lambda d: docs[d].title.lower())
 st.session_state.setdefault("sources_doc", ids[0])
 doc_id = st.selectbox("Document", ids, key="sources_doc", on_change=_chose_document,
-                      format_func=lambda d: f"{docs[d].title} ({docs[d].kind})")
+                      format_func=lambda d: docs[d].title)
 doc = docs[doc_id]
 target = params.get("passage") if params.get("doc") == doc_id and params.get("passage") in doc.passage_ids else None
 start, end = _int(params.get("start")), _int(params.get("end"))
