@@ -42,6 +42,7 @@ Rules:
 - Answer in 2 to 6 sentences."""
 
 _MARK = re.compile(r"\[(\d+)\]")
+_TRAILING_MARKS = re.compile(r"([.!?][\"”’']?)[ \t]*((?:\[\d+\][ \t,]*)+)")
 
 
 @dataclass
@@ -116,11 +117,14 @@ class Generator:
             return Answer(question, [], [], abstained=True, mode="llm",
                           warnings=["The LLM said the sources do not cover this question."])
 
+        # Models put markers after the full stop ("... pact. [2]"); move them inside so that splitting
+        # into sentences keeps each marker with the sentence it belongs to.
+        text = _TRAILING_MARKS.sub(lambda m: " " + m.group(2).strip() + m.group(1) + " ", text).strip()
         checked: list[tuple[str, list[int], list[Check]]] = []
         for s, e in sentence_spans(text):
             raw = text[s:e]
             ns = [int(n) for n in _MARK.findall(raw)]
-            clean = _MARK.sub("", raw).strip()
+            clean = re.sub(r"\s+([.!?,;:])", r"\1", _MARK.sub("", raw)).strip()
             if not clean or not re.search(r"[A-Za-z]", clean):
                 continue
             checked.append((clean, ns, [self.check(engine, clean, n, passages) for n in ns]))
