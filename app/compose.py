@@ -28,12 +28,16 @@ OVERRIDE_UNKNOWN_SIM = 0.85  # a name the sources never mention means "not cover
 
 MAX_SENTENCES = 6
 KEEP_RATIO = 0.6  # a supporting sentence must score at least this share of the best one
-CONTINUATION = 2  # sentences that may follow the opening sentence from its own paragraph
+CONTINUATION = 3  # sentences that may follow the opening sentence from its own paragraph
 CONTINUE_RATIO = 0.35  # ... if they lean on it or score at least this share of it
 NEW_DOC_BONUS = 0.08  # at equal merit, a sentence from a source not yet cited comes first
 NEW_DOC_RATIO = 0.4  # another source's view is worth a lower bar: corroboration or a different angle
 MIN_SUPPORT_SIM = 0.35  # but never a sentence this far from the question
-BM25_WEIGHT = 0.5  # share of a sentence's score from BM25 (normalised to the best), beside its cosine similarity
+BM25_WEIGHT = 0.25  # share of a sentence's score from BM25 (normalised to the best), beside its cosine similarity
+# Sentences close to the centre of the whole corpus ("Historians interpret Stalin's foreign policy in
+# two different ways") match almost any question and crowd out specific evidence; they pay for it.
+GENERIC_PENALTY = 0.1
+OPENING_WEIGHT = 0.8  # similarity to the opening sentence counts at this rate towards a supporting one
 GLOBAL_CANDIDATES = 8  # best sentences by similarity and by BM25 considered beyond the top passages
 DUPLICATE_SIM = 0.86  # two sentences this similar say the same thing: one sentence, both footnotes
 
@@ -138,7 +142,8 @@ def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: 
 
     def score(ix: int) -> float:
         s = lib.sentences[ix]
-        return float(sims[ix]) + BM25_WEIGHT * float(bm[ix]) / bm_max - 0.01 * rank_of.get(s.passage_id, len(hits))
+        return (float(sims[ix]) + BM25_WEIGHT * float(bm[ix]) / bm_max - GENERIC_PENALTY * lib.generic[ix]
+                - 0.01 * rank_of.get(s.passage_id, len(hits)))
 
     scored = sorted(candidates, key=lambda ix: -score(ix))
     if not scored:
@@ -152,10 +157,11 @@ def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: 
         used.add(ix)
 
     def with_antecedent(ix: int) -> bool:
-        """Add ix, preceded by the sentence it depends on; False if it depends on one we cannot show."""
+        """Add ix, preceded by the sentence it depends on; False if it depends on one we cannot show.
+        A paragraph that opens with 'This ...' leans on the last sentence of the paragraph before."""
         if depends_on_previous(lib.sentences[ix].text):
-            before, _ = _neighbours(lib, ix)
-            if before is None:
+            before = ix - 1 if ix > 0 and lib.sentences[ix - 1].doc_id == lib.sentences[ix].doc_id else None
+            if before is None or not citable(lib.sentences[before].text):
                 return False
             if before not in used:
                 add(before)
@@ -184,15 +190,27 @@ def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: 
     #    lower bar, so a second source's view of the point comes before a third sentence of the first.
     cited_docs = {lib.sentences[g[0]].doc_id for g in groups}
 
+    # A supporting sentence may also earn its place by bearing on the opening sentence: the mind map's
+    # "Litvinov replaced ... by Molotov" says little like "why did his dismissal matter" but much like
+    # "the significance of Litvinov's abrupt dismissal".
+    opening = lib.vectors @ lib.vectors[first]
+
+    def support(ix: int) -> float:
+        return max(score(ix), score(ix) - float(sims[ix]) + OPENING_WEIGHT * float(opening[ix]))
+
     def merit(ix: int) -> float | None:
         new = lib.sentences[ix].doc_id not in cited_docs
-        if float(sims[ix]) < MIN_SUPPORT_SIM or score(ix) < (NEW_DOC_RATIO if new else KEEP_RATIO) * best:
+        if max(float(sims[ix]), OPENING_WEIGHT * float(opening[ix])) < MIN_SUPPORT_SIM \
+                or support(ix) < (NEW_DOC_RATIO if new else KEEP_RATIO) * best:
             return None
-        return score(ix) + (NEW_DOC_BONUS if new else 0.0)
+        return support(ix) + (NEW_DOC_BONUS if new else 0.0)
 
     pool = [ix for ix in scored if ix not in used]
     while len(groups) < MAX_SENTENCES:
         ranked = [(m, ix) for ix in pool if ix not in used and (m := merit(ix)) is not None]
+        # First one sentence from each source not yet cited (best first), then the best of the rest.
+        fresh = [(m, ix) for m, ix in ranked if lib.sentences[ix].doc_id not in cited_docs]
+        ranked = fresh or ranked
         if not ranked:
             break
         _, ix = max(ranked)

@@ -60,6 +60,7 @@ class Library:
     sentences: list[SentenceRec]
     vectors: np.ndarray  # one unit-length row per sentence
     chroma_ids: dict[str, int]  # Chroma record id -> sentence row
+    generic: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
     @classmethod
     def open(cls, settings: Settings) -> Library:
@@ -97,7 +98,16 @@ class Library:
         vectors = np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
         if len(vectors):
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
-        return cls(index, docs, passages, sentences, vectors, chroma_ids)
+        library = cls(index, docs, passages, sentences, vectors, chroma_ids)
+        library.generic = library._genericness()
+        return library
+
+    def _genericness(self) -> np.ndarray:
+        """Each sentence's cosine to the corpus centroid: high for sentences that say little in particular."""
+        if not len(self.vectors):
+            return np.zeros(0, dtype=np.float32)
+        centroid = self.vectors.mean(axis=0)
+        return self.vectors @ (centroid / (np.linalg.norm(centroid) + 1e-9))
 
     def previous(self, ix: int) -> SentenceRec | None:
         """The sentence before this one in the same passage, if any."""

@@ -36,6 +36,16 @@ ALIASES = {
     "london": "britain",
     "paris": "france",
     "tehran": "teheran",
+    # everyday words for events, beside the words the sources use for them
+    "dismiss": "replaced removed",
+    "sacked": "replaced removed",
+    "sacking": "replaced removed",
+    "removal": "replaced removed",
+    "fired": "replaced removed",
+    "deal with": "pact treaty agreement",
+    " deal ": "pact treaty agreement",
+    "invasion": "invaded",
+    "attack": "invaded",
 }
 
 # Names of the same event that the phrase check in `unknown_names` should accept.
@@ -90,6 +100,7 @@ class Retriever:
     """Ranks sentences and passages of a Library for a question."""
 
     RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al. 2009); 60 is the usual choice
+    REPEAT_SIM = 0.86  # two sentences this similar say the same thing (as compose.DUPLICATE_SIM)
 
     def __init__(self, library: Library, embed_query):
         import bm25s
@@ -119,7 +130,7 @@ class Retriever:
         return tuple(w for w, _, _ in found if w != word and w[0] == word[0] and abs(len(w) - len(word)) <= 2)
 
     def expand(self, question: str) -> list[str]:
-        q = question.lower().replace("’", "'")
+        q = f" {question.lower().replace('’', chr(39))} "
         extra = [v for k, v in ALIASES.items() if k in q]
         ws = words(question) + words(" ".join(extra))
         for w in list(ws):
@@ -223,16 +234,16 @@ class Retriever:
         return self._diversify(hits, k), sims, bm
 
     def _diversify(self, hits: list[Hit], k: int) -> list[Hit]:
-        """Prefer passages from documents not yet shown: each further passage of a document already
-        picked competes at a discount (a light maximal-marginal-relevance)."""
+        """Prefer diversity where several passages say the same thing: a passage whose best sentence
+        nearly repeats the best sentence of one already chosen gives way to the next one. (A blanket
+        discount per document was tried and cost recall: most questions are answered by one essay.)"""
+        vectors = self.lib.vectors
         chosen: list[Hit] = []
-        pool = list(hits[: k * 4])
-        while pool and len(chosen) < k:
-            per_doc = {}
-            for h in chosen:
-                d = self.lib.passages[h.passage_id].doc_id
-                per_doc[d] = per_doc.get(d, 0) + 1
-            best = max(pool, key=lambda h: h.score * (0.85 ** per_doc.get(self.lib.passages[h.passage_id].doc_id, 0)))
-            chosen.append(best)
-            pool.remove(best)
+        for h in hits:
+            if len(chosen) >= k:
+                break
+            top = h.sentences[0][0]
+            if any(float(vectors[top] @ vectors[c.sentences[0][0]]) >= self.REPEAT_SIM for c in chosen):
+                continue
+            chosen.append(h)
         return chosen
