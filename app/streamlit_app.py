@@ -14,7 +14,7 @@ from app import ui
 
 st.set_page_config(page_title="Footnote", page_icon=":material/format_quote:", layout="centered")
 st.set_option("client.toolbarMode", "viewer")  # no "Deploy" button for students
-# st.set_option("client.showErrorDetails", "none")  # a bug shows a short notice, never a traceback
+st.set_option("client.showErrorDetails", "none")  # a bug shows a short notice, never a traceback
 
 pages = {
     "Study": [

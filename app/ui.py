@@ -9,7 +9,6 @@ headings) go through `md()`. This module renders; it does not retrieve or compos
 
 from __future__ import annotations
 
-import html
 import os
 
 import streamlit as st
@@ -32,7 +31,7 @@ _ESCAPES = {c: f"&#{ord(c)};" for c in "&<>\"'\\`*_[](){}#|~$:!"}
 _ESCAPES["\n"] = "<br>"  # one line, so the whole string stays a single raw-HTML block
 _MD_PUNCT = "\\`*_{}[]()#+-.!|<>~$:&\"'"
 
-MARK = '<mark style="background:#fde68a;color:#1f2937;padding:0 .15em;border-radius:.2em">'
+MARK = '<mark style="background:#fde68a;color:#1f2937;padding:0 .05em;border-radius:.15em">'
 PASSAGE_DIV = '<div style="border-left:3px solid #cbd5e1;padding:.15em 0 .15em .8em;line-height:1.6">'
 TARGET_DIV = '<div style="border-left:3px solid #f59e0b;padding:.15em 0 .15em .8em;line-height:1.6">'
 
@@ -47,6 +46,15 @@ def md(text: str) -> str:
     return "".join("\\" + c if c in _MD_PUNCT else c for c in " ".join(str(text).split()))
 
 
+def message(text: str) -> str:
+    """A message written for users (errors, warnings) for st.error and friends: `commands` stay code,
+    everything else (paths, URLs, quoted input) is escaped so it shows exactly."""
+    parts = str(text).split("`")
+    if len(parts) % 2 == 0:  # an unmatched backtick: treat it all as text
+        return md(text)
+    return "".join(f"`{p}`" if i % 2 else md(p) for i, p in enumerate(parts))
+
+
 def highlight(passage: str, spans: list[tuple[int, int]] = (), target: bool = False) -> str:
     """A passage as HTML with the characters in each (start, end) span marked. Offsets are relative to
     the passage; overlapping or out-of-range spans are clipped."""
@@ -59,6 +67,11 @@ def highlight(passage: str, spans: list[tuple[int, int]] = (), target: bool = Fa
         at = end
     out.append(esc(passage[at:]))
     return (TARGET_DIV if target else PASSAGE_DIV) + "".join(out) + "</div>"
+
+
+def plural(n: int, noun: str, bold: bool = False) -> str:
+    count = f"**{n}**" if bold else str(n)
+    return f"{count} {noun}" + ("" if n == 1 else "s")
 
 
 def plain(text: str) -> str:
@@ -144,7 +157,7 @@ def engine_or_stop():
         with st.spinner("Opening the index and loading the embedding model (once, a few seconds)…"):
             eng = engine()
     except FootnoteError as e:
-        st.error(str(e), icon=":material/error:")
+        st.error(message(str(e)), icon=":material/error:")
         index_status()
         st.stop()
     index_status()
@@ -164,10 +177,8 @@ def answering_engine():
         return base, failed[(url, model)]
     settings = Settings.from_env()
     try:
-        with st.spinner(f"Connecting to the LLM server at {url}…"):
+        with st.spinner(f"Connecting to the LLM server at {md(url)}…"):
             return _load(repr(settings), settings, url, model or None), None
-    except ImportError:
-        problem = "This version of Footnote cannot use an LLM server yet, so answers stay extractive."
     except FootnoteError as e:
         problem = str(e)
     except Exception as e:  # a client library's own error: still the server's problem, not a crash
@@ -218,7 +229,7 @@ def llm_settings() -> None:
     except FootnoteError:
         return  # no index: the page says so
     if problem:
-        st.error(problem, icon=":material/cloud_off:")
+        st.error(message(problem), icon=":material/cloud_off:")
         if st.button("Try again", key="llm_retry"):
             st.session_state["llm_failed"] = {}
             st.rerun()
@@ -234,9 +245,11 @@ def index_status() -> None:
         try:
             eng = engine()
         except FootnoteError as e:
-            st.error(str(e), icon=":material/error:")
+            st.error(message(str(e)), icon=":material/error:")
             return
         lib, info = eng.library, eng.library.index.info
         st.markdown(f"**{len(lib.docs)}** documents · **{len(lib.passages)}** passages")
         st.caption(f"Embedding model: {md(info.get('embed_model', '?'))} ({info.get('embed_dim', '?')} dimensions)")
         st.caption(f"Stored in {md(eng.settings.where)}")
+        st.button("Reload the index", key="reload_index", icon=":material/refresh:", on_click=_load.clear,
+                  help="After `footnote ingest` has added or changed documents, load the new index.")

@@ -1,7 +1,8 @@
 """End to end in a real browser: `footnote app` serving the real index, driven by Debian's chromium.
 
 Playwright never downloads a browser here: it launches /usr/bin/chromium (`make browser` installs it).
-The test saves docs/screenshot-ask.png, the README's screenshot, each time it passes.
+The tests save docs/screenshot-ask.png and docs/screenshot-sources.png, the README's screenshots, each
+time they pass.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOT = ROOT / "docs" / "screenshot-ask.png"
+SCREENSHOT_SOURCES = ROOT / "docs" / "screenshot-sources.png"
 QUESTION = "Why did Litvinov's dismissal matter?"
 
 pytestmark = [
@@ -86,7 +88,7 @@ def browser():
 def test_a_student_asks_opens_a_footnote_and_sees_the_quote_highlighted(app_url, browser):
     from playwright.sync_api import expect
 
-    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    page = browser.new_page(viewport={"width": 1280, "height": 1600})
     started = time.monotonic()
     page.goto(app_url)
     expect(page.get_by_role("heading", name="Footnote")).to_be_visible(timeout=60_000)
@@ -105,9 +107,11 @@ def test_a_student_asks_opens_a_footnote_and_sees_the_quote_highlighted(app_url,
     mark = first.locator("mark")
     expect(mark).to_be_visible(timeout=10_000)
     assert len(mark.inner_text().strip()) > 10
-    expect(first.get_by_text("Read it in the document")).to_be_visible()
+    expect(first.get_by_text("Read it in the document")).to_be_visible(timeout=10_000)
 
     SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.get_by_role("heading", name="Footnote").scroll_into_view_if_needed()
+    page.wait_for_timeout(600)  # let the expander finish opening
     page.screenshot(path=str(SCREENSHOT))
     print(f"first answer {answered:.1f} s after opening the page")
     page.close()
@@ -125,11 +129,22 @@ def test_a_footnote_link_opens_the_passage_in_sources(app_url, browser):
     first = page.get_by_test_id("stExpander").filter(has_text="[1]").first
     expect(first).to_be_visible(timeout=60_000)
     first.locator("summary").click()
+    expect(first.locator("mark")).to_be_visible(timeout=10_000)
     quote = first.locator("mark").inner_text()
+    title = first.locator("summary").inner_text().split("] ", 1)[1].split(" · passage")[0]
 
     first.get_by_text("Read it in the document").click()
     expect(page.get_by_role("heading", name="Sources")).to_be_visible(timeout=30_000)
-    expect(page.get_by_text("The passage your footnote cites")).to_be_visible()
+    expect(page.get_by_text("The passage your footnote cites")).to_be_visible(timeout=30_000)
     assert "doc=" in page.url and "passage=" in page.url
     assert page.locator("mark").first.inner_text() == quote
+
+    expect(page.get_by_role("combobox", name="Document")).to_have_value(title, timeout=10_000)
+
+    page.get_by_role("tab", name="What cleaning removed").click()
+    rule = page.get_by_test_id("stExpander").first
+    rule.locator("summary").click()
+    expect(rule.locator("pre, [data-testid='stCode']").first).to_be_visible(timeout=10_000)
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(SCREENSHOT_SOURCES))
     page.close()

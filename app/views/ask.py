@@ -39,7 +39,7 @@ def show_abstention(answer: Answer, i: int) -> None:
     st.info(f"{ui.md(answer.text)} Try rephrasing, or check the Sources page for what the documents cover.",
             icon=":material/block:")
     for w in answer.warnings:
-        st.caption(ui.md(w))
+        st.caption(ui.message(w))
     if answer.nearest:
         st.caption("The nearest material in the sources is below. It is **not an answer**; it is shown so "
                    "you can see what the sources do say.")
@@ -55,17 +55,18 @@ def show_answer(answer: Answer, i: int) -> None:
         return
     st.markdown(ui.answer_html(answer), unsafe_allow_html=True)
     for w in answer.warnings:
-        st.warning(ui.md(w))
+        st.warning(ui.message(w))
     mode = "extractive answer (the sources' own sentences)" if answer.mode == "extractive" else \
         "generated answer, checked against the sources"
     ms = answer.timings_ms.get("total")
-    st.caption(f"{len(answer.citations)} footnotes · {mode}" + (f" · {ms:,.0f} ms" if ms is not None else ""))
+    took = f" · {ms:,.0f} ms" if ms is not None else ""
+    st.caption(f"{ui.plural(len(answer.citations), 'footnote')} · {mode}{took}")
     show_citations(answer, i)
     with st.expander("Copy answer with references", icon=":material/content_copy:", key=f"copy-{i}"):
         st.code(answer_markdown(answer), language="markdown", wrap_lines=True)
 
 
-typed = st.chat_input("Ask about Soviet foreign policy, 1917–1945")
+typed = st.chat_input("Ask a history question about the sources")
 question = typed if typed is not None else st.session_state.pop("pending", None)
 
 if not history and question is None:  # drawn before the engine loads, so a first visit has something to read
@@ -88,10 +89,10 @@ if question is not None:
         try:
             answerer, problem = ui.answering_engine()
             if problem:
-                st.warning(f"{ui.md(problem)} This answer is extractive.", icon=":material/cloud_off:")
+                st.warning(f"{ui.message(problem)} This answer is extractive.", icon=":material/cloud_off:")
             answer = answerer.ask(question, top_k=st.session_state.get("top_k"))
         except FootnoteError as e:
-            st.error(str(e), icon=":material/error:")
+            st.error(ui.message(str(e)), icon=":material/error:")
         else:
             history.append(answer)
             show_answer(answer, len(history) - 1)

@@ -92,12 +92,12 @@ with removed_tab:
     else:
         total = sum(len(r.get("removed", [])) for r in reports)
         changed = sum(len(r.get("changed", [])) for r in reports)
-        st.markdown(f"From **{ui.md(doc.file)}**, cleaning removed **{total}** lines and repaired "
-                    f"**{changed}** by these rules, in order:")
+        st.markdown(f"From **{ui.md(doc.file)}**, cleaning removed {ui.plural(total, 'line', bold=True)} and "
+                    f"repaired {ui.plural(changed, 'line', bold=True)}, by these rules in order:")
         descriptions = ui.rule_descriptions()
         for j, r in enumerate(reports):
             gone, fixed = r.get("removed", []), r.get("changed", [])
-            counts = ", ".join(x for x in (f"{len(gone)} lines removed" if gone else "",
+            counts = ", ".join(x for x in (ui.plural(len(gone), "line") + " removed" if gone else "",
                                            f"{len(fixed)} repaired" if fixed else "") if x)
             with st.expander(f"**{ui.md(r['rule'])}** · {counts}", key=f"rule-{doc_id}-{j}"):
                 if r["rule"] in descriptions:
