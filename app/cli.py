@@ -111,7 +111,8 @@ def cmd_app(args, settings: Settings) -> int:
 
     page = Path(__file__).with_name("streamlit_app.py")
     sys.argv = ["streamlit", "run", str(page), "--server.address", args.host, "--server.port", str(args.port),
-                "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+                "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                "--client.toolbarMode", "viewer"]
     return stcli.main()
 
 

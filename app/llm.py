@@ -120,19 +120,19 @@ class Generator:
         # Models put markers after the full stop ("... pact. [2]"); move them inside so that splitting
         # into sentences keeps each marker with the sentence it belongs to.
         text = _TRAILING_MARKS.sub(lambda m: " " + m.group(2).strip() + m.group(1) + " ", text).strip()
-        checked: list[tuple[str, list[int], list[Check]]] = []
+        checked: list[tuple[str, list[Check]]] = []
         for s, e in sentence_spans(text):
             raw = text[s:e]
             ns = [int(n) for n in _MARK.findall(raw)]
             clean = re.sub(r"\s+([.!?,;:])", r"\1", _MARK.sub("", raw)).strip()
             if not clean or not re.search(r"[A-Za-z]", clean):
                 continue
-            checked.append((clean, ns, [self.check(engine, clean, n, passages) for n in ns]))
+            checked.append((clean, [self.check(engine, clean, n, passages) for n in ns]))
 
         citations: list[Citation] = []
         by_ix: dict[int, int] = {}
         out: list[AnswerSentence] = []
-        for clean, ns, checks in checked:
+        for clean, checks in checked:
             good = [c for c in checks if c.supported]
             cited = []
             for c in good:

@@ -11,11 +11,15 @@ import textwrap
 
 from .answer import Answer
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+# Only what could turn source text into markup: emphasis, code, links, HTML. Full stops and brackets in
+# ordinary prose stay as they are, so pasted notes read cleanly.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
+_LINE_START = re.compile(r"^(\s*)([#>+\-]|\d+\.)(\s)", re.MULTILINE)
 
 
 def escape_md(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2) + m.group(3), text)
 
 
 def answer_text(answer: Answer, width: int = 100) -> str:

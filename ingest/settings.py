@@ -63,7 +63,11 @@ class Settings:
         """Where the index lives, in words, for status lines and errors."""
         if self.chroma_host:
             return f"Chroma server {self.chroma_host}:{self.chroma_port}, collection '{self.collection}'"
-        return f"{self.index_dir} (collection '{self.collection}')"
+        try:  # inside the project, say ".index", not a path that differs on every machine
+            shown = str(self.index_dir.resolve().relative_to(self.home.resolve()))
+        except ValueError:
+            shown = str(self.index_dir)
+        return f"{shown} (collection '{self.collection}')"
 
     @property
     def model_name(self) -> str:
@@ -77,7 +81,8 @@ class Settings:
     def from_env(cls, **overrides) -> Settings:
         env = os.environ
         s = cls()
-        home = Path(env["FOOTNOTE_HOME"]) if env.get("FOOTNOTE_HOME") else s.home
+        # An overridden home moves the default index with it (home/.index), as FOOTNOTE_HOME does.
+        home = Path(overrides.get("home") or env.get("FOOTNOTE_HOME") or s.home)
         values = dict(
             home=home,
             index_dir=Path(env.get("FOOTNOTE_INDEX_DIR") or home / ".index"),

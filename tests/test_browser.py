@@ -1,7 +1,7 @@
 """End to end in a real browser: `footnote app` serving the real index, driven by Debian's chromium.
 
 Playwright never downloads a browser here: it launches /usr/bin/chromium (`make browser` installs it).
-The tests save docs/screenshot-ask.png and docs/screenshot-sources.png, the README's screenshots, each
+The tests save screenshots of the Ask and Sources pages to .artifacts/ (gitignored) each
 time they pass.
 """
 
@@ -22,8 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOT = ROOT / "docs" / "screenshot-ask.png"
-SCREENSHOT_SOURCES = ROOT / "docs" / "screenshot-sources.png"
+# Tests write nothing into the repository: screenshots go to .artifacts/ (gitignored). The README's
+# screenshots in docs/ are taken from the real app (`make run`) by hand.
+SCREENSHOT = ROOT / ".artifacts" / "screenshot-ask.png"
+SCREENSHOT_SOURCES = ROOT / ".artifacts" / "screenshot-sources.png"
 QUESTION = "Why did Litvinov's dismissal matter?"
 
 pytestmark = [
