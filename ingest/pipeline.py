@@ -200,11 +200,20 @@ def ingest(paths: list[Path] | None = None, settings: Settings | None = None, *,
 
         bar = tqdm(total=total, desc="Embedding", unit="text", leave=False)
     model = embedder(settings.embed_model) if todo else None
-    for p in todo:
-        ids = list(texts[p.key])
-        vectors = embed_texts(model, [texts[p.key][i] for i in ids], progress=bar.update if bar else None)
-        index.add(_nodes(p, dict(zip(ids, vectors, strict=True))))
-        summary.embedded += len(ids)
+    # Documents are embedded together, about a thousand texts at a time, so that texts of similar length
+    # share a batch (see embed_texts) while memory stays bounded however large the folder.
+    group: list[Prepared] = []
+    for n, p in enumerate(todo):
+        group.append(p)
+        if n + 1 < len(todo) and sum(len(texts[g.key]) for g in group) < 1024:
+            continue
+        pairs = [(g.key, i) for g in group for i in texts[g.key]]
+        vectors = embed_texts(model, [texts[k][i] for k, i in pairs], progress=bar.update if bar else None)
+        embedded = dict(zip(pairs, vectors, strict=True))
+        for g in group:
+            index.add(_nodes(g, {i: embedded[g.key, i] for i in texts[g.key]}))
+            summary.embedded += len(texts[g.key])
+        group = []
     if bar:
         bar.close()
 

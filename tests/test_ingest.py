@@ -253,7 +253,7 @@ def test_a_crash_while_adding_records_leaves_the_previous_index_served_and_the_n
     assert any("Molotov replaced him." in d for d in index.records("sentence")["documents"])
 
 
-def test_an_interrupt_before_the_manifest_flips_leaves_the_previous_index_served(
+def test_an_interrupt_before_the_manifest_flips_leaves_the_previous_index_served_and_the_next_ingest_sweeps_it(
         tmp_path, repo_settings, monkeypatch, capsys):
     folder = write(tmp_path / "readings", READINGS)
     quiet_ingest([folder], repo_settings)
@@ -271,10 +271,15 @@ def test_an_interrupt_before_the_manifest_flips_leaves_the_previous_index_served
     monkeypatch.undo()
 
     assert snapshot(repo_settings) == before
-    summary = quiet_ingest([folder], repo_settings)
-    assert summary.updated == ["munich"]
     index = Index.open(repo_settings)
-    assert index.collection.count() == live_count(index)
+    assert index.collection.count() > live_count(index)  # every new record was written, none is served
+
+    write(folder, READINGS)  # the edit is undone: nothing to embed, but the strays still go
+    summary = quiet_ingest([folder], repo_settings)
+    assert summary.embedded == 0 and summary.updated == []
+    assert snapshot(repo_settings)[1] == before[1]
+    index = Index.open(repo_settings)
+    assert index.collection.count() == live_count(index), "stray records of the interrupted ingest were not swept"
 
 
 # --- bad inputs -------------------------------------------------------------------------------------
@@ -430,3 +435,20 @@ def test_settings_from_env_takes_overrides_over_the_environment(tmp_path, monkey
     assert Settings.from_env().index_dir == tmp_path / "from-env"
     s = Settings.from_env(index_dir=tmp_path / "override")
     assert s.index_dir == tmp_path / "override" and s.top_k == 8
+
+
+def test_settings_from_env_with_another_home_keeps_the_index_in_that_home(tmp_path):
+    s = Settings.from_env(home=tmp_path)
+    assert s.index_dir == tmp_path / ".index"
+    assert s.raw_dir == tmp_path / "corpus" / "raw" and s.clean_dir == tmp_path / "corpus" / "clean"
+
+
+def test_embeddings_come_back_in_the_order_of_their_texts(corpus_index):
+    from ingest.embed import embed_texts, embedder
+
+    model = embedder(corpus_index.settings.embed_model)
+    texts = [clean_text("soviet-fp-1919-1945")[:600], "Litvinov.", "Molotov replaced Litvinov in May 1939."]
+    together = embed_texts(model, texts)
+    for text, vector in zip(texts, together, strict=True):
+        alone = embed_texts(model, [text])[0]
+        assert sum(a * b for a, b in zip(vector, alone, strict=True)) > 0.999
