@@ -109,6 +109,9 @@ def cmd_eval(args, settings: Settings) -> int:
 def cmd_app(args, settings: Settings) -> int:
     from streamlit.web import cli as stcli
 
+    from app.engine import preload
+
+    preload(settings)  # the server runs in this process: the engine loads while it starts
     page = Path(__file__).with_name("streamlit_app.py")
     sys.argv = ["streamlit", "run", str(page), "--server.address", args.host, "--server.port", str(args.port),
                 "--server.headless", "true", "--browser.gatherUsageStats", "false",

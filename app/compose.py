@@ -156,15 +156,27 @@ def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: 
         groups.append([ix])
         used.add(ix)
 
+    def antecedents(ix: int, depth: int = 2) -> list[int] | None:
+        """The sentences ix leans on, earliest first ([] if none); None if they cannot be shown. A
+        paragraph that opens with 'Thus ...' leans on the last sentence of the paragraph before, which
+        may lean on its own predecessor: up to `depth` steps back."""
+        if not depends_on_previous(lib.sentences[ix].text):
+            return []
+        before = ix - 1 if ix > 0 and lib.sentences[ix - 1].doc_id == lib.sentences[ix].doc_id else None
+        if before is None or depth == 0 or not citable(lib.sentences[before].text):
+            return None
+        if before in used:
+            return []
+        earlier = antecedents(before, depth - 1)
+        return None if earlier is None else [*earlier, before]
+
     def with_antecedent(ix: int) -> bool:
-        """Add ix, preceded by the sentence it depends on; False if it depends on one we cannot show.
-        A paragraph that opens with 'This ...' leans on the last sentence of the paragraph before."""
-        if depends_on_previous(lib.sentences[ix].text):
-            before = ix - 1 if ix > 0 and lib.sentences[ix - 1].doc_id == lib.sentences[ix].doc_id else None
-            if before is None or not citable(lib.sentences[before].text):
-                return False
-            if before not in used:
-                add(before)
+        """Add ix, preceded by the sentences it depends on; False if it depends on one we cannot show."""
+        chain = antecedents(ix)
+        if chain is None:
+            return False
+        for j in chain:
+            add(j)
         add(ix)
         return True
 
@@ -231,10 +243,19 @@ def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: 
         return s.doc_id, lib.docs[s.doc_id].text.count("\n", 0, s.start)
 
     order: list[list[int]] = []
+
+    def place(g: list[int]) -> None:
+        if g in order:
+            return
+        if depends_on_previous(lib.sentences[g[0]].text):  # its antecedent goes first, wherever it is
+            antecedent = next((h for h in groups if h[0] == g[0] - 1), None)
+            if antecedent is not None:
+                place(antecedent)
+        order.append(g)
+
     for g in groups:
-        if g not in order:
-            order += sorted((h for h in groups if paragraph(h) == paragraph(g) and h not in order),
-                            key=lambda h: lib.sentences[h[0]].start)
+        for h in sorted((h for h in groups if paragraph(h) == paragraph(g)), key=lambda h: lib.sentences[h[0]].start):
+            place(h)
 
     citations: list[Citation] = []
     by_row: dict[int, int] = {}

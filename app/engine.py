@@ -8,7 +8,9 @@ Front ends (CLI, Streamlit) only call this and render what it returns.
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +25,9 @@ from .library import Library
 from .retrieve import Retriever
 
 MAX_QUESTION_CHARS = 1000
+
+# Engines being loaded in the background since the app was launched, by settings (see `preload`).
+_preloaded: dict[str, Future] = {}
 
 
 def check_question(question: str) -> str:
@@ -86,3 +91,35 @@ class Engine:
         """Passage ids, best first (for evaluation and the baselines)."""
         hits, _, _ = self.retriever.rank(check_question(question), k or self.settings.top_k)
         return [h.passage_id for h in hits]
+
+
+def preload(settings: Settings) -> None:
+    """Start loading the engine in a background thread, so that it is ready, or nearly, by the time
+    the first question is typed (importing the model's libraries alone takes several seconds on a
+    2-core laptop). `shared()` hands it over."""
+    key = repr(settings)
+    if key in _preloaded:
+        return
+    future: Future = Future()
+    _preloaded[key] = future
+
+    def run():
+        try:
+            future.set_result(Engine.load(settings))
+        except BaseException as e:  # handed to whoever asks for the engine, rendered there
+            future.set_exception(e)
+
+    threading.Thread(target=run, name="footnote-preload", daemon=True).start()
+
+
+def shared(settings: Settings) -> Engine:
+    """The preloaded engine for these settings if one was started (waiting for it), else a new one.
+    A preload that failed (no index yet) is forgotten, so the next call tries again."""
+    future = _preloaded.get(repr(settings))
+    if future is None:
+        return Engine.load(settings)
+    try:
+        return future.result()
+    except Exception:
+        _preloaded.pop(repr(settings), None)
+        raise

@@ -11,6 +11,12 @@ process (app/ui.py) and every page renders what it returns.
 import streamlit as st
 
 from app import ui
+from app.engine import preload
+from ingest.settings import Settings
+
+# Runs once per server process (the module is cached after the first run): the engine starts loading
+# while the page draws and the student types.
+preload(Settings.from_env())
 
 st.set_page_config(page_title="Footnote", page_icon=":material/format_quote:", layout="centered")
 st.set_option("client.toolbarMode", "viewer")  # no "Deploy" button for students

@@ -138,8 +138,10 @@ def sources_link(doc_id: str, passage_id: str, start: int | None = None, end: in
 def _load(key: str, _settings: Settings, llm_url: str | None, llm_model: str | None):
     # Keyed on the settings' repr, so pointing FOOTNOTE_INDEX_DIR elsewhere opens that index.
     # A failure raises and is not cached: after `footnote ingest`, a reload finds the new index.
-    from app.engine import Engine
+    from app.engine import Engine, shared
 
+    if llm_url is None:
+        return shared(_settings)  # started at launch by streamlit_app.py
     return Engine.load(_settings, llm_url=llm_url, llm_model=llm_model)
 
 

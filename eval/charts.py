@@ -11,7 +11,7 @@ from pathlib import Path
 COLOURS = {"footnote": "#1f5f8b", "bm25": "#c9a227", "dense": "#8c8c8c"}
 BARS = [  # (metric key, label on the axis)
     ("hit@1", "gold in\ntop 1"), ("hit@5", "gold in\ntop 5"), ("recall@5", "key-point\nrecall@5"),
-    ("mrr", "MRR@5"), ("kp_coverage", "key points\nstated"), ("citation_on_gold", "citations\non gold"),
+    ("mrr", "MRR@5"), ("kp_coverage", "key points\nstated"), ("answers_citing_gold", "answers\nciting gold"),
     ("answered", "in-corpus\nanswered"), ("declined", "out-of-corpus\ndeclined"),
 ]
 
@@ -28,7 +28,7 @@ def _pyplot():
 def draw(results: dict, folder: Path) -> list[tuple[str, str]]:
     return [
         (metrics_chart(results, folder), "Footnote and the two baselines on the same questions. Baselines "
-         "'answer' with the first sentence of their top passage and never decline. Black ticks: targets."),
+         "'answer' with the first sentence of their top passage and never decline. Dashed: targets."),
         (coverage_chart(results, folder), "Key points stated, per answerable question (red: under the 80% target)."),
         (latency_chart(results, folder), "How long Footnote took per question (whole answer)."),
     ]
@@ -45,15 +45,18 @@ def metrics_chart(results: dict, folder: Path, name: str = "metrics.png") -> str
         ys = [s["summary"].get(key) for key, _ in BARS]
         ax.bar(xs, [100 * (y or 0) for y in ys], width, label=s["label"], color=COLOURS.get(sys_name))
         for x, y in zip(xs, ys, strict=True):
-            if y is None:
-                ax.text(x, 1, "n/a", ha="center", va="bottom", fontsize=6, rotation=90)
+            label = "n/a" if y is None else f"{100 * y:.0f}"
+            ax.text(x, 100 * (y or 0) + 1, label, ha="center", va="bottom", fontsize=6)
+    marked = False
     for j, (key, _) in enumerate(BARS):
         if key in targets:
-            ax.plot([j - 0.45, j + 0.45], [100 * targets[key]] * 2, color="black", linewidth=1.5)
+            ax.plot([j - 0.45, j + 0.45], [100 * targets[key]] * 2, color="black", linewidth=1.2, linestyle="--",
+                    label=None if marked else "target")
+            marked = True
     ax.set_xticks(range(len(BARS)), [label for _, label in BARS], fontsize=8)
     ax.set_ylabel("%  (MRR × 100)")
-    ax.set_ylim(0, 105)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=len(systems), frameon=False, fontsize=8)
+    ax.set_ylim(0, 110)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=len(systems) + 1, frameon=False, fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title("Footnote vs baselines", fontsize=10)
     fig.tight_layout()
@@ -69,6 +72,9 @@ def coverage_chart(results: dict, folder: Path, name: str = "keypoints.png") -> 
     cov = [100 * (r["runs"]["footnote"]["answer"]["kp_coverage"] or 0) for r in rows]
     colours = [COLOURS["footnote"] if c >= 80 else "#c0392b" for c in cov]
     ax.bar(range(len(rows)), cov, color=colours)
+    for x, c in enumerate(cov):
+        if c == 0:
+            ax.text(x, 1, "0", ha="center", va="bottom", fontsize=7, color="#c0392b")
     ax.axhline(80, color="black", linewidth=1, linestyle="--")
     ax.set_xticks(range(len(rows)), [r["id"] for r in rows], rotation=90, fontsize=7)
     ax.set_ylabel("key points stated (%)")

@@ -28,7 +28,17 @@ def _decision(evidence: dict, th: dict[str, float]) -> str:
     if {"answer_if_sim", "min_sim", "min_coverage"} <= th.keys():
         rule = (f" (Footnote answers when similarity ≥ {th['answer_if_sim']:.2f}, or ≥ {th['min_sim']:.2f} with "
                 f"word share ≥ {th['min_coverage']:.2f})")
-    return f"best sentence similarity {sim:.2f}, share of question words found {cov:.2f}{rule}"
+    return f"best sentence similarity {sim:.2f}, share of question words found {cov:.2f}{rule}{unknown(evidence)}"
+
+
+def unknown(evidence: dict) -> str:
+    """The 'names the sources never mention' feature, whether the engine reports the names or their count."""
+    names = evidence.get("unknown_names")
+    if not names:
+        return ""
+    if isinstance(names, int | float):
+        return f"; {int(names)} name(s) in the question that the sources never mention"
+    return f"; names the sources never mention: {', '.join(map(str, names))}"
 
 
 def _rank(r: int | None, of: int = 5) -> str:
@@ -47,8 +57,9 @@ def diagnose(q: Question, record: dict, th: dict[str, float]) -> list[str]:
 
     ret = fn["retrieval"]
     if not ret["hit"]["5"]:
-        deep = fn.get("gold_rank_20")
-        where = f"the first one is at rank {deep}" if deep else "none in the top 20 either"
+        deep = fn.get("deep", {})
+        where = (f"the first is at rank {deep['gold_rank']}" if deep.get("gold_rank")
+                 else f"none in the top {deep.get('k', 20)} either")
         others = ", ".join(f"{record['runs'][b]['label']}: {_rank(record['runs'][b]['retrieval']['gold_rank'])}"
                            for b in ("bm25", "dense") if b in record["runs"])
         out.append(f"Retrieval miss: no top-5 passage holds gold evidence ({where}). Baselines: {others}.")
@@ -58,7 +69,8 @@ def diagnose(q: Question, record: dict, th: dict[str, float]) -> list[str]:
         bad = [str(c["n"]) for c in a["citations"] if not c["supports"]]
         out.append(f"Citation(s) [{', '.join(bad)}] do not support their sentence.")
     if not a["abstained"] and a["kp_coverage"] is not None and a["kp_coverage"] < 0.8:
-        for kp, got, found in zip(q.key_points, a["key_points"], ret["kp_found_at"], strict=True):
+        deeper = fn.get("deep", {}).get("kp_found_at") or [None] * len(q.key_points)
+        for kp, got, found, later in zip(q.key_points, a["key_points"], ret["kp_found_at"], deeper, strict=True):
             if got["stated"]:
                 continue
             cited = any(overlaps(e, Span(c["doc_id"], c["start"], c["end"])) for e in kp.evidence
@@ -66,9 +78,11 @@ def diagnose(q: Question, record: dict, th: dict[str, float]) -> list[str]:
             if cited:
                 why = "its evidence is cited, but none of its phrasings matches (check the phrasings in the set)"
             elif found:
-                why = f"retrieved (top passage #{found}), but the composer used other sentences"
+                why = f"retrieved (passage {found} of the top 5), but the composer used other sentences"
+            elif later:
+                why = f"not retrieved: its evidence is first at rank {later}, below the top 5"
             else:
-                why = "not retrieved (its evidence is in none of the top 5 passages)"
+                why = f"not retrieved: its evidence is not in the top {fn.get('deep', {}).get('k', 20)}"
             out.append(f"Missed key point “{_short(kp.point, 90)}”: {why}.")
     return out
 

@@ -10,21 +10,32 @@ from __future__ import annotations
 
 import re
 
+from .diagnose import unknown
 from .metrics import DEFINITIONS
 
-SHARE_ROWS = [
-    ("hit@1", "Gold evidence in the top passage"), ("hit@3", "Gold evidence in the top 3 passages"),
-    ("hit@5", "Gold evidence in the top 5 passages"), ("recall@1", "Key points retrieved, top 1"),
-    ("recall@3", "Key points retrieved, top 3"), ("recall@5", "Key points retrieved, top 5"),
-    ("mrr", "Mean reciprocal rank of gold (MRR@5)"), ("kp_coverage", "Key points stated in the answer"),
-    ("citation_precision", "Citations that support their sentence"),
-    ("citation_on_gold", "Citations on gold evidence (stricter)"),
-    ("citation_recall", "Answer sentences supported by their citations"),
-    ("answered", "In-corpus questions answered"), ("declined", "Out-of-corpus questions declined"),
-    ("latency_p50_ms", "Latency, median"), ("latency_p95_ms", "Latency, 95th percentile"),
+# Every headline metric, in table order: (key in the summary, short label for the terminal, label here).
+ROWS = [
+    ("hit@1", "gold in top 1", "Gold evidence in the top passage"),
+    ("hit@3", "gold in top 3", "Gold evidence in the top 3 passages"),
+    ("hit@5", "gold in top 5", "Gold evidence in the top 5 passages"),
+    ("recall@1", "key points retrieved @1", "Key points retrieved, top 1"),
+    ("recall@3", "key points retrieved @3", "Key points retrieved, top 3"),
+    ("recall@5", "key points retrieved @5", "Key points retrieved, top 5"),
+    ("mrr", "MRR@5", "Mean reciprocal rank of gold (MRR@5)"),
+    ("kp_coverage", "key points stated", "Key points stated in the answer"),
+    ("citation_precision", "citation precision", "Citations that support their sentence"),
+    ("citation_on_gold", "citations on gold", "Citations on gold evidence (stricter)"),
+    ("answers_citing_gold", "answers citing gold", "Answers citing gold evidence at least once"),
+    ("citation_recall", "citation recall", "Answer sentences supported by their citations"),
+    ("answered", "in-corpus answered", "In-corpus questions answered"),
+    ("declined", "out-of-corpus declined", "Out-of-corpus questions declined"),
+    ("latency_p50_ms", "latency p50", "Latency, median"),
+    ("latency_p95_ms", "latency p95", "Latency, 95th percentile"),
 ]
 DEF_KEY = {"hit@1": "hit@k", "hit@3": "hit@k", "hit@5": "hit@k", "recall@1": "recall@k", "recall@3": "recall@k",
            "recall@5": "recall@k", "latency_p50_ms": "latency", "latency_p95_ms": "latency"}
+DEF_LABEL = {"hit@k": "Gold evidence in the top k passages", "recall@k": "Key points retrieved, top k",
+             "latency": "Latency"}
 MISS_WORDS = {"hit@5": "no gold evidence in the top 5", "answered": "declined an in-corpus question",
               "declined": "answered an out-of-corpus question", "kp_coverage": "key points under 80%",
               "citation_precision": "a citation does not support its sentence"}
@@ -47,7 +58,9 @@ def fmt(value, key: str) -> str:
     return f"{100 * value:.0f}%"
 
 
-def _ratio(systems: dict, key: str) -> str:
+def ratio(systems: dict, key: str) -> str:
+    """Footnote ÷ the better baseline; blank where a ratio means nothing (latency, abstention: the
+    baselines cannot decline)."""
     fn = systems["footnote"]["summary"].get(key)
     base = [systems[b]["summary"].get(key) for b in ("bm25", "dense")]
     base = [b for b in base if b is not None]
@@ -70,8 +83,10 @@ def render(results: dict, charts: list[tuple[str, str]]) -> str:
         "(embedding search, what most chat-with-your-documents tools do).",
         "",
         f"Index: {esc(meta['index'])}; embedding model {meta['model']}; top {meta['top_k']} passages per "
-        f"question. The whole run took {meta['seconds']:.0f} s ({meta['load_seconds']:.0f} s of it loading).",
+        f"question. The whole run took {meta['seconds']:.0f} s ({meta['load_seconds']:.0f} s of it loading)"
+        + _busy(meta) + ".",
         "",
+        *_in_short(results),
         "## Targets",
         "",
         "| target | goal | Footnote | met? |",
@@ -84,23 +99,24 @@ def render(results: dict, charts: list[tuple[str, str]]) -> str:
     out += ["", "## Footnote beside the baselines", "",
             "| metric | " + " | ".join(s["label"] for s in systems.values()) + " | Footnote ÷ best baseline |",
             "|---|" + "---:|" * (len(systems) + 1)]
-    for key, label in SHARE_ROWS:
+    for key, _, label in ROWS:
         cells = [fmt(s["summary"].get(key), key) for s in systems.values()]
-        out.append(f"| {label} | " + " | ".join(cells) + f" | {_ratio(systems, key)} |")
+        out.append(f"| {label} | " + " | ".join(cells) + f" | {ratio(systems, key)} |")
     out += ["", "The baselines cannot decline and their 'answer' is the first sentence of their top passage, "
             "cited; their citation precision is 100% for the same reason as Footnote's (the answer *is* the "
-            "quote). Baseline latency is their retrieval call only.", ""]
+            "quote). Baseline latency is their retrieval call only (for Dense only, with embedding the question).", ""]
     for name, caption in charts[:1]:
         out += [f"![{caption}]({name})", "", f"*{caption}*", ""]
 
     out += ["## What the numbers mean", ""]
     seen = set()
-    for key, _ in SHARE_ROWS:
+    for key, _, label in ROWS:
         d = DEF_KEY.get(key, key)
         if d in seen:
             continue
         seen.add(d)
-        out.append(f"- **{d}**: {DEFINITIONS[d]}")
+        label = DEF_LABEL.get(d, label)
+        out.append(f"- **{label}** (`{d}`): {DEFINITIONS[d]}")
     out += ["- **Gold evidence**: for every key point the set names 1-3 exact quotes in the sources that "
             "support it. A question's gold evidence is all of them.", ""]
 
@@ -114,18 +130,67 @@ def render(results: dict, charts: list[tuple[str, str]]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def _busy(meta: dict) -> str:
+    load, cpus = meta.get("load_average"), meta.get("cpu_count")
+    if load is None or not cpus:
+        return ""
+    note = "; other work was competing for it, so take the timings as upper bounds" if load > cpus else ""
+    return f", on {cpus} CPU cores with a load average of {load:.1f}{note}"
+
+
+def _in_short(results: dict) -> list[str]:
+    """The headline in three sentences, for a reader who stops here."""
+    fs = results["systems"]["footnote"]["summary"]
+    parts = []
+    if fs["answerable"]:
+        a = round((fs["answered"] or 0) * fs["answerable"])
+        parts.append(f"Footnote answered {a} of the {fs['answerable']} questions its sources cover, and its answers "
+                     f"state {fmt(fs['kp_coverage'], 'kp_coverage')} of the key points a good answer needs (target 80%).")
+        parts.append(f"For {fmt(fs['hit@5'], 'hit@5')} of those questions a passage holding the gold evidence was "
+                     f"among the five it retrieved (target 97%). {fmt(fs['citation_precision'], 'x')} of its "
+                     f"citations support their sentence (target 98%); {fmt(fs['citation_on_gold'], 'x')} point at "
+                     "the very evidence the set names.")
+    if fs["unanswerable"]:
+        d = round((fs["declined"] or 0) * fs["unanswerable"])
+        parts.append(f"It declined {d} of the {fs['unanswerable']} questions its sources do not cover (target 95%).")
+    return ["**In short.** " + " ".join(parts), ""] if parts else []
+
+
 def _misses(qs: list[dict]) -> list[str]:
     bad = [r for r in qs if r["misses"]]
     out = ["## Questions that miss a target, and why", ""]
     if not bad:
         return out + ["None: every question meets every target.", ""]
     out += [f"{len(bad)} of {len(qs)} questions miss at least one target.", ""]
+    out += _where_lost(qs)
     for r in bad:
         what = "; ".join(MISS_WORDS.get(m, m) for m in r["misses"])
         out.append(f"- **[{r['id']}](#{r['id']})** {esc(r['question'])} — *{what}*")
         for d in r["diagnosis"]:
             out.append(f"  - {esc(d)}")
     return out + [""]
+
+
+def _where_lost(qs: list[dict]) -> list[str]:
+    """Where the key points are lost along the chain: never retrieved, or retrieved but not used."""
+    n = stated = retrieved_unused = not_retrieved = 0
+    for r in qs:
+        if not r["answerable"]:
+            continue
+        fn = r["runs"]["footnote"]
+        for got, at in zip(fn["answer"]["key_points"], fn["retrieval"]["kp_found_at"], strict=True):
+            n += 1
+            if got["stated"]:
+                stated += 1
+            elif at:
+                retrieved_unused += 1
+            else:
+                not_retrieved += 1
+    if not n:
+        return []
+    return [f"Where key points are lost: of {n} key points, the answers state {stated}. Of the "
+            f"{n - stated} missed, {not_retrieved} were not retrieved (their evidence is in none of the top 5 "
+            f"passages) and {retrieved_unused} were retrieved but the composer chose other sentences.", ""]
 
 
 def _table(qs: list[dict]) -> list[str]:
@@ -165,9 +230,12 @@ def _drill(r: dict) -> list[str]:
     out += ["**Footnote's answer**" + (" (declined)" if a["abstained"] else "") + f", {fn['latency_ms']:.0f} ms:", "",
             f"> {esc(a['text'])}", ""]
     ev = fn.get("evidence") or {}
-    if ev:
-        out += [f"Decision features: best sentence similarity {ev.get('top_sim', 0):.2f}, share of question words "
-                f"found {ev.get('coverage', 0):.2f}.", ""]
+    if "top_sim" in ev:
+        out += [f"How sure Footnote was that its sources cover the question: best sentence similarity "
+                f"{ev['top_sim']:.2f}, share of the question's words found {ev.get('coverage', 0):.2f}"
+                f"{esc(unknown(ev))}.", ""]
+    for w in a.get("warnings", []):
+        out += [f"Footnote's own warning: {esc(w)}", ""]
     if a["citations"]:
         out.append("**Citations**")
         out.append("")
@@ -182,8 +250,12 @@ def _drill(r: dict) -> list[str]:
     if r["answerable"]:
         out += ["**Key points**", ""]
         found = fn["retrieval"]["kp_found_at"]
-        for kp, got, at in zip(r["key_points"], a["key_points"], found, strict=True):
-            where = f"evidence retrieved at passage #{at}" if at else "evidence not in the top 5 passages"
+        deep = fn.get("deep", {})
+        later = deep.get("kp_found_at") or [None] * len(found)
+        for kp, got, at, lat in zip(r["key_points"], a["key_points"], found, later, strict=True):
+            where = (f"evidence in retrieved passage {at}" if at else
+                     f"evidence not retrieved; first at rank {lat}" if lat else
+                     f"evidence not in the top {deep.get('k', 20)}")
             if got["stated"]:
                 out.append(f"- ✓ {esc(kp['point'])} (says “{esc(got['stated'])}”; {where})")
             else:

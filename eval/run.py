@@ -11,9 +11,13 @@ metrics.py; this module only drives the systems and collects what they return.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +31,7 @@ from .evalset import DEFAULT_QUESTIONS, EvalSetError, Question, load, locate
 from .metrics import KS, TARGETS, Span, Support, misses, retrieval, score_answer, summarise
 
 RUNS = Path(__file__).with_name("runs")
+DEEP = 20  # how far down Footnote's ranking the diagnosis looks for evidence missing from the top 5
 SYSTEMS = {"footnote": "Footnote", "bm25": BM25Baseline.label, "dense": DenseBaseline.label}
 
 
@@ -59,7 +64,9 @@ def main(questions: str | Path | None = None, out: str | Path | None = None, set
         "model": settings.model_name,
         "top_k": settings.top_k,
         "load_seconds": round(load_s, 1),
-        "seconds": round(time.perf_counter() - started, 1),
+        # Timings are only comparable between runs on a quiet machine; record how busy this one was.
+        "cpu_count": os.cpu_count(),
+        "load_average": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
     }
     pictures = charts.draw(results, folder)
     results["meta"]["seconds"] = round(time.perf_counter() - started, 1)
@@ -85,27 +92,9 @@ def evaluate(engine, qs: list[Question]) -> dict:
     support = Support(embed)
     th = thresholds()
     records = []
-    for q in tqdm(qs, desc="Evaluating", unit="question", file=sys.stderr):
-        runs = {"footnote": run_footnote(engine, q, spans, support)}
-        for b in baselines:
-            t0 = time.perf_counter()
-            ranked = b.retrieve(q.question)[:k]
-            ms = (time.perf_counter() - t0) * 1000
-            runs[b.name] = {
-                "label": b.label, "retrieved": ranked, "latency_ms": ms,
-                "retrieval": retrieval(q, ranked, spans) if q.answerable else None,
-                "answer": score_answer(q, first_sentence_answer(lib, ranked), support),
-            }
-        record = {
-            "id": q.id, "question": q.question, "origin": q.origin, "answerable": q.answerable, "note": q.note,
-            "key_points": [{"point": kp.point, "phrasings": list(kp.phrasings),
-                            "evidence": [_ev(e) for e in kp.evidence]}
-                           for kp in q.key_points],
-            "runs": runs,
-        }
-        record["misses"] = misses(q, runs["footnote"])
-        record["diagnosis"] = diagnose(q, record, th)
-        records.append(record)
+    with remembered_queries(engine):
+        for q in tqdm(qs, desc="Evaluating", unit="question", file=sys.stderr):
+            records.append(evaluate_one(engine, q, baselines, spans, support, th))
 
     systems = {}
     for name, label in SYSTEMS.items():
@@ -118,12 +107,52 @@ def evaluate(engine, qs: list[Question]) -> dict:
     }
 
 
-def _ev(e) -> dict:
-    return {"doc": e.doc, "quote": e.quote, "start": e.start, "end": e.end}
+@contextmanager
+def remembered_queries(engine):
+    """engine.retrieve() embeds the question on every call, and a run ranks each question twice (top 5,
+    and top 20 for the diagnosis); remember the vectors meanwhile. ask() embeds on its own, so its
+    latency is still measured as a user meets it."""
+    retriever = engine.retriever
+    original = getattr(retriever, "embed_query", None)
+    if original is None:
+        yield
+        return
+    retriever.embed_query = lru_cache(maxsize=512)(original)
+    try:
+        yield
+    finally:
+        retriever.embed_query = original
 
 
-def run_footnote(engine, q: Question, spans: dict[str, Span], support: Support) -> dict:
-    a = engine.ask(q.question)  # first, so that its latency is not flattered by the retrieve() below
+def evaluate_one(engine, q: Question, baselines, spans: dict[str, Span], support: Support, th: dict) -> dict:
+    """One question through Footnote and the baselines, scored and diagnosed."""
+    k = max(KS)
+    a = engine.ask(q.question)  # first, so that its latency is not flattered by anything cached below
+    runs = {"footnote": run_footnote(engine, q, a, spans, support)}
+    for b in baselines:
+        t0 = time.perf_counter()
+        ranked = b.retrieve(q.question)[:k]
+        ms = (time.perf_counter() - t0) * 1000
+        runs[b.name] = {
+            "label": b.label, "retrieved": ranked, "latency_ms": ms,
+            "retrieval": retrieval(q, ranked, spans) if q.answerable else None,
+            "answer": score_answer(q, first_sentence_answer(engine.library, ranked), support),
+        }
+    record = {
+        "id": q.id, "question": q.question, "origin": q.origin, "answerable": q.answerable, "note": q.note,
+        "key_points": [{"point": kp.point, "phrasings": list(kp.phrasings),
+                        "evidence": [asdict(e) for e in kp.evidence]}
+                       for kp in q.key_points],
+        "runs": runs,
+    }
+    record["misses"] = misses(q, runs["footnote"])
+    record["diagnosis"] = diagnose(q, record, th)
+    return record
+
+
+def run_footnote(engine, q: Question, a, spans: dict[str, Span], support: Support) -> dict:
+    """Score Footnote's answer `a`. The retrieval metrics score engine.retrieve(), the same ranking ask()
+    used (retrieval is deterministic); it is asked again because an Answer does not carry its ranking."""
     ranked = engine.retrieve(q.question, max(KS))
     answer = {
         "abstained": a.abstained,
@@ -133,53 +162,23 @@ def run_footnote(engine, q: Question, spans: dict[str, Span], support: Support) 
         "citations": [{"n": c.n, "doc_id": c.doc_id, "passage_id": c.passage_id, "start": c.start, "end": c.end,
                        "quote": c.quote} for c in a.citations],
         "nearest": [n.passage_id for n in a.nearest],
+        "warnings": list(a.warnings),
     }
     run = {
         "label": "Footnote", "retrieved": ranked, "latency_ms": a.timings_ms.get("total", 0.0),
         "timings_ms": {k: round(v, 2) for k, v in a.timings_ms.items()},
-        "evidence": dict(a.evidence),
+        "evidence": {k: sorted(v) if isinstance(v, (set, frozenset, tuple, list)) else v
+                     for k, v in a.evidence.items()},  # the decision's features, as the engine gave them
         "retrieval": retrieval(q, ranked, spans) if q.answerable else None,
         "answer": score_answer(q, answer, support),
     }
-    if q.answerable and not run["retrieval"]["hit"]["5"]:
-        hits, _, _ = engine.retriever.rank(q.question, 20)
-        run["gold_rank_20"] = retrieval(q, [h.passage_id for h in hits], spans)["gold_rank"]
+    if q.answerable and not all(run["retrieval"]["kp_found_at"]):  # where the rest sits, for the diagnosis
+        deep = retrieval(q, engine.retrieve(q.question, DEEP), spans)
+        run["deep"] = {"k": DEEP, "gold_rank": deep["gold_rank"], "kp_found_at": deep["kp_found_at"]}
     return run
 
 
 # --- the terminal summary -------------------------------------------------------------------------
-
-ROWS = [  # (metric key, label, kind) - kind: "share", "score" or "ms"
-    ("hit@1", "gold in top 1", "share"), ("hit@3", "gold in top 3", "share"), ("hit@5", "gold in top 5", "share"),
-    ("recall@1", "key-point recall@1", "share"), ("recall@3", "key-point recall@3", "share"),
-    ("recall@5", "key-point recall@5", "share"), ("mrr", "MRR@5", "score"),
-    ("kp_coverage", "key points stated", "share"), ("citation_precision", "citation precision", "share"),
-    ("citation_on_gold", "citations on gold evidence", "share"), ("citation_recall", "citation recall", "share"),
-    ("answered", "in-corpus answered", "share"), ("declined", "out-of-corpus declined", "share"),
-    ("latency_p50_ms", "latency p50", "ms"), ("latency_p95_ms", "latency p95", "ms"),
-]
-
-
-def fmt(value, kind: str) -> str:
-    if value is None:
-        return "n/a"
-    if kind == "share":
-        return f"{100 * value:.0f}%"
-    if kind == "ms":
-        return f"{value:.0f} ms" if value >= 10 else f"{value:.1f} ms"
-    return f"{value:.2f}"
-
-
-def ratio(results: dict, key: str, kind: str) -> str:
-    """Footnote ÷ the better baseline (for latency, the lower one); blank when not meaningful."""
-    s = results["systems"]
-    fn = s["footnote"]["summary"].get(key)
-    base = [s[b]["summary"].get(key) for b in ("bm25", "dense")]
-    base = [b for b in base if b is not None]
-    if fn is None or not base or kind == "ms" or key in {"answered", "declined"}:
-        return ""
-    best = max(base)
-    return f"×{fn / best:.2f}" if best > 0 else ("=" if fn == 0 else "new")
 
 
 def print_summary(results: dict, folder: Path) -> None:
@@ -189,18 +188,17 @@ def print_summary(results: dict, folder: Path) -> None:
     targets = {t["metric"]: t["target"] for t in results["targets"]}
     s = results["systems"]
     table = Table(title=f"Footnote evaluation: {s['footnote']['summary']['questions']} questions")
-    table.add_column("metric")
+    table.add_column("metric", no_wrap=True)
     for name in SYSTEMS:
         table.add_column(s[name]["label"], justify="right")
-    table.add_column("Footnote ÷ best baseline", justify="right")
+    table.add_column("÷ best baseline", justify="right")
     table.add_column("target", justify="right")
-    for key, label, kind in ROWS:
+    for key, label, _ in report.ROWS:
         fn = s["footnote"]["summary"].get(key)
-        cells = [fmt(s[name]["summary"].get(key), kind) for name in SYSTEMS]
+        cells = [report.fmt(s[name]["summary"].get(key), key) for name in SYSTEMS]
         if key in targets and fn is not None:
-            ok = fn >= targets[key]
-            cells[0] = f"[{'green' if ok else 'red'}]{cells[0]}[/]"
-        table.add_row(label, *cells, ratio(results, key, kind), f"≥ {fmt(targets[key], 'share')}" if key in targets
+            cells[0] = f"[{'green' if fn >= targets[key] else 'red'}]{cells[0]}[/]"
+        table.add_row(label, *cells, report.ratio(s, key), f"≥ {report.fmt(targets[key], key)}" if key in targets
                       else "")
     console = Console()
     console.print(table)
