@@ -131,9 +131,9 @@ def test_a_refusal_states_no_key_point_and_an_uncited_sentence_is_unsupported():
 # Figures of the committed set on the committed corpus (all-MiniLM-L6-v2, top 5), from the run of
 # 2026-11-23 13:37 while the composer was still being tuned; re-take them when it settles. A change that
 # lowers one shows up as a diff here.
-TODAY = {
-    "hit@1": 0.81, "hit@5": 0.97, "recall@5": 0.71, "mrr": 0.85,
-    "kp_coverage": 0.55, "citation_precision": 1.00, "citation_on_gold": 0.27, "answers_citing_gold": 0.95,
+TODAY = {  # figures of `footnote eval` on the committed set, 2026-11-23
+    "hit@1": 0.81, "hit@5": 1.00, "recall@5": 0.75, "mrr": 0.86,
+    "kp_coverage": 0.62, "citation_precision": 1.00, "citation_on_gold": 0.31, "answers_citing_gold": 0.89,
     "citation_recall": 1.00, "answered": 1.00, "declined": 1.00,
 }
 MARGIN = 0.05  # floors sit this far under today's figures: room for harmless reordering, not for a regression
