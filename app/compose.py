@@ -31,12 +31,12 @@ KEEP_RATIO = 0.6  # a supporting sentence must score at least this share of the 
 CONTINUATION = 3  # sentences that may follow the opening sentence from its own paragraph
 CONTINUE_RATIO = 0.35  # ... if they lean on it or score at least this share of it
 NEW_DOC_BONUS = 0.08  # at equal merit, a sentence from a source not yet cited comes first
-NEW_DOC_RATIO = 0.4  # another source's view is worth a lower bar: corroboration or a different angle
+NEW_DOC_RATIO = 0.5  # another source's view is worth a lower bar: corroboration or a different angle
 MIN_SUPPORT_SIM = 0.35  # but never a sentence this far from the question
 BM25_WEIGHT = 0.25  # share of a sentence's score from BM25 (normalised to the best), beside its cosine similarity
 # Sentences close to the centre of the whole corpus ("Historians interpret Stalin's foreign policy in
 # two different ways") match almost any question and crowd out specific evidence; they pay for it.
-GENERIC_PENALTY = 0.1
+GENERIC_PENALTY = 0.2
 OPENING_WEIGHT = 0.8  # similarity to the opening sentence counts at this rate towards a supporting one
 GLOBAL_CANDIDATES = 8  # best sentences by similarity and by BM25 considered beyond the top passages
 DUPLICATE_SIM = 0.86  # two sentences this similar say the same thing: one sentence, both footnotes
@@ -173,7 +173,7 @@ def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: 
     def with_antecedent(ix: int) -> bool:
         """Add ix, preceded by the sentences it depends on; False if it depends on one we cannot show."""
         chain = antecedents(ix)
-        if chain is None:
+        if chain is None or (groups and len(groups) + len(chain) + 1 > MAX_SENTENCES):
             return False
         for j in chain:
             add(j)
