@@ -414,7 +414,7 @@ def test_footnote_status_says_where_the_index_is_and_what_it_holds(corpus_index,
     monkeypatch.setenv("FOOTNOTE_INDEX_DIR", str(corpus_index.settings.index_dir))
     assert main(["status"]) == 0
     out = capsys.readouterr().out
-    assert f"index:      {corpus_index.settings.index_dir} (collection 'footnote')" in out
+    assert f"index:      {corpus_index.settings.where}" in out and ".index (collection 'footnote')" in out
     assert "model:      all-MiniLM-L6-v2 (384 dimensions)" in out
     assert "documents:  5\n" in out
 
