@@ -1,6 +1,6 @@
 """The engine: everything a front end needs to answer questions, loaded once.
 
-`Engine.load()` opens the index (never builds one), loads the embedding model and builds the BM25
+`Engine.load()` opens the index (never builds one), loads the query encoder and builds the BM25
 index over sentences; `ask()` retrieves, decides whether the sources cover the question, and composes
 an extractive answer, or a generated one checked sentence by sentence when an LLM server is set.
 Front ends (CLI, Streamlit) only call this and render what it returns.
@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
 
-from ingest.embed import embed_query, embedder
+from ingest.embed import embedder
+from ingest.encoder import query_encoder
 from ingest.errors import BadQuestionError
 from ingest.settings import Settings
 
@@ -47,16 +49,22 @@ class Engine:
     settings: Settings
     library: Library
     retriever: Retriever
-    model: object
+    encode: Callable[[str], np.ndarray]  # question -> unit vector (ONNX when ingest exported it)
     llm: object | None = None
+
+    @property
+    def model(self):
+        """The full llama-index embedding model, loaded on first use (evaluation baselines and
+        calibration need it; answering questions does not)."""
+        return embedder(self.settings.embed_model)
 
     @classmethod
     def load(cls, settings: Settings | None = None, llm_url: str | None = None, llm_model: str | None = None) -> Engine:
         settings = settings or Settings.from_env()
         library = Library.open(settings)
-        model = embedder(settings.embed_model)
-        retriever = Retriever(library, lambda q: embed_query(model, q))
-        engine = cls(settings, library, retriever, model)
+        encode = query_encoder(settings)
+        retriever = Retriever(library, encode)
+        engine = cls(settings, library, retriever, encode)
         if llm_url:
             from .llm import Generator
 
@@ -68,7 +76,7 @@ class Engine:
         t0 = time.perf_counter()
         q = check_question(question)
         k = top_k or self.settings.top_k
-        qv = np.asarray(embed_query(self.model, self.retriever.dense_query(q)), dtype=np.float32)
+        qv = np.asarray(self.encode(self.retriever.dense_query(q)), dtype=np.float32)
         hits, sims, bm = self.retriever.rank(q, k, qv)
         t1 = time.perf_counter()
         ev = evidence(self.retriever, q, hits, sims)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingest.embed import embed_query
 from ingest.errors import LLMServerError
 from ingest.passages import sentence_spans
 
@@ -167,7 +166,7 @@ class Generator:
         p = passages[n - 1]
         if not p.sentence_ix:
             return Check(False, n, None, 0.0, 0.0, note=f"passage [{n}] has no citable sentence")
-        v = np.asarray(embed_query(engine.model, sentence), dtype=np.float32)
+        v = np.asarray(engine.encode(sentence), dtype=np.float32)
         v /= np.linalg.norm(v) + 1e-9
         sims = engine.library.vectors[p.sentence_ix] @ v
         best = int(np.argmax(sims))

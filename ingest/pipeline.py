@@ -16,6 +16,7 @@ from pathlib import Path
 from .clean import Cleaned, clean
 from .documents import RawDocument, Skipped, collect, content_hash, load_sources, read
 from .embed import embed_texts, embedder, folder_dimension
+from .encoder import export, onnx_file
 from .errors import NothingIngestedError
 from .passages import Passage, split_passages
 from .settings import Settings
@@ -223,6 +224,13 @@ def ingest(paths: list[Path] | None = None, settings: Settings | None = None, *,
         manifest[p.doc_id] = ManifestEntry(key=p.key, title=p.raw.info.title, kind=p.raw.info.kind,
                                            passages=len(p.passages), source=str(p.raw.path.resolve()))
     index.commit(manifest)
+
+    if not onnx_file(settings).exists():
+        try:
+            export(settings)
+        except Exception as e:  # answers still work with the full model, only the first one is slower
+            summary.notes.append(f"could not export the fast query encoder ({type(e).__name__}: {e}); "
+                                 "answers will load the full model")
 
     shipped = [p for p in prepared if p.raw.path.resolve().parent == settings.raw_dir.resolve()]
     if shipped:

@@ -1,0 +1,105 @@
+"""The query encoder: the same embedding model, exported once to ONNX, so that answering a question
+needs neither torch nor sentence-transformers.
+
+Why: importing sentence-transformers (and with it transformers and torch) takes 7-9 s on a 2-core
+laptop, most of the wait before the first answer. ONNX Runtime and the `tokenizers` library import in
+a fraction of a second and embed a question in a few milliseconds. Ingest exports the model (mean
+pooling and normalisation included, exactly as the sentence-transformers model does) into the index
+folder; `query_encoder()` uses it when it is there and falls back to the full model when it is not.
+A test checks that both give the same vectors.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from .settings import Settings
+
+
+def onnx_file(settings: Settings) -> Path:
+    return settings.index_dir / "encoder" / f"{settings.model_name}.onnx"
+
+
+def _max_length(model_path: str) -> int:
+    cfg = Path(model_path) / "sentence_bert_config.json"
+    return int(json.loads(cfg.read_text()).get("max_seq_length", 256)) if cfg.exists() else 256
+
+
+def export(settings: Settings) -> Path:
+    """Export the embedding model with mean pooling and L2 normalisation to ONNX (atomically)."""
+    import torch
+    from transformers import AutoModel
+
+    target = onnx_file(settings)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    model = AutoModel.from_pretrained(settings.embed_model).eval()
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            h = self.m(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(h.dtype)
+            v = (h * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(v, dim=-1)
+
+    ids = torch.tensor([[101, 7592, 2088, 102]])
+    tmp = target.with_suffix(".tmp")
+    dims = {0: "batch", 1: "tokens"}
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer chatter about shapes, irrelevant to a fixed graph
+        torch.onnx.export(
+            Pooled(model), (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(tmp),
+            input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["embedding"],
+            dynamic_axes={"input_ids": dims, "attention_mask": dims, "token_type_ids": dims, "embedding": {0: "batch"}},
+            opset_version=17, dynamo=False,
+        )
+    os.replace(tmp, target)
+    return target
+
+
+class OnnxEncoder:
+    """Embeds one question with ONNX Runtime on one thread."""
+
+    def __init__(self, model_path: str, path: Path):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1  # one short text: a second thread costs more than it gives
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
+        self.tokenizer.enable_truncation(_max_length(model_path))
+        self.tokenizer.no_padding()
+
+    def __call__(self, text: str) -> np.ndarray:
+        e = self.tokenizer.encode(text)
+        feed = {
+            "input_ids": np.asarray([e.ids], dtype=np.int64),
+            "attention_mask": np.asarray([e.attention_mask], dtype=np.int64),
+            "token_type_ids": np.asarray([e.type_ids], dtype=np.int64),
+        }
+        return self.session.run(None, feed)[0][0]
+
+
+def query_encoder(settings: Settings) -> Callable[[str], np.ndarray]:
+    """The fastest encoder available for questions: the exported ONNX model, else the full model."""
+    path = onnx_file(settings)
+    if path.exists():
+        try:
+            return OnnxEncoder(settings.embed_model, path)
+        except Exception:  # a damaged or incompatible export: the full model still works
+            pass
+    from .embed import embed_query, embedder
+
+    model = embedder(settings.embed_model)
+    return lambda text: np.asarray(embed_query(model, text), dtype=np.float32)
