@@ -109,18 +109,14 @@ def nearest(lib: Library, hits: list[Hit], n: int = 3) -> list[Nearest]:
     return out
 
 
-def _neighbours(lib: Library, ix: int) -> tuple[int | None, int | None]:
-    """The sentences just before and after this one in the same paragraph (same document, no line
-    break between), so a quotation split across two passages still reads on."""
+def _next_in_paragraph(lib: Library, ix: int) -> int | None:
+    """The sentence after this one in the same paragraph (same document, no line break between), so
+    a quotation split across two passages still reads on."""
     s = lib.sentences[ix]
-    text = lib.docs[s.doc_id].text
-    before = after = None
-    if ix > 0 and lib.sentences[ix - 1].doc_id == s.doc_id and "\n" not in text[lib.sentences[ix - 1].end : s.start]:
-        before = ix - 1
     if ix + 1 < len(lib.sentences) and lib.sentences[ix + 1].doc_id == s.doc_id \
-            and "\n" not in text[s.end : lib.sentences[ix + 1].start]:
-        after = ix + 1
-    return before, after
+            and "\n" not in lib.docs[s.doc_id].text[s.end : lib.sentences[ix + 1].start]:
+        return ix + 1
+    return None
 
 
 def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: np.ndarray) -> tuple[
@@ -189,7 +185,7 @@ def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: 
         return [], []
     cur = first
     for _ in range(CONTINUATION):
-        _, after = _neighbours(lib, cur)
+        after = _next_in_paragraph(lib, cur)
         if after is None or after in used:
             break
         if depends_on_previous(lib.sentences[after].text) or score(after) >= CONTINUE_RATIO * best:

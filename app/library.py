@@ -108,9 +108,3 @@ class Library:
             return np.zeros(0, dtype=np.float32)
         centroid = self.vectors.mean(axis=0)
         return self.vectors @ (centroid / (np.linalg.norm(centroid) + 1e-9))
-
-    def previous(self, ix: int) -> SentenceRec | None:
-        """The sentence before this one in the same passage, if any."""
-        rows = self.passages[self.sentences[ix].passage_id].sentence_ix
-        pos = rows.index(ix)
-        return self.sentences[rows[pos - 1]] if pos > 0 else None
