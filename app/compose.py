@@ -271,7 +271,6 @@ def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: 
     return sentences, citations
 
 
-def abstain(lib: Library, question: str, hits: list[Hit], ev: Evidence) -> Answer:
-    return Answer(question, [], [], abstained=True, nearest=nearest(lib, hits),
-                  evidence={"top_sim": ev.top_sim, "coverage": ev.coverage})
+def abstain(lib: Library, question: str, hits: list[Hit]) -> Answer:
+    return Answer(question, [], [], abstained=True, nearest=nearest(lib, hits))
 

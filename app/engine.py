@@ -72,7 +72,7 @@ class Engine:
         engine.ask("warm up")  # first real answer should not pay for lazy initialisation
         return engine
 
-    def ask(self, question: str, top_k: int | None = None, use_llm: bool = True) -> Answer:
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
         t0 = time.perf_counter()
         q = check_question(question)
         k = top_k or self.settings.top_k
@@ -81,10 +81,10 @@ class Engine:
         t1 = time.perf_counter()
         ev = evidence(self.retriever, q, hits, sims)
         if not ev.answerable:
-            answer = abstain(self.library, q, hits, ev)
+            answer = abstain(self.library, q, hits)
             if ev.unknown_names:
                 answer.warnings.append(f"The sources never mention {', '.join(ev.unknown_names)}.")
-        elif self.llm is not None and use_llm:
+        elif self.llm is not None:
             answer = self.llm.answer(self, q, hits, sims, bm)
         else:
             sentences, citations = compose(self.library, q, hits, sims, bm)

@@ -145,18 +145,17 @@ class Retriever:
 
     def coverage(self, question: str, rows: list[int]) -> float:
         """Share of the question's content words (or a spelling variant) found in these sentences."""
-        qstems = {st for st in stems(words(question))}
-        if not qstems:
+        qwords = set(words(question))
+        if not qwords:
             return 0.0
         text = " ".join(self.lib.sentences[r].text + " " + self.lib.passages[self.lib.sentences[r].passage_id].heading
                         for r in rows)
         have = set(stems(words(text)))
         found = 0
-        for w in set(words(question)):
-            st = stems([w])[0]
-            if st in have or any(v in have for v in stems(list(self.variants(w)))):
+        for w in qwords:
+            if stems([w])[0] in have or any(v in have for v in stems(list(self.variants(w)))):
                 found += 1
-        return found / max(1, len(set(words(question))))
+        return found / len(qwords)
 
     def known(self, word: str) -> bool:
         w = word.lower().replace("’", "'").strip("'.-").removesuffix("'s")
