@@ -25,6 +25,16 @@ def _pyplot():
     return plt
 
 
+def _save(plt, fig, ax, title: str, folder: Path, name: str) -> str:
+    """The finish every chart shares: plain axes, a title, written to folder/name and closed."""
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(folder / name)
+    plt.close(fig)
+    return name
+
+
 def draw(results: dict, folder: Path) -> list[tuple[str, str]]:
     return [
         (metrics_chart(results, folder), "Footnote and the two baselines on the same questions. Baselines "
@@ -57,12 +67,7 @@ def metrics_chart(results: dict, folder: Path, name: str = "metrics.png") -> str
     ax.set_ylabel("%  (MRR × 100)")
     ax.set_ylim(0, 110)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=len(systems) + 1, frameon=False, fontsize=8)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title("Footnote vs baselines", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(folder / name)
-    plt.close(fig)
-    return name
+    return _save(plt, fig, ax, "Footnote vs baselines", folder, name)
 
 
 def coverage_chart(results: dict, folder: Path, name: str = "keypoints.png") -> str:
@@ -79,12 +84,7 @@ def coverage_chart(results: dict, folder: Path, name: str = "keypoints.png") -> 
     ax.set_xticks(range(len(rows)), [r["id"] for r in rows], rotation=90, fontsize=7)
     ax.set_ylabel("key points stated (%)")
     ax.set_ylim(0, 105)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title("Key-point coverage per question (Footnote)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(folder / name)
-    plt.close(fig)
-    return name
+    return _save(plt, fig, ax, "Key-point coverage per question (Footnote)", folder, name)
 
 
 def latency_chart(results: dict, folder: Path, name: str = "latency.png") -> str:
@@ -100,9 +100,4 @@ def latency_chart(results: dict, folder: Path, name: str = "latency.png") -> str
     ax.set_xlabel("milliseconds per answer")
     ax.set_ylabel("questions")
     ax.legend(frameon=False, fontsize=8)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title("Footnote answer latency", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(folder / name)
-    plt.close(fig)
-    return name
+    return _save(plt, fig, ax, "Footnote answer latency", folder, name)

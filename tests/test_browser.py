@@ -87,6 +87,20 @@ def browser():
         b.close()
 
 
+def ask_and_open_first_footnote(page):
+    """Type the question, wait for the answer, open footnote [1]; returns the footnote's expander."""
+    from playwright.sync_api import expect
+
+    box = page.get_by_test_id("stChatInputTextArea")
+    expect(box).to_be_enabled(timeout=60_000)
+    box.fill(QUESTION)
+    box.press("Enter")
+    first = page.get_by_test_id("stExpander").filter(has_text="[1]").first
+    expect(first).to_be_visible(timeout=60_000)
+    first.locator("summary").click()
+    return first
+
+
 def test_a_student_asks_opens_a_footnote_and_sees_the_quote_highlighted(app_url, browser):
     from playwright.sync_api import expect
 
@@ -95,17 +109,10 @@ def test_a_student_asks_opens_a_footnote_and_sees_the_quote_highlighted(app_url,
     page.goto(app_url)
     expect(page.get_by_role("heading", name="Footnote")).to_be_visible(timeout=60_000)
 
-    box = page.get_by_test_id("stChatInputTextArea")
-    expect(box).to_be_enabled(timeout=60_000)
-    box.fill(QUESTION)
-    box.press("Enter")
-
-    first = page.get_by_test_id("stExpander").filter(has_text="[1]").first
-    expect(first).to_be_visible(timeout=60_000)
+    first = ask_and_open_first_footnote(page)
     answered = time.monotonic() - started
     assert page.get_by_test_id("stChatMessage").filter(has_text="[1]").count() >= 1
 
-    first.locator("summary").click()
     mark = first.locator("mark")
     expect(mark).to_be_visible(timeout=10_000)
     assert len(mark.inner_text().strip()) > 10
@@ -124,13 +131,7 @@ def test_a_footnote_link_opens_the_passage_in_sources(app_url, browser):
 
     page = browser.new_page(viewport={"width": 1280, "height": 1400})
     page.goto(app_url)
-    box = page.get_by_test_id("stChatInputTextArea")
-    expect(box).to_be_enabled(timeout=60_000)
-    box.fill(QUESTION)
-    box.press("Enter")
-    first = page.get_by_test_id("stExpander").filter(has_text="[1]").first
-    expect(first).to_be_visible(timeout=60_000)
-    first.locator("summary").click()
+    first = ask_and_open_first_footnote(page)
     expect(first.locator("mark")).to_be_visible(timeout=10_000)
     quote = first.locator("mark").inner_text()
     title = first.locator("summary").inner_text().split("] ", 1)[1].split(" · passage")[0]
