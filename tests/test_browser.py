@@ -98,7 +98,22 @@ def ask_and_open_first_footnote(page):
     first = page.get_by_test_id("stExpander").filter(has_text="[1]").first
     expect(first).to_be_visible(timeout=60_000)
     first.locator("summary").click()
+    wait_until_still(first)
     return first
+
+
+def wait_until_still(locator, seconds: float = 10.0) -> None:
+    """Wait until the element stops moving: an expander animates open, and a click aimed at a link inside
+    it while it grows can land on the passage text above the link (seen in about one run in five)."""
+    deadline = time.monotonic() + seconds
+    last = None
+    while time.monotonic() < deadline:
+        box = locator.bounding_box()
+        if box is not None and box == last:
+            return
+        last = box
+        time.sleep(0.25)
+    raise AssertionError(f"the element was still moving after {seconds:.0f} s")
 
 
 def test_a_student_asks_opens_a_footnote_and_sees_the_quote_highlighted(app_url, browser):
