@@ -4,7 +4,9 @@ its footnote, or decline when the evidence is weak.
 Because every answer sentence *is* a source sentence, every citation is true by construction; the
 work is choosing: the most direct sentence first, supporting ones after, near-duplicates from different
 sources merged into one sentence with both footnotes, and no sentence that leans on a previous one
-('This', 'He', 'However') without that sentence before it.
+('This', 'He', 'However') without that sentence before it. A sentence is judged in its paragraph, not
+alone: one that follows (or precedes) a relevant sentence inherits part of its score (CARRY), so an
+answer reads on through "what Yalta discussed" although those sentences never say "Yalta".
 """
 
 from __future__ import annotations
@@ -29,7 +31,14 @@ OVERRIDE_UNKNOWN_SIM = 0.85  # a name the sources never mention means "not cover
 MAX_SENTENCES = 6
 KEEP_RATIO = 0.6  # a supporting sentence must score at least this share of the best one
 CONTINUATION = 3  # sentences that may follow the opening sentence from its own paragraph
-CONTINUE_RATIO = 0.35  # ... if they lean on it or score at least this share of it
+CONTINUE_RATIO = 0.35  # ... if they lean on it or score (or inherit) at least this share of it
+# Reading on: a sentence next to a relevant one in the same paragraph is relevant by context even when
+# it shares no words with the question. "What was discussed at Yalta?" matches "The Big Three met again
+# at Yalta"; the sentences after it ("Roosevelt pressed Stalin ... war against Japan", "the question of
+# a post-war German occupation") never say "Yalta". A sentence inherits this share of its neighbour's
+# score, per sentence of distance (two at most).
+CARRY = 0.8
+PASSAGE_RANK_STEP = 0.03  # a sentence's score falls by this much per rank of its passage in retrieval
 NEW_DOC_BONUS = 0.08  # at equal merit, a sentence from a source not yet cited comes first
 NEW_DOC_RATIO = 0.5  # another source's view is worth a lower bar: corroboration or a different angle
 MIN_SUPPORT_SIM = 0.35  # but never a sentence this far from the question
@@ -43,7 +52,7 @@ DUPLICATE_SIM = 0.86  # two sentences this similar say the same thing: one sente
 
 _DEPENDENT = re.compile(
     r"^[\"“'‘(]*(this|that|these|those|it|its|he|she|they|them|his|her|their|there|however|but|also|thus|"
-    r"therefore|so|yet|as a result|in addition|furthermore|moreover|meanwhile|then|such|both|one|another|"
+    r"therefore|so|yet|as a result|in addition|furthermore|moreover|meanwhile|then|such|both|one(?! (could|can|may|might|would|should|must)\b)|another|"
     r"instead|nevertheless|consequently|hence|still)\b",
     re.IGNORECASE,
 )
@@ -119,7 +128,12 @@ def _next_in_paragraph(lib: Library, ix: int) -> int | None:
     return None
 
 
-def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: np.ndarray) -> tuple[
+def _prev_in_paragraph(lib: Library, ix: int) -> int | None:
+    return ix - 1 if ix > 0 and _next_in_paragraph(lib, ix - 1) == ix else None
+
+
+def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: np.ndarray,
+            naming: set[int] = frozenset()) -> tuple[
         list[AnswerSentence], list[Citation]]:
     """Choose and order sentences from the retrieved passages; number their citations.
 
@@ -130,7 +144,7 @@ def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: 
     candidates = [ix for h in hits for ix, _ in h.sentences if citable(lib.sentences[ix].text)]
     # Strong single sentences outside the top passages (a mind-map line, say) are candidates too.
     seen = set(candidates)
-    for ix in [*np.argsort(-sims)[:GLOBAL_CANDIDATES], *np.argsort(-bm)[:GLOBAL_CANDIDATES]]:
+    for ix in [*np.argsort(-sims)[:GLOBAL_CANDIDATES], *np.argsort(-bm)[:GLOBAL_CANDIDATES], *sorted(naming)]:
         if int(ix) not in seen and citable(lib.sentences[int(ix)].text):
             candidates.append(int(ix))
             seen.add(int(ix))
@@ -139,7 +153,26 @@ def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: 
     def score(ix: int) -> float:
         s = lib.sentences[ix]
         return (float(sims[ix]) + BM25_WEIGHT * float(bm[ix]) / bm_max - GENERIC_PENALTY * lib.generic[ix]
-                - 0.01 * rank_of.get(s.passage_id, len(hits)))
+                - PASSAGE_RANK_STEP * rank_of.get(s.passage_id, len(hits)))
+
+    def near(ix: int) -> list[list[int]]:
+        """The sentences one and two steps before and after ix in its paragraph."""
+        out, a, b = [], ix, ix
+        for _ in range(2):
+            a = _prev_in_paragraph(lib, a) if a is not None else None
+            b = _next_in_paragraph(lib, b) if b is not None else None
+            out.append([j for j in (a, b) if j is not None])
+        return out
+
+    def in_context(ix: int) -> float:
+        """Its own score, or the share CARRY (per step) of a neighbour's, whichever is higher."""
+        return max([score(ix), *(CARRY**d * score(j) for d, js in enumerate(near(ix), start=1) for j in js)])
+
+    for ix in list(candidates):  # the neighbours of candidates are candidates (across a passage boundary too)
+        for j in near(ix)[0]:
+            if j not in seen and citable(lib.sentences[j].text):
+                candidates.append(j)
+                seen.add(j)
 
     scored = sorted(candidates, key=lambda ix: -score(ix))
     if not scored:
@@ -180,19 +213,22 @@ def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: 
         return next((g for g in groups if float(lib.vectors[g[0]] @ lib.vectors[ix]) >= DUPLICATE_SIM), None)
 
     # 1. The most direct sentence and its continuation.
-    first = next((ix for ix in scored if with_antecedent(ix)), None)
+    # A question that names something rare ('Haslam', 'Potsdam') is about it: open with a sentence that
+    # names it, if one is close enough, rather than a general one the embedding prefers.
+    openers = [ix for ix in scored if ix in naming and float(sims[ix]) >= MIN_SUPPORT_SIM]
+    first = next((ix for ix in [*openers, *scored] if with_antecedent(ix)), None)
     if first is None:
         return [], []
-    cur = first
+    cur, run = first, score(first)
     for _ in range(CONTINUATION):
         after = _next_in_paragraph(lib, cur)
         if after is None or after in used:
             break
-        if depends_on_previous(lib.sentences[after].text) or score(after) >= CONTINUE_RATIO * best:
-            add(after)
-            cur = after
-        else:
+        run = max(CARRY * run, score(after))  # what it inherits from the sentences before it, or its own
+        if not (depends_on_previous(lib.sentences[after].text) or run >= CONTINUE_RATIO * best):
             break
+        add(after)
+        cur = after
 
     # 2. Supporting sentences from elsewhere, chosen greedily: a source not yet cited gets a bonus and a
     #    lower bar, so a second source's view of the point comes before a third sentence of the first.
@@ -204,7 +240,7 @@ def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: 
     opening = lib.vectors @ lib.vectors[first]
 
     def support(ix: int) -> float:
-        return max(score(ix), score(ix) - float(sims[ix]) + OPENING_WEIGHT * float(opening[ix]))
+        return max(in_context(ix), score(ix) - float(sims[ix]) + OPENING_WEIGHT * float(opening[ix]))
 
     def merit(ix: int) -> float | None:
         new = lib.sentences[ix].doc_id not in cited_docs

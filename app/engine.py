@@ -87,7 +87,7 @@ class Engine:
         elif self.llm is not None:
             answer = self.llm.answer(self, q, hits, sims, bm)
         else:
-            sentences, citations = compose(self.library, q, hits, sims, bm)
+            sentences, citations = compose(self.library, q, hits, sims, bm, self.retriever.naming(q))
             answer = Answer(q, sentences, citations, abstained=not sentences)
         answer.evidence = {"top_sim": round(ev.top_sim, 4), "coverage": round(ev.coverage, 4),
                            "unknown_names": len(ev.unknown_names)}

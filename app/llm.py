@@ -104,7 +104,7 @@ class Generator:
         passages = [lib.passages[h.passage_id] for h in hits]
 
         def fallback(warning: str) -> Answer:
-            sentences, citations = compose(lib, question, hits, sims, bm)
+            sentences, citations = compose(lib, question, hits, sims, bm, engine.retriever.naming(question))
             return Answer(question, sentences, citations, abstained=not sentences, mode="extractive",
                           warnings=[warning])
 

@@ -62,6 +62,8 @@ STOPWORDS = frozenset(
     explain describe discuss say said tell according""".split()
 )
 
+MONTHS = frozenset("january february march april may june july august september october november december".split())
+
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
 
 
@@ -100,6 +102,7 @@ class Retriever:
     """Ranks sentences and passages of a Library for a question."""
 
     RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al. 2009); 60 is the usual choice
+    RARE_NAME_SHARE = 0.03  # a name in at most this share of sentences (or two) is distinctive
     REPEAT_SIM = 0.86  # two sentences this similar say the same thing (as compose.DUPLICATE_SIM)
 
     def __init__(self, library: Library, embed_query):
@@ -115,6 +118,11 @@ class Retriever:
         self.bm25.index(docs, show_progress=False)
         self.vocab = sorted({w for s in library.sentences for w in words(s.text)})
         self.vocab_stems = {st for d in docs for st in d}
+        self.stemmed = [set(d) for d in docs]
+        self.df: dict[str, int] = {}  # stem -> number of sentences that contain it
+        for d in docs:
+            for st in set(d):
+                self.df[st] = self.df.get(st, 0) + 1
         self.corpus_text = " ".join(d.text for d in library.docs.values()).lower().replace("’", "'")
 
     # --- query -----------------------------------------------------------------------------------
@@ -195,6 +203,26 @@ class Retriever:
                 if phrase not in self.corpus_text:
                     unknown.append(" ".join(g))
         return unknown
+
+    def rare_names(self, question: str) -> list[str]:
+        """Stems of the names in the question (capitalised words after the first) that few sentences
+        share, with their spelling variants: 'Haslam', 'Potsdam', 'Rapallo', not 'Stalin' or 'Soviet'.
+        A question that names a rare thing is about that thing, whatever else its words match."""
+        tokens = re.findall(r"[A-Za-z][A-Za-z'’-]*", question)[1:]
+        out = []
+        for t in tokens:
+            w = t.lower().replace("’", "'").removesuffix("'s")
+            if not t[0].isupper() or w in STOPWORDS or w in MONTHS:
+                continue
+            group = [st for st in dict.fromkeys(stems([w, *self.variants(w)])) if st in self.df]
+            if group and sum(self.df[st] for st in group) <= max(2, self.RARE_NAME_SHARE * len(self.lib.sentences)):
+                out += group
+        return out
+
+    def naming(self, question: str) -> set[int]:
+        """Rows of the sentences that contain one of the question's rare names (empty if it names none)."""
+        names = set(self.rare_names(question))
+        return {i for i, d in enumerate(self.stemmed) if names & d} if names else set()
 
     # --- ranking ---------------------------------------------------------------------------------
 
