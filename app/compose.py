@@ -58,9 +58,15 @@ _DEPENDENT = re.compile(
 )
 
 
+# "Hitler gained many of the same advantages", "Stalin also ...": a comparison early in the sentence
+# points back to the sentence before it, though the sentence starts with a name.
+_COMPARING = re.compile(r"^(\S+\s+){1,4}(also|too|likewise|the same|similar)\b", re.IGNORECASE)
+
+
 def depends_on_previous(text: str) -> bool:
-    """Does this sentence start with a pronoun or connective that needs the sentence before it?"""
-    return bool(_DEPENDENT.match(text.strip()))
+    """Does this sentence start with a pronoun or connective (or compare with something early on) that
+    needs the sentence before it?"""
+    return bool(_DEPENDENT.match(text.strip()) or _COMPARING.match(text.strip()))
 
 
 def citable(text: str) -> bool:

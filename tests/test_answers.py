@@ -113,6 +113,9 @@ def test_a_sentence_that_leans_on_the_previous_one_never_opens_an_answer(engine,
     ("One of them was Litvinov.", True),
     ("One could say that the Nazis were to invade the USSR anyway.", False),  # 'one' the pronoun
     ("Stalin looked at the world situation.", False),
+    ("Hitler gained many of the same advantages for his ambitions in Western Europe.", True),  # compared with?
+    ("The Germans also made long term loans to the USSR.", True),
+    ("Stalin's foreign policy aimed at security, not the same as Trotsky's revolution.", False),  # too late to lean
 ])
 def test_which_sentences_lean_on_the_one_before(sentence, leans):
     assert depends_on_previous(sentence) is leans
