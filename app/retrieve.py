@@ -64,6 +64,7 @@ STOPWORDS = frozenset(
 
 MONTHS = frozenset("january february march april may june july august september october november december".split())
 
+_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
 
 
@@ -78,12 +79,12 @@ def words(text: str) -> list[str]:
     """Lower-case content words (stopwords dropped); hyphenated names stay whole and also split."""
     out = []
     for w in _TOKEN.findall(text.lower().replace("’", "'")):
-        w = w.removesuffix("'s")
+        w = _ORDINAL.sub(r"\1", w.removesuffix("'s"))  # '31st May' is '31 May'
         if w in STOPWORDS:
             continue
         out.append(w)
         if "-" in w:
-            out += [p for p in w.split("-") if p and p not in STOPWORDS]
+            out += [_ORDINAL.sub(r"\1", p) for p in w.split("-") if p and p not in STOPWORDS]
     return out
 
 

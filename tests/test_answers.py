@@ -121,6 +121,13 @@ def test_which_sentences_lean_on_the_one_before(sentence, leans):
     assert depends_on_previous(sentence) is leans
 
 
+def test_ordinal_dates_match_plain_ones():
+    from app.retrieve import words
+
+    assert words("a speech on 31st May 1939") == words("a speech on 31 May 1939")
+    assert "4" in words("the 4th-century church")
+
+
 def test_display_tidies_artefacts_but_the_quote_stays_verbatim():
     assert display('"The significance of the pact was obvious to all.') == "The significance of the pact was obvious to all."
     assert display("...Molotov, who is not a Jew") == "Molotov, who is not a Jew."
