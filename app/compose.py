@@ -253,6 +253,11 @@ def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: 
 
     def merit(ix: int) -> float | None:
         new = lib.sentences[ix].doc_id not in cited_docs
+        if new and naming and ix not in naming:
+            # A question about something rare (Yalta, Haslam): another source speaks to it only if it
+            # names it; otherwise its closest sentence is filler ("Germany leaves World disarmament
+            # conference" for "What was discussed at Yalta?").
+            return None
         if max(float(sims[ix]), OPENING_WEIGHT * float(opening[ix])) < MIN_SUPPORT_SIM \
                 or support(ix) < (NEW_DOC_RATIO if new else KEEP_RATIO) * best:
             return None

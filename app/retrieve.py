@@ -36,6 +36,8 @@ ALIASES = {
     "london": "britain",
     "paris": "france",
     "tehran": "teheran",
+    "united states": "us america american",
+    "america": "us",
     # everyday words for events, beside the words the sources use for them
     "dismiss": "replaced removed",
     "sacked": "replaced removed",
@@ -210,10 +212,12 @@ class Retriever:
         share, with their spelling variants: 'Haslam', 'Potsdam', 'Rapallo', not 'Stalin' or 'Soviet'.
         A question that names a rare thing is about that thing, whatever else its words match."""
         tokens = re.findall(r"[A-Za-z][A-Za-z'’-]*", question)[1:]
+        q = f" {question.lower().replace('’', chr(39))} "
+        aliased = {w for k in ALIASES if k in q for w in k.split()}  # 'Moscow' stands for the USSR
         out = []
         for t in tokens:
             w = t.lower().replace("’", "'").removesuffix("'s")
-            if not t[0].isupper() or w in STOPWORDS or w in MONTHS:
+            if not t[0].isupper() or w in STOPWORDS or w in MONTHS or w in aliased:
                 continue
             group = [st for st in dict.fromkeys(stems([w, *self.variants(w)])) if st in self.df]
             if group and sum(self.df[st] for st in group) <= max(2, self.RARE_NAME_SHARE * len(self.lib.sentences)):

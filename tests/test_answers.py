@@ -32,7 +32,8 @@ def test_reading_on_finds_what_a_conference_discussed_though_those_sentences_nev
     Conference and 'Germany leaves World disarmament conference'."""
     yalta = engine.ask("What issues were discussed at the Yalta conference?")
     text = " ".join(c.quote for c in yalta.citations)
-    assert "met again at Yalta" in text and "war against Japan" in text and "Munich" not in text
+    assert "met again at Yalta" in text and "war against Japan" in text
+    assert "Munich" not in text and "disarmament" not in text  # other sources' lines on other conferences
     potsdam = engine.ask("What issues were discussed at the Potsdam conference?")
     text = " ".join(c.quote for c in potsdam.citations)
     assert "Potsdam Conference in July, 1945" in text
@@ -43,8 +44,11 @@ def test_a_question_that_names_a_rare_name_opens_with_a_sentence_that_names_it(e
     """'Haslam' occurs once in the corpus; the embedding prefers general sentences on 'Soviet foreign
     policy', which opened the answer before."""
     a = engine.ask("How did Haslam explain the two strands in Soviet foreign policy before the war?")
-    assert "Haslam" in a.citations[0].quote
-    assert "Haslam" in a.sentences[0].text
+    assert any("Haslam" in c.quote for c in a.citations)
+    assert "Haslam" in a.sentences[0].text or "Haslam" in a.sentences[1].text
+    # and the rest stays with Haslam's paragraph, not other sources' general lines on foreign policy
+    assert any("internal politics" in c.quote for c in a.citations)
+    assert {c.doc_id for c in a.citations} == {"stalin-fp-mind-map"}
 
 
 def test_rare_names_are_distinctive_capitalised_words_not_common_names_or_months(engine):
@@ -52,6 +56,9 @@ def test_rare_names_are_distinctive_capitalised_words_not_common_names_or_months
     assert r.rare_names("How did Haslam explain the two strands?") == ["haslam"]
     assert r.rare_names("What was discussed at the Potsdam conference?") == ["potsdam"]
     assert r.rare_names("Why did Stalin sign a pact with Germany in May 1939?") == []
+    # names that stand for something else, which the sources call otherwise: Moscow for the USSR
+    assert r.rare_names("What did Moscow gain from its deal with Berlin?") == []
+    assert r.rare_names("When did the United States recognise the USSR?") == []
     assert r.naming("What did Stalin want?") == set()
     rows = r.naming("What was discussed at the Potsdam conference?")
     assert rows and all("Potsdam" in engine.library.sentences[i].text for i in rows)
