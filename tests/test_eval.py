@@ -133,7 +133,7 @@ def test_a_refusal_states_no_key_point_and_an_uncited_sentence_is_unsupported():
 # lowers one shows up as a diff here.
 TODAY = {  # figures of `footnote eval` on the committed set, 2026-11-23
     "hit@1": 0.81, "hit@5": 1.00, "recall@5": 0.75, "mrr": 0.86,
-    "kp_coverage": 0.74, "citation_precision": 1.00, "citation_on_gold": 0.40, "answers_citing_gold": 0.94,
+    "kp_coverage": 0.76, "citation_precision": 1.00, "citation_on_gold": 0.43, "answers_citing_gold": 0.94,
     "citation_recall": 1.00, "answered": 1.00, "declined": 1.00,
 }
 MARGIN = 0.05  # floors sit this far under today's figures: room for harmless reordering, not for a regression
