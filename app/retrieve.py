@@ -10,6 +10,7 @@ This module ranks; it does not decide whether to answer (compose.py) or format a
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -90,6 +91,12 @@ def words(text: str) -> list[str]:
     return out
 
 
+def aliases_in(question: str) -> list[str]:
+    """The ALIASES keys the question contains."""
+    q = f" {question.lower().replace('’', chr(39))} "
+    return [k for k in ALIASES if k in q]
+
+
 def stems(ws: list[str]) -> list[str]:
     return _stemmer().stemWords(ws)
 
@@ -120,12 +127,8 @@ class Retriever:
         self.bm25 = bm25s.BM25()
         self.bm25.index(docs, show_progress=False)
         self.vocab = sorted({w for s in library.sentences for w in words(s.text)})
-        self.vocab_stems = {st for d in docs for st in d}
         self.stemmed = [set(d) for d in docs]
-        self.df: dict[str, int] = {}  # stem -> number of sentences that contain it
-        for d in docs:
-            for st in set(d):
-                self.df[st] = self.df.get(st, 0) + 1
+        self.df = Counter(st for d in self.stemmed for st in d)  # stem -> number of sentences that contain it
         self.corpus_text = " ".join(d.text for d in library.docs.values()).lower().replace("’", "'")
 
     # --- query -----------------------------------------------------------------------------------
@@ -141,8 +144,7 @@ class Retriever:
         return tuple(w for w, _, _ in found if w != word and w[0] == word[0] and abs(len(w) - len(word)) <= 2)
 
     def expand(self, question: str) -> list[str]:
-        q = f" {question.lower().replace('’', chr(39))} "
-        extra = [v for k, v in ALIASES.items() if k in q]
+        extra = [ALIASES[k] for k in aliases_in(question)]
         ws = words(question) + words(" ".join(extra))
         for w in list(ws):
             ws += list(self.variants(w))
@@ -172,7 +174,7 @@ class Retriever:
         w = word.lower().replace("’", "'").strip("'.-").removesuffix("'s")
         if "-" in w:
             return all(self.known(part) for part in w.split("-") if part)
-        return stems([w])[0] in self.vocab_stems or any(v in self.vocab_stems for v in stems(list(self.variants(w))))
+        return stems([w])[0] in self.df or any(v in self.df for v in stems(list(self.variants(w))))
 
     def unknown_names(self, question: str) -> list[str]:
         """Names in the question that the sources never mention: capitalised words (not the first word)
@@ -212,8 +214,7 @@ class Retriever:
         share, with their spelling variants: 'Haslam', 'Potsdam', 'Rapallo', not 'Stalin' or 'Soviet'.
         A question that names a rare thing is about that thing, whatever else its words match."""
         tokens = re.findall(r"[A-Za-z][A-Za-z'’-]*", question)[1:]
-        q = f" {question.lower().replace('’', chr(39))} "
-        aliased = {w for k in ALIASES if k in q for w in k.split()}  # 'Moscow' stands for the USSR
+        aliased = {w for k in aliases_in(question) for w in k.split()}  # 'Moscow' stands for the USSR
         out = []
         for t in tokens:
             w = t.lower().replace("’", "'").removesuffix("'s")
