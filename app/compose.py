@@ -69,7 +69,8 @@ _COMPARING = re.compile(r"^(\S+\s+){1,4}(also|too|likewise|the same|similar)\b",
 def depends_on_previous(text: str) -> bool:
     """Does this sentence start with a pronoun or connective (or compare with something early on) that
     needs the sentence before it?"""
-    return bool(_DEPENDENT.match(text.strip()) or _COMPARING.match(text.strip()))
+    text = text.strip()
+    return bool(_DEPENDENT.match(text) or _COMPARING.match(text))
 
 
 def citable(text: str) -> bool:
