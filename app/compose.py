@@ -1,12 +1,15 @@
 """Extractive answers: compose a short paragraph from the sources' own sentences, every sentence with
-its footnote, or decline when the evidence is weak.
+its footnote.
 
 Because every answer sentence *is* a source sentence, every citation is true by construction; the
-work is choosing: the most direct sentence first, supporting ones after, near-duplicates from different
-sources merged into one sentence with both footnotes, and no sentence that leans on a previous one
-('This', 'He', 'However') without that sentence before it. A sentence is judged in its paragraph, not
-alone: one that follows (or precedes) a relevant sentence inherits part of its score (CARRY), so an
-answer reads on through "what Yalta discussed" although those sentences never say "Yalta".
+work is choosing and ordering. The fitted sentence ranker (app/ranker.py) gives every candidate sentence
+a probability of holding the answer. The most probable sentence opens the answer, preceded only by what
+it leans on ('He', 'This', 'However' need the sentence before). A factoid question (who, when, where,
+how many, and most 'what' questions) gets a short answer: the opening sentence and the few others the
+ranker rates close to it (how close and how many were fitted on held-out articles). A why / how-far /
+significance question gets a longer answer that reads on in the opening sentence's paragraph and then
+brings in other sources. Near-duplicates from two sources become one sentence with both footnotes, but
+only when their numbers, dates and names agree. Whether to answer at all is decided before (engine.py).
 """
 
 from __future__ import annotations
@@ -17,41 +20,26 @@ from dataclasses import dataclass
 import numpy as np
 
 from .answer import Answer, AnswerSentence, Citation, Nearest
+from .features import qtype
 from .library import Library
+from .ranker import Models
 from .retrieve import Hit, Retriever
 
-# Calibrated on eval/questions.yaml (answerable vs out-of-corpus questions); see eval/calibrate.py and
-# the closing note of the cited-answers issue. `top_sim` is the cosine between the question and the best
-# retrieved sentence; `coverage` the share of the question's content words found in the top passages.
-ANSWER_IF_SIM = 0.55  # strong semantic match on its own
-MIN_SIM = 0.30  # below this nothing is close enough
-MIN_COVERAGE = 0.5  # between the two, at least half the question's words must be in the evidence
-OVERRIDE_UNKNOWN_SIM = 0.85  # a name the sources never mention means "not covered", unless the match is this close
-
-MAX_SENTENCES = 6
-KEEP_RATIO = 0.6  # a supporting sentence must score at least this share of the best one
-CONTINUATION = 3  # sentences that may follow the opening sentence from its own paragraph
-CONTINUE_RATIO = 0.35  # ... if they lean on it or score (or inherit) at least this share of it
-# Reading on: a sentence next to a relevant one in the same paragraph is relevant by context even when
-# it shares no words with the question. "What was discussed at Yalta?" matches "The Big Three met again
-# at Yalta"; the sentences after it ("Roosevelt pressed Stalin ... war against Japan", "the question of
-# a post-war German occupation") never say "Yalta". A sentence inherits this share of its neighbour's
-# score, per sentence of distance (two at most).
-CARRY = 0.8
-PASSAGE_RANK_STEP = 0.03  # a sentence's score falls by this much per rank of its passage in retrieval
-NEW_DOC_BONUS = 0.08  # at equal merit, a sentence from a source not yet cited comes first
-# Another source's view is worth a lower bar: corroboration or a different angle. 0.45, not 0.5, since
-# the passage-rank step rose to 0.03: at 0.5 the mind map's "May 1939 Litvinov replaced ... by Molotov"
-# (0.43 against a bar of 0.47) fell out of the Litvinov answer; key points stated are 75% at 0.4-0.5.
-NEW_DOC_RATIO = 0.45
-MIN_SUPPORT_SIM = 0.35  # but never a sentence this far from the question
-BM25_WEIGHT = 0.25  # share of a sentence's score from BM25 (normalised to the best), beside its cosine similarity
-# Sentences close to the centre of the whole corpus ("Historians interpret Stalin's foreign policy in
-# two different ways") match almost any question and crowd out specific evidence; they pay for it.
-GENERIC_PENALTY = 0.2
-OPENING_WEIGHT = 0.8  # similarity to the opening sentence counts at this rate towards a supporting one
-GLOBAL_CANDIDATES = 8  # best sentences by similarity and by BM25 considered beyond the top passages
+MAX_SENTENCES = 6  # an analytic answer: enough for two or three sources' views, short enough to read
+CONTINUATION = 3  # sentences that may follow the opening one from its own paragraph (analytic answers)
 DUPLICATE_SIM = 0.86  # two sentences this similar say the same thing: one sentence, both footnotes
+MIN_SUPPORT_SIM = 0.35  # a supporting sentence this far from the question is never cited
+
+# Command words that ask for an argued answer rather than a fact. Question language, not corpus knowledge.
+_ANALYTIC = re.compile(r"\b(why|how far|how successful|how important|how significant|how effective|to what extent|"
+                       r"assess|evaluate|explain|discuss|describe|compare|significance|importance|impact|"
+                       r"consequences?|effects?|causes?|reasons?|aims?|role|policy|policies|what happened|"
+                       r"what was discussed|what did .* achieve|outline)\b", re.IGNORECASE)
+
+
+def analytic(question: str) -> bool:
+    return qtype(question) == "reason" or bool(_ANALYTIC.search(question))
+
 
 _DEPENDENT = re.compile(
     r"^[\"“'‘(]*(this|that|these|those|it|its|he|she|they|them|his|her|their|there|however|but|also|thus|"
@@ -104,14 +92,6 @@ class Evidence:
     coverage: float
     unknown_names: list[str]
 
-    @property
-    def answerable(self) -> bool:
-        if self.unknown_names and self.top_sim < OVERRIDE_UNKNOWN_SIM:
-            return False
-        if self.top_sim >= ANSWER_IF_SIM:
-            return True
-        return self.top_sim >= MIN_SIM and self.coverage >= MIN_COVERAGE
-
 
 def evidence(retriever: Retriever, question: str, hits: list[Hit], sims: np.ndarray) -> Evidence:
     rows = [ix for h in hits for ix, _ in h.sentences]
@@ -142,54 +122,29 @@ def _prev_in_paragraph(lib: Library, ix: int) -> int | None:
     return ix - 1 if ix > 0 and _next_in_paragraph(lib, ix - 1) == ix else None
 
 
-def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: np.ndarray,
-            naming: set[int] = frozenset()) -> tuple[
+_FACTS = re.compile(r"\d+|\b[A-Z][a-z]+")
+
+
+def same_facts(a: str, b: str) -> bool:
+    """Do two sentences carry the same numbers, dates and names? ('pupil 137, week 17' and 'pupil 187,
+    week 7' are similar sentences but different facts, and must not share one footnoted sentence.)"""
+    def facts(t: str) -> set[str]:
+        return set(_FACTS.findall(t.strip()[1:]))  # the first word is capitalised whatever it is
+
+    return facts(a) == facts(b)
+
+
+def compose(lib: Library, question: str, scores: dict[int, float], sims: np.ndarray, models: Models) -> tuple[
         list[AnswerSentence], list[Citation]]:
-    """Choose and order sentences from the retrieved passages; number their citations.
-
-    The best sentence opens the answer, followed by what continues it in its own paragraph (a sentence
-    that leans on it, or is itself relevant); then the best sentences of other passages, preferring
-    documents not yet cited, each with the sentence it leans on if it starts with 'This', 'He' ..."""
-    rank_of = {h.passage_id: r for r, h in enumerate(hits)}
-    candidates = [ix for h in hits for ix, _ in h.sentences if citable(lib.sentences[ix].text)]
-    # Strong single sentences outside the top passages (a mind-map line, say) are candidates too.
-    seen = set(candidates)
-    for ix in [*np.argsort(-sims)[:GLOBAL_CANDIDATES], *np.argsort(-bm)[:GLOBAL_CANDIDATES], *sorted(naming)]:
-        if int(ix) not in seen and citable(lib.sentences[int(ix)].text):
-            candidates.append(int(ix))
-            seen.add(int(ix))
-    bm_max = max((float(bm[ix]) for ix in candidates), default=0.0) or 1.0
-
-    def score(ix: int) -> float:
-        s = lib.sentences[ix]
-        return (float(sims[ix]) + BM25_WEIGHT * float(bm[ix]) / bm_max - GENERIC_PENALTY * lib.generic[ix]
-                - PASSAGE_RANK_STEP * rank_of.get(s.passage_id, len(hits)))
-
-    def near(ix: int) -> list[list[int]]:
-        """The sentences one and two steps before and after ix in its paragraph."""
-        out, a, b = [], ix, ix
-        for _ in range(2):
-            a = _prev_in_paragraph(lib, a) if a is not None else None
-            b = _next_in_paragraph(lib, b) if b is not None else None
-            out.append([j for j in (a, b) if j is not None])
-        return out
-
-    def in_context(ix: int) -> float:
-        """Its own score, or the share CARRY (per step) of a neighbour's, whichever is higher."""
-        return max([score(ix), *(CARRY**d * score(j) for d, js in enumerate(near(ix), start=1) for j in js)])
-
-    for ix in list(candidates):  # the neighbours of candidates are candidates (across a passage boundary too)
-        for j in near(ix)[0]:
-            if j not in seen and citable(lib.sentences[j].text):
-                candidates.append(j)
-                seen.add(j)
-
-    scored = sorted(candidates, key=lambda ix: -score(ix))
+    """Choose and order sentences; number their citations. `scores`: the ranker's probability that each
+    candidate sentence holds the answer."""
+    scored = sorted((ix for ix in scores if citable(lib.sentences[ix].text)), key=lambda ix: -scores[ix])
     if not scored:
         return [], []
-    best = score(scored[0])
     groups: list[list[int]] = []  # each: sentence rows cited together (near-duplicates from other sources)
     used: set[int] = set()
+    long_answer = analytic(question)
+    limit = MAX_SENTENCES if long_answer else models.max_factoid
 
     def add(ix: int) -> None:
         groups.append([ix])
@@ -209,10 +164,11 @@ def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: 
         earlier = antecedents(before, depth - 1)
         return None if earlier is None else [*earlier, before]
 
-    def with_antecedent(ix: int) -> bool:
-        """Add ix, preceded by the sentences it depends on; False if it depends on one we cannot show."""
+    def with_antecedent(ix: int, room: int) -> bool:
+        """Add ix, preceded by the sentences it depends on; False if it depends on one we cannot show
+        or there is no room for them."""
         chain = antecedents(ix)
-        if chain is None or (groups and len(groups) + len(chain) + 1 > MAX_SENTENCES):
+        if chain is None or (groups and len(groups) + len(chain) + 1 > room):
             return False
         for j in chain:
             add(j)
@@ -220,89 +176,64 @@ def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: 
         return True
 
     def duplicate_of(ix: int) -> list[int] | None:
-        return next((g for g in groups if float(lib.vectors[g[0]] @ lib.vectors[ix]) >= DUPLICATE_SIM), None)
+        text = lib.sentences[ix].text
+        return next((g for g in groups if float(lib.vectors[g[0]] @ lib.vectors[ix]) >= DUPLICATE_SIM
+                     and same_facts(lib.sentences[g[0]].text, text)), None)
 
-    # 1. The most direct sentence and its continuation.
-    # A question that names something rare ('Haslam', 'Potsdam') is about it: open with a sentence that
-    # names it, if one is close enough, rather than a general one the embedding prefers.
-    openers = [ix for ix in scored if ix in naming and float(sims[ix]) >= MIN_SUPPORT_SIM]
-    first = next((ix for ix in [*openers, *scored] if with_antecedent(ix)), None)
+    # 1. The opening: the sentence most likely to answer, with what it leans on.
+    first = next((ix for ix in scored if with_antecedent(ix, MAX_SENTENCES)), None)
     if first is None:
         return [], []
-    cur, run = first, score(first)
-    for _ in range(CONTINUATION):
-        after = _next_in_paragraph(lib, cur)
-        if after is None or after in used:
-            break
-        run = max(CARRY * run, score(after))  # what it inherits from the sentences before it, or its own
-        if not (depends_on_previous(lib.sentences[after].text) or run >= CONTINUE_RATIO * best):
-            break
-        add(after)
-        cur = after
+    best = scores[first]
+    opening = list(groups)
 
-    # 2. Supporting sentences from elsewhere, chosen greedily: a source not yet cited gets a bonus and a
-    #    lower bar, so a second source's view of the point comes before a third sentence of the first.
+    # 2. An argued answer reads on in the opening sentence's paragraph while the sentences lean on it or
+    #    are themselves likely (the next sentence often gives the reason or the consequence).
+    if long_answer:
+        cur = first
+        for _ in range(CONTINUATION):
+            after = _next_in_paragraph(lib, cur)
+            if after is None or after in used or len(groups) >= limit:
+                break
+            if not (depends_on_previous(lib.sentences[after].text) or scores.get(after, 0.0) >= models.keep_ratio * best):
+                break
+            add(after)
+            cur = after
+
+    # 3. Other sentences the ranker rates close to the best, best first; an argued answer prefers
+    #    sources not yet cited, so a second source's view comes before a third sentence of the first.
     cited_docs = {lib.sentences[g[0]].doc_id for g in groups}
-
-    # A supporting sentence may also earn its place by bearing on the opening sentence: the mind map's
-    # "Litvinov replaced ... by Molotov" says little like "why did his dismissal matter" but much like
-    # "the significance of Litvinov's abrupt dismissal".
-    opening = lib.vectors @ lib.vectors[first]
-
-    def support(ix: int) -> float:
-        return max(in_context(ix), score(ix) - float(sims[ix]) + OPENING_WEIGHT * float(opening[ix]))
-
-    def merit(ix: int) -> float | None:
-        new = lib.sentences[ix].doc_id not in cited_docs
-        if new and naming and ix not in naming:
-            # A question about something rare (Yalta, Haslam): another source speaks to it only if it
-            # names it; otherwise its closest sentence is filler ("Germany leaves World disarmament
-            # conference" for "What was discussed at Yalta?").
-            return None
-        if max(float(sims[ix]), OPENING_WEIGHT * float(opening[ix])) < MIN_SUPPORT_SIM \
-                or support(ix) < (NEW_DOC_RATIO if new else KEEP_RATIO) * best:
-            return None
-        return support(ix) + (NEW_DOC_BONUS if new else 0.0)
-
-    pool = [ix for ix in scored if ix not in used]
-    while len(groups) < MAX_SENTENCES:
-        ranked = [(m, ix) for ix in pool if ix not in used and (m := merit(ix)) is not None]
-        # First one sentence from each source not yet cited (best first), then the best of the rest.
-        fresh = [(m, ix) for m, ix in ranked if lib.sentences[ix].doc_id not in cited_docs]
-        ranked = fresh or ranked
-        if not ranked:
-            break
-        _, ix = max(ranked)
+    pool = [ix for ix in scored if ix not in used and scores[ix] >= models.keep_ratio * best
+            and float(sims[ix]) >= MIN_SUPPORT_SIM]
+    while pool and len(groups) < limit:
+        fresh = [ix for ix in pool if lib.sentences[ix].doc_id not in cited_docs] if long_answer else []
+        ix = (fresh or pool)[0]
         pool.remove(ix)
+        if ix in used:
+            continue
         dup = duplicate_of(ix)
         if dup is not None:
             if lib.sentences[ix].doc_id not in {lib.sentences[j].doc_id for j in dup}:
                 dup.append(ix)  # the same point in another source: one sentence, both footnotes
             used.add(ix)
             continue
-        if with_antecedent(ix):
+        if with_antecedent(ix, limit):
             cited_docs.add(lib.sentences[ix].doc_id)
 
-    # Reading order: selection order, except that sentences of one paragraph stay together in
-    # document order (so a sentence always follows the one it leans on).
+    # Reading order: the opening first, then the rest in selection order, except that sentences of one
+    # paragraph stay together in document order (so a sentence always follows the one it leans on).
     def paragraph(g: list[int]) -> tuple[str, int]:
         s = lib.sentences[g[0]]
         return s.doc_id, lib.docs[s.doc_id].text.count("\n", 0, s.start)
 
-    order: list[list[int]] = []
-
-    def place(g: list[int]) -> None:
+    order: list[list[int]] = list(opening)
+    rest = [g for g in groups if g not in opening]
+    for g in rest:
         if g in order:
-            return
-        if depends_on_previous(lib.sentences[g[0]].text):  # its antecedent goes first, wherever it is
-            antecedent = next((h for h in groups if h[0] == g[0] - 1), None)
-            if antecedent is not None:
-                place(antecedent)
-        order.append(g)
-
-    for g in groups:
-        for h in sorted((h for h in groups if paragraph(h) == paragraph(g)), key=lambda h: lib.sentences[h[0]].start):
-            place(h)
+            continue
+        for h in sorted((h for h in rest if paragraph(h) == paragraph(g) and h not in order),
+                        key=lambda h: lib.sentences[h[0]].start):
+            order.append(h)
 
     citations: list[Citation] = []
     by_row: dict[int, int] = {}
@@ -320,7 +251,6 @@ def compose(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: 
             ns.append(by_row[ix])
         sentences.append(AnswerSentence(display(lib.sentences[g[0]].text), ns))
     return sentences, citations
-
 
 def abstain(lib: Library, question: str, hits: list[Hit]) -> Answer:
     return Answer(question, [], [], abstained=True, nearest=nearest(lib, hits))

@@ -21,15 +21,26 @@ from ingest.encoder import query_encoder
 from ingest.errors import BadQuestionError
 from ingest.settings import Settings
 
+from . import ranker
 from .answer import Answer
-from .compose import abstain, compose, evidence
+from .compose import Evidence, abstain, compose, evidence
+from .features import Featurizer, evidence_row
 from .library import Library
-from .retrieve import Retriever
+from .retrieve import Hit, Retriever
 
 MAX_QUESTION_CHARS = 1000
 
 # Engines being loaded in the background since the app was launched, by settings (see `preload`).
 _preloaded: dict[str, Future] = {}
+
+
+def _one_blas_thread() -> None:
+    """Answering multiplies one vector by a matrix: a single BLAS thread does it in about 0.1 ms, while
+    OpenBLAS's default thread pool spins against other processes on a 2-core laptop (measured: 30 ms per
+    question instead of 1 ms with the app and an ingest running)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
 
 
 def check_question(question: str) -> str:
@@ -45,11 +56,25 @@ def check_question(question: str) -> str:
 
 
 @dataclass
+class Reading:
+    """What retrieval found for one question, with the features of its candidate sentences."""
+
+    question: str
+    hits: list[Hit]
+    sims: np.ndarray  # cosine of every sentence in the library to the question
+    bm: np.ndarray  # BM25 score of every sentence
+    cands: list[int]  # candidate sentence rows
+    X: np.ndarray  # one row of features.SENTENCE_FEATURES per candidate
+    evidence: Evidence
+
+
+@dataclass
 class Engine:
     settings: Settings
     library: Library
     retriever: Retriever
     encode: Callable[[str], np.ndarray]  # question -> unit vector (ONNX when ingest exported it)
+    features: Featurizer
     llm: object | None = None
 
     @property
@@ -61,36 +86,53 @@ class Engine:
     @classmethod
     def load(cls, settings: Settings | None = None, llm_url: str | None = None, llm_model: str | None = None) -> Engine:
         settings = settings or Settings.from_env()
+        _one_blas_thread()
         library = Library.open(settings)
         encode = query_encoder(settings)
         retriever = Retriever(library, encode)
-        engine = cls(settings, library, retriever, encode)
+        engine = cls(settings, library, retriever, encode, Featurizer(retriever))
         if llm_url:
             from .llm import Generator
 
             engine.llm = Generator(llm_url, llm_model)
-        engine.ask("warm up")  # first real answer should not pay for lazy initialisation
+        engine.read("warm up")  # first real answer should not pay for lazy initialisation
         return engine
+
+    def read(self, question: str, top_k: int | None = None) -> Reading:
+        """Retrieve for a checked question and compute every feature the fitted models decide with (the
+        fitting command calls this too, so training and answering see the same numbers)."""
+        k = top_k or self.settings.top_k
+        qv = np.asarray(self.encode(self.retriever.dense_query(question)), dtype=np.float32)
+        hits, sims, bm = self.retriever.rank(question, k, qv)
+        cands = self.features.candidates(hits, sims, bm)
+        X = self.features.sentence_matrix(question, cands, hits, sims, bm)
+        ev = evidence(self.retriever, question, hits, sims)
+        return Reading(question, hits, sims, bm, cands, X, ev)
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         t0 = time.perf_counter()
         q = check_question(question)
-        k = top_k or self.settings.top_k
-        qv = np.asarray(self.encode(self.retriever.dense_query(q)), dtype=np.float32)
-        hits, sims, bm = self.retriever.rank(q, k, qv)
+        r = self.read(q, top_k)
+        models = ranker.load()
+        probs = models.ranker.prob(r.X) if len(r.cands) else np.zeros(0)
+        row = evidence_row(self.features, q, r.cands, r.sims[r.cands] if r.cands else np.zeros(0), probs, r.X,
+                           float(r.bm.max()) if len(r.bm) else 0.0, r.evidence.coverage, len(r.evidence.unknown_names))
+        p_answer = float(models.abstain.prob(row)[0])
         t1 = time.perf_counter()
-        ev = evidence(self.retriever, q, hits, sims)
-        if not ev.answerable:
-            answer = abstain(self.library, q, hits)
-            if ev.unknown_names:
-                answer.warnings.append(f"The sources never mention {', '.join(ev.unknown_names)}.")
+        # A name the sources never mention (Kennan, the Berlin Airlift) means they cannot answer.
+        if p_answer < models.answer_threshold or not len(r.cands) or r.evidence.unknown_names:
+            answer = abstain(self.library, q, r.hits)
+            if r.evidence.unknown_names:
+                answer.warnings.append(f"The sources never mention {', '.join(r.evidence.unknown_names)}.")
         elif self.llm is not None:
-            answer = self.llm.answer(self, q, hits, sims, bm)
+            answer = self.llm.answer(self, q, r.hits, r.sims, r.bm, dict(zip(r.cands, probs.tolist(), strict=True)))
         else:
-            sentences, citations = compose(self.library, q, hits, sims, bm, self.retriever.naming(q))
+            scores = dict(zip(r.cands, probs.tolist(), strict=True))
+            sentences, citations = compose(self.library, q, scores, r.sims, models)
             answer = Answer(q, sentences, citations, abstained=not sentences)
-        answer.evidence = {"top_sim": round(ev.top_sim, 4), "coverage": round(ev.coverage, 4),
-                           "unknown_names": len(ev.unknown_names)}
+        answer.evidence = {"top_sim": round(r.evidence.top_sim, 4), "coverage": round(r.evidence.coverage, 4),
+                           "unknown_names": len(r.evidence.unknown_names), "p_answer": round(p_answer, 4),
+                           "answer_threshold": models.answer_threshold}
         t2 = time.perf_counter()
         answer.timings_ms = {"retrieve": (t1 - t0) * 1000, "compose": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
         return answer

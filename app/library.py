@@ -17,6 +17,14 @@ from ingest.settings import Settings
 from ingest.store import Index
 
 
+def _unit(rows: list) -> np.ndarray:
+    """Rows as a float32 matrix of unit vectors (an empty list gives an empty matrix)."""
+    m = np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
+    if len(m):
+        m /= np.linalg.norm(m, axis=1, keepdims=True) + 1e-9
+    return m
+
+
 @dataclass
 class Doc:
     id: str
@@ -61,6 +69,9 @@ class Library:
     vectors: np.ndarray  # one unit-length row per sentence
     chroma_ids: dict[str, int]  # Chroma record id -> sentence row
     generic: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    passage_order: list[str] = field(default_factory=list)  # passage ids, one per row of passage_vectors
+    passage_order_ix: dict[str, int] = field(default_factory=dict)
+    passage_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
 
     @classmethod
     def open(cls, settings: Settings) -> Library:
@@ -76,11 +87,13 @@ class Library:
                 questions=json.loads(meta.get("questions") or "[]"), removed=json.loads(meta.get("removed") or "[]"),
             )
 
-        passages = {}
-        p = index.records("passage")
-        for meta, text in sorted(zip(p["metadatas"], p["documents"], strict=True), key=lambda x: x[0]["passage_id"]):
+        passages, passage_rows = {}, []
+        p = index.records("passage", include_embeddings=True)
+        for meta, text, vec in sorted(zip(p["metadatas"], p["documents"], p["embeddings"], strict=True),
+                                      key=lambda x: x[0]["passage_id"]):
             passages[meta["passage_id"]] = PassageRec(meta["passage_id"], meta["doc_id"], meta["start"], meta["end"],
                                                      text, meta.get("heading", ""))
+            passage_rows.append(vec)
         for pid in passages:
             docs[passages[pid].doc_id].passage_ids.append(pid)
 
@@ -95,10 +108,11 @@ class Library:
             rows.append(s["embeddings"][i])
             chroma_ids[s["ids"][i]] = rec.ix
             passages[rec.passage_id].sentence_ix.append(rec.ix)
-        vectors = np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
-        if len(vectors):
-            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
+        vectors = _unit(rows)
         library = cls(index, docs, passages, sentences, vectors, chroma_ids)
+        library.passage_order = list(passages)
+        library.passage_order_ix = {pid: i for i, pid in enumerate(passages)}
+        library.passage_vectors = _unit(passage_rows)
         library.generic = library._genericness()
         return library
 

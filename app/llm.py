@@ -20,6 +20,7 @@ import numpy as np
 from ingest.errors import LLMServerError
 from ingest.passages import sentence_spans
 
+from . import ranker
 from .answer import Answer, AnswerSentence, Citation
 from .compose import compose
 from .retrieve import stems, words
@@ -99,12 +100,12 @@ class Generator:
             raise LLMServerError(f"The LLM server at {self.url} did not answer ({detail}).") from e
         return (reply.message.content or "").strip()
 
-    def answer(self, engine, question: str, hits, sims: np.ndarray, bm: np.ndarray) -> Answer:
+    def answer(self, engine, question: str, hits, sims: np.ndarray, bm: np.ndarray, scores: dict[int, float]) -> Answer:
         lib = engine.library
         passages = [lib.passages[h.passage_id] for h in hits]
 
         def fallback(warning: str) -> Answer:
-            sentences, citations = compose(lib, question, hits, sims, bm, engine.retriever.naming(question))
+            sentences, citations = compose(lib, question, scores, sims, ranker.load())
             return Answer(question, sentences, citations, abstained=not sentences, mode="extractive",
                           warnings=[warning])
 
