@@ -124,7 +124,9 @@ def chat_widget(text: str) -> str:
     return _CHAT.sub("", text)
 
 
-_COUNTDOWN = re.compile(r"(?im)^[^\n]*next update will be in:?[ \t]*\n|^\s*\d{1,2}\s*:\s*\d{2}\s*:\s*\d{2}\s*$\n?")
+# Patterns stay inside one line ([ \t], not \s, after ^) so that a run of blank lines is not rescanned
+# from every line start: every rule must be linear in the text's size.
+_COUNTDOWN = re.compile(r"(?im)^[^\n]*next update will be in:?[ \t]*\n|^[ \t]*\d{1,2}[ \t]*:[ \t]*\d{2}[ \t]*:[ \t]*\d{2}[ \t]*$\n?")
 
 
 @rule
@@ -168,17 +170,19 @@ def site_labels(text: str) -> str:
     """Removes lone page labels ('essay', 'icon', 'logo', a bare '-') and a browser-tab title
     ('Title - Site Name') that repeats the title on the next line."""
     lines = [line for line in text.split("\n") if not _LABEL.match(line)]
-    kept = []
-    for i, line in enumerate(lines):
-        nxt = next((n for n in lines[i + 1 :] if n.strip()), "")
-        if " - " in line and nxt.strip() and line.startswith(nxt.strip() + " - "):
-            continue
-        kept.append(line)
-    return "\n".join(kept)
+    kept, following = [], ""  # walking backwards, `following` is the next non-blank line
+    for line in reversed(lines):
+        if not (" - " in line and following and line.startswith(following + " - ")):
+            kept.append(line)
+        if line.strip():
+            following = line.strip()
+    return "\n".join(reversed(kept))
 
 
-_CUT_MARK = re.compile(r"[ \t]*(\.\.\.|…)\s*read more\.?", re.IGNORECASE)
-_EXTRACTS = re.compile(r"(?im)^\s*extracts from this document\.*\s*$\n?")
+# The lookbehind starts a match only at the first space of a run (else a long run of spaces is rescanned
+# from each of its positions); the bound keeps a long run of dots from rescanning what follows.
+_CUT_MARK = re.compile(r"(?<![ \t])[ \t]*+(\.\.\.|…)\s{0,40}read more\.?", re.IGNORECASE)
+_EXTRACTS = re.compile(r"(?im)^[ \t]*extracts from this document\.*[ \t]*$\n?")
 
 
 @rule
@@ -188,22 +192,47 @@ def preview_cut_marks(text: str) -> str:
     return _EXTRACTS.sub("", _CUT_MARK.sub("", text))
 
 
+_TEASER_MIN, _TEASER_MAX = 60, 5000  # a teaser is a paragraph, not a phrase and not a whole book
+_TEASER_KEY = 50  # characters from a teaser's first word that index it
+# Lines sharing their first 50 characters with more than this many others are a list or a table, not a
+# teaser copied once: skipping them keeps the rule linear on any input.
+_TEASER_BUCKET = 8
+_WORD_START = re.compile(r"(?<![^\W\d_])[^\W\d_]|(?<!\d)\d")  # the first letter or digit of a run
+
+
 @rule
 def duplicate_teasers(text: str) -> str:
     """Removes a paragraph that appears again, word for word, inside a later paragraph: previews open
     with a teaser copied from the body. The later copy, in context, is kept."""
     lines = text.split("\n")
-    kept = []
-    for i, line in enumerate(lines):
+    # Instead of searching every later line for every paragraph (quadratic: 27 s at 4 MB), index the
+    # candidate teasers by their first characters and look each word start of each line up once.
+    by_key: dict[str, dict[str, int]] = {}  # key -> {teaser: offset of its key in it}
+    for line in lines:
         s = line.strip()
-        if len(s) >= 60 and any(s in later and s != later.strip() for later in lines[i + 1 :]):
+        m = _WORD_START.search(s) if _TEASER_MIN <= len(s) <= _TEASER_MAX else None
+        if m and len(s) - m.start() >= _TEASER_KEY:
+            bucket = by_key.setdefault(s[m.start() : m.start() + _TEASER_KEY], {})
+            bucket[s] = m.start()
+    if not by_key:
+        return text
+    last_inside: dict[str, int] = {}  # teaser -> the last line that holds it inside a longer text
+    for j, line in enumerate(lines):
+        if len(line) <= _TEASER_MIN:
             continue
-        kept.append(line)
-    return "\n".join(kept)
+        whole = line.strip()
+        for m in _WORD_START.finditer(line):
+            bucket = by_key.get(line[m.start() : m.start() + _TEASER_KEY])
+            if not bucket or len(bucket) > _TEASER_BUCKET:
+                continue
+            for s, k in bucket.items():
+                if m.start() >= k and last_inside.get(s) != j and s != whole and line.startswith(s, m.start() - k):
+                    last_inside[s] = j
+    return "\n".join(line for i, line in enumerate(lines) if last_inside.get(line.strip(), -1) <= i)
 
 
 _TRAILER = re.compile(
-    r"(?im)^\s*("
+    r"(?im)^[ \t]*("
     r"the above preview is unformatted text"
     r"|see related essays"
     r"|related(?:[ \t]+(?-i:[A-Z0-9]\S*|[a-z]{1,3}\b)){0,12}[ \t]+essays\s*$"  # a title: 'Related GCSE Russia essays'
@@ -249,7 +278,9 @@ def analysis_questions(text: str) -> str:
 
 # --- repairs ---------------------------------------------------------------------------------------
 
-_TABLE_HEADER = re.compile(r"(?m)^(?P<cols>(?:[^|\n]+\|[ \t]*){2,})$")
+# Possessive: a cell runs to the next bar and never gives characters back, so a line of many bars
+# that is not a header fails in one pass instead of trying every split of its spaces.
+_TABLE_HEADER = re.compile(r"(?m)^(?P<cols>(?:[^|\n]++\|){2,}+)[ \t]*$")
 
 
 @repair
@@ -352,27 +383,33 @@ def broken_lines(text: str) -> str:
     A line starting with a date starts a new note; a lower-case note that does not end a sentence
     ('not allowed to join LoN') stays a note of its own."""
     lines = text.split("\n")
-    pairs = {p for line in lines for p in zip(_words(line), _words(line)[1:], strict=False)}
-    out: list[str] = []
-    for line in lines:
-        prev = out[-1] if out else ""
-        if prev.strip() and line.strip():
-            pw, nw = _words(prev), _words(line)
-            first = line.strip()
-            open_bracket = prev.count("(") > prev.count(")")
-            join = open_bracket or (
-                not _END_PUNCT.search(prev.strip())
+    words = [_words(line) for line in lines]
+    pairs = {p for w in words for p in zip(w, w[1:], strict=False)}
+    # A joined line is kept as its pieces, with its bracket balance and last word carried along: looking
+    # at the whole joined line again for each join was quadratic in a long run of joined lines.
+    out: list[list[str]] = []
+    balance, last_word = 0, None  # of out[-1]
+    for line, nw in zip(lines, words, strict=True):
+        first = line.strip()
+        if out and first and out[-1][-1].strip():
+            end = out[-1][-1].strip()
+            join = balance > 0 or (
+                not _END_PUNCT.search(end)
                 and (
-                    prev.rstrip().endswith(",")
+                    end.endswith(",")
                     or (first[0].islower() and bool(_END_PUNCT.search(first)))
-                    or (bool(pw and nw) and not first[0].isdigit() and (pw[-1], nw[0]) in pairs)
+                    or (bool(last_word and nw) and not first[0].isdigit() and (last_word, nw[0]) in pairs)
                 )
             )
             if join:
-                out[-1] = prev.rstrip() + " " + first
+                out[-1][-1] = out[-1][-1].rstrip()
+                out[-1].append(first)
+                balance += line.count("(") - line.count(")")
+                last_word = nw[-1] if nw else last_word
                 continue
-        out.append(line)
-    return "\n".join(out)
+        out.append([line])
+        balance, last_word = line.count("(") - line.count(")"), (nw[-1] if nw else None)
+    return "\n".join(" ".join(pieces) for pieces in out)
 
 
 @rule
@@ -407,12 +444,45 @@ class Cleaned:
     questions: list[str]
 
 
+# difflib is quadratic, so it only ever sees this many lines of each side at a time (see _line_diff).
+_DIFF_WINDOW = 400
+
+
+def _line_diff(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes (equal, delete, insert, replace) turning lines a into lines b, in linear time.
+
+    The common head and tail are skipped; what lies between is diffed a window of _DIFF_WINDOW lines at
+    a time, keeping each window's opcodes up to its last equal run (a run of changes at a window's end
+    may match lines beyond it). A rule's changes are local (a line dropped, a line rewritten), so this is
+    what one difflib call over everything gives, without its 27 s at 4 MB."""
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    ops = [("equal", 0, head, 0, head)] if head else []
+    i, j, i_end, j_end = head, head, len(a) - tail, len(b) - tail
+    while i < i_end or j < j_end:
+        wa, wb = a[i : min(i_end, i + _DIFF_WINDOW)], b[j : min(j_end, j + _DIFF_WINDOW)]
+        window = difflib.SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes()
+        last = len(window)
+        if i + len(wa) < i_end or j + len(wb) < j_end:  # not the last window: end it at its last equal run
+            last = max((n + 1 for n, w in enumerate(window) if w[0] == "equal"), default=len(window))
+        for op, i1, i2, j1, j2 in window[:last]:
+            ops.append((op, i + i1, i + i2, j + j1, j + j2))
+        i, j = i + window[last - 1][2], j + window[last - 1][4]
+    if tail:
+        ops.append(("equal", len(a) - tail, len(a), len(b) - tail, len(b)))
+    return ops
+
+
 def _report(name: str, before: str, after: str) -> RuleReport:
     report = RuleReport(name)
     if before == after:
         return report
     a, b = before.split("\n"), after.split("\n")
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in _line_diff(a, b):
         if op == "delete":
             report.removed += [s for s in a[i1:i2] if s.strip()]
         elif op == "replace":

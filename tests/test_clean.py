@@ -543,3 +543,132 @@ LOOKS_LIKE_JUNK = [
 def test_junk_removal_leaves_a_clean_line_that_only_mentions_junk_words(text):
     text = text + "\n"
     assert clean(text).text == text
+
+
+# --- cleaning is linear in size: checked for the right output on a bounded size, never timed ----------
+# (speed figures are printed by benchmark/clean_scale.py)
+
+TWO_MB = 2_000_000
+
+
+def quadratic_duplicate_teasers(text: str) -> str:
+    """The rule as first written (every paragraph searched for in every later one): the reference."""
+    lines = text.split("\n")
+    return "\n".join(line for i, line in enumerate(lines)
+                     if not (len(line.strip()) >= 60
+                             and any(line.strip() in later and line.strip() != later.strip() for later in lines[i + 1 :])))
+
+
+def test_duplicate_teasers_agrees_with_the_pairwise_search_on_random_paragraphs():
+    import random
+
+    rng = random.Random(8)
+    sentences = [f"Sentence {n} says the envoy reached the {w} frontier before the winter of 19{n % 90 + 10}."
+                 for n, w in enumerate(["northern", "southern", "eastern", "western"] * 10)]
+    for _ in range(40):
+        lines = []
+        for _ in range(rng.randint(0, 60)):
+            kind = rng.random()
+            if kind < 0.4:
+                lines.append(rng.choice(sentences))
+            elif kind < 0.8:
+                lines.append(" ".join(rng.sample(sentences, rng.randint(2, 4))))
+            elif kind < 0.9:
+                lines.append("")
+            else:
+                lines.append(rng.choice(["Short line.", '"' + rng.choice(sentences) + '"', "  " + rng.choice(sentences)]))
+        text = "\n".join(lines)
+        assert RULE["duplicate_teasers"](text) == quadratic_duplicate_teasers(text)
+
+
+def test_duplicate_teasers_removes_every_teaser_of_a_2_mb_file_and_keeps_everything_else():
+    blocks, n, size = [], 0, 0
+    while size < TWO_MB:
+        teaser = f"Teaser {n}: the delegation of {n} left for Moscow with new instructions from London."
+        body = (f"Paragraph {n} opens the story. {teaser} It continues with what the delegation found there, "
+                f"and how the talks of {n} ended.")
+        repeated = "This line of the page footer repeats in every block and is not a teaser of anything at all."
+        blocks.append(f"{teaser}\n\n{repeated}\n{body}\n{repeated}\n")
+        size += len(blocks[-1])
+        n += 1
+    text = "\n".join(blocks)
+    after = RULE["duplicate_teasers"](text)
+    for i in (0, n // 2, n - 1):
+        teaser = f"Teaser {i}: the delegation of {i} left for Moscow with new instructions from London."
+        assert after.count(teaser) == 1 and f"opens the story. {teaser} It continues" in after
+    assert after.count("This line of the page footer repeats") == 2 * n
+    assert len(after) == len(text) - sum(len(f"Teaser {i}: the delegation of {i} left for Moscow with new "
+                                             "instructions from London.\n") for i in range(n))
+
+
+def test_clean_reports_each_advert_of_a_2_mb_file_once_and_in_order():
+    paragraph = "The convoy sailed from Liverpool in March and reached Murmansk after eleven days at sea."
+    lines, adverts = [], []
+    for k in range(TWO_MB // len(paragraph)):
+        if k % 50 == 25:
+            adverts.append(f"Join over {k} million students every month")
+            lines.append(adverts[-1])
+        else:
+            lines.append(f"{paragraph} ({k})")
+    text = "\n".join(lines) + "\n"
+    cleaned = clean(text)
+    assert cleaned.text == "\n".join(x for x in lines if x not in adverts) + "\n"
+    report = next(r for r in cleaned.reports if r.rule == "adverts")
+    assert report.removed == adverts and report.changed == []
+    assert not any(r.touched for r in cleaned.reports if r.rule != "adverts")
+
+
+def test_clean_reports_lines_changed_in_place_across_a_2_mb_file():
+    lines = [f"   Indented note {k} on the Yalta talks and what each side wanted." for k in range(TWO_MB // 70)]
+    cleaned = clean("\n".join(lines) + "\n")
+    report = next(r for r in cleaned.reports if r.rule == "tidy_whitespace")
+    assert len(report.changed) >= 1 and not report.removed
+    changed_old = [line.strip() for old, _ in report.changed for line in old.split("\n")]
+    assert changed_old == [line.strip() for line in lines]  # every line reported once, in order
+
+
+def test_broken_lines_joins_a_2_mb_run_of_broken_lines_into_one_line():
+    lines = [f"the {k}th delegate spoke of the frontier," for k in range(TWO_MB // 42)] + ["and then it ended."]
+    after = RULE["broken_lines"]("\n".join(lines) + "\n")
+    assert after == " ".join(lines) + "\n"
+
+
+def test_flattened_table_leaves_a_long_line_of_bars_that_is_no_header():
+    text = "a| " * 5000 + "x\nThe rest.\n"
+    assert RULE["flattened_table"](text) == text  # possessive match: fails at once, not after every split
+
+
+def test_preview_cut_marks_leaves_a_long_run_of_spaces_alone():
+    text = "word" + " " * 200_000 + "word\n"
+    assert RULE["preview_cut_marks"](text) == text
+
+
+def test_site_labels_removes_a_browser_tab_title_in_a_2_mb_file():
+    filler = ["A line of notes on the talks at Potsdam.", ""] * (TWO_MB // 80)
+    text = "\n".join(["Potsdam - History Site", "", "Potsdam", *filler]) + "\n"
+    after = RULE["site_labels"](text)
+    assert after == "\n".join(["", "Potsdam", *filler]) + "\n"
+
+
+def test_the_line_diff_rebuilds_the_new_lines_and_is_no_coarser_than_difflib_within_a_window():
+    import difflib
+    import random
+
+    from ingest.clean import _DIFF_WINDOW, _line_diff
+
+    rng = random.Random(9)
+    for size in [0, 1, 50, _DIFF_WINDOW - 10, 3 * _DIFF_WINDOW, 20 * _DIFF_WINDOW]:
+        a = [rng.choice(["", "Molotov.", "Litvinov.", f"Line {rng.randint(0, size)}."]) for _ in range(size)]
+        b = [x + "!" if rng.random() < 0.03 else x for x in a if rng.random() > 0.05]
+        rebuilt, pos_a, pos_b = [], 0, 0
+        for op, i1, i2, j1, j2 in _line_diff(a, b):
+            assert (i1, j1) == (pos_a, pos_b), "opcodes must follow each other without a gap"
+            if op == "equal":
+                assert a[i1:i2] == b[j1:j2]
+            rebuilt += b[j1:j2]
+            pos_a, pos_b = i2, j2
+        assert (pos_a, pos_b) == (len(a), len(b)) and rebuilt == b
+        if size < _DIFF_WINDOW:
+            changed = [(op, i1, i2) for op, i1, i2, _, _ in _line_diff(a, b) if op != "equal"]
+            reference = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+            assert len(changed) <= len([o for o in reference if o[0] != "equal"])
