@@ -141,7 +141,7 @@ _ADVERT = re.compile(
     r"|accelerate your learning"
     r"|start learning [\d.]+% faster"
     r"|[\d,.]+\+? (documents|essays|samples) available"
-    r"|[£$€]\s?\d+(\.\d\d)? (a|per) month"
+    r"|(just|only|from) [£$€]\s?\d+(\.\d\d)? (a|per) month"  # an offer, not a wage
     r"|available only for registered users|only registered users have"
     r"|custom (sample )?essay|customi[sz]ed one|^\W*order (now|an essay)\W*$"
     r"|limited time offer"
@@ -157,7 +157,7 @@ _ADVERT = re.compile(
 
 @rule
 def adverts(text: str) -> str:
-    """Removes subscription and paper-mill adverts: 'Join over 1.2 million students', prices per month,
+    """Removes subscription and paper-mill adverts: 'Join over 1.2 million students', 'just £6.99 a month',
     'registered users only', 'custom essay' offers, a lone 'Order Now', 'copying text is forbidden'."""
     return _drop_lines(text, _ADVERT)
 

@@ -536,6 +536,8 @@ LOOKS_LIKE_JUNK = [
     "He had to decide whether to sign an order now or wait for the council.",
     "The regiment kept a custom of toasting the king.",
     "Countdown to war\n10:30:00 was the hour set for the attack.",
+    "A miner earned $4 a month.",
+    "We use cookies, wrote the quartermaster, " + ("and the men accepted them as rations for the march. " * 6).rstrip(),
 ]
 
 
