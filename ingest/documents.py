@@ -26,6 +26,7 @@ class SourceInfo:
     kind: str
     reliability: str
     file: str
+    repairs: list[str] = field(default_factory=list)  # the clean.py repairs this file needs
 
 
 @dataclass
@@ -48,7 +49,7 @@ def load_sources(path: Path) -> dict[str, SourceInfo]:
     if not path.exists():
         return {}
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    infos = [SourceInfo(**{k: s.get(k, "") for k in SourceInfo.__dataclass_fields__}) for s in data.get("source", [])]
+    infos = [SourceInfo(**{k: s.get(k, [] if k == "repairs" else "") for k in SourceInfo.__dataclass_fields__}) for s in data.get("source", [])]
     return {i.file: i for i in infos}
 
 

@@ -55,7 +55,7 @@ class Summary:
 
 
 def prepare(raw: RawDocument, settings: Settings, model_name: str) -> Prepared:
-    cleaned = clean(raw.text)
+    cleaned = clean(raw.text, repairs=raw.info.repairs)
     notes = raw.info.kind.lower() in NOTE_KINDS
     passages = split_passages(
         raw.info.id, cleaned.text, notes=notes,

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, DOC_IDS, MIND_MAP, SOURCES, clean_text, raw_text
+from conftest import CORPUS, DOC_IDS, MIND_MAP, ROOT, SOURCES, clean_text, raw_text
 
 from ingest.clean import RULES, clean, metadata, normalize_text, questions
 
@@ -22,14 +22,25 @@ OPENING = "stalin-fp-1925-1945-opening"  # 003: submission header
 AIMS = "stalin-aims-successes-failures"  # 004: cookie banner, chat widget, countdown, flattened table
 
 
+def runs_on(r, doc_id: str) -> bool:
+    """Junk-removal rules run on every document, a repair only on one that declares it."""
+    return not r.repair or r.name in SOURCES[doc_id].repairs
+
+
 def received(rule_name: str, doc_id: str) -> str:
-    """The text a rule receives inside clean(): the raw file after every rule before it."""
+    """The text a rule receives inside clean(): the raw file after every rule before it that runs on it."""
     text = raw_text(doc_id)
     for r in RULES:
         if r.name == rule_name:
             return text
-        text = r(text)
+        if runs_on(r, doc_id):
+            text = r(text)
     raise KeyError(rule_name)
+
+
+def clean_doc(doc_id: str):
+    """clean() as ingest calls it: with the repairs the document declares in sources.toml."""
+    return clean(raw_text(doc_id), repairs=SOURCES[doc_id].repairs)
 
 
 def run_rule(rule_name: str, doc_id: str) -> tuple[str, str]:
@@ -86,7 +97,7 @@ def test_submission_header_removes_views_and_words_and_metadata_keeps_submitter_
     meta = metadata(raw_text(OPENING))
     assert meta["submitted_by"] == "mattman123"
     assert meta["date_submitted"] == "11/04/2014 08:01 AM"
-    assert clean(raw_text(OPENING)).metadata == meta
+    assert clean_doc(OPENING).metadata == meta
 
 
 def test_submission_header_leaves_a_document_without_one_alone():
@@ -198,7 +209,7 @@ def test_analysis_questions_removes_the_questions_and_questions_keeps_them():
     assert found[0].startswith("1. Why is Soviet foreign policy")
     assert found[-1].startswith("10. How was the Soviet foreign policy")
     assert found[8:11] == ["Teheran –", "Yalta –", "Potsdam –"]
-    assert clean(raw_text(ESSAY)).questions == found
+    assert clean_doc(ESSAY).questions == found
 
 
 def test_analysis_questions_finds_no_questions_in_the_other_documents():
@@ -321,7 +332,7 @@ JUNK = {
 
 
 def test_no_junk_survives_cleaning(doc_id):
-    raw, text = raw_text(doc_id), clean(raw_text(doc_id)).text
+    raw, text = raw_text(doc_id), clean_doc(doc_id).text
     for junk in JUNK[doc_id]:
         assert junk in raw, f"{junk!r} is not in the raw file: the test is on the wrong document"
         assert junk not in text, f"{junk!r} survived cleaning in {doc_id}"
@@ -373,19 +384,19 @@ CONTENT = {
 
 
 def test_real_content_survives_cleaning_verbatim(doc_id):
-    text = clean(raw_text(doc_id)).text
+    text = clean_doc(doc_id).text
     for sentence in CONTENT[doc_id]:
         assert sentence in text, f"{sentence!r} was lost or changed by cleaning {doc_id}"
 
 
 def test_cleaning_clean_text_changes_nothing(doc_id):
-    text = clean(raw_text(doc_id)).text
-    assert clean(text).text == text
+    text = clean_doc(doc_id).text
+    assert clean(text, repairs=SOURCES[doc_id].repairs).text == text
 
 
 def test_clean_reports_what_each_rule_removed(doc_id):
-    cleaned = clean(raw_text(doc_id))
-    assert [r.rule for r in cleaned.reports] == [r.name for r in RULES]
+    cleaned = clean_doc(doc_id)
+    assert [r.rule for r in cleaned.reports] == [r.name for r in RULES if runs_on(r, doc_id)]
     assert any(r.touched for r in cleaned.reports)
     if doc_id == AIMS:
         chat = next(r for r in cleaned.reports if r.rule == "chat_widget")
@@ -395,7 +406,7 @@ def test_clean_reports_what_each_rule_removed(doc_id):
 
 
 def test_committed_clean_copy_is_what_cleaning_produces(doc_id):
-    cleaned = clean(raw_text(doc_id))
+    cleaned = clean_doc(doc_id)
     stale = "is stale: run `footnote ingest` to regenerate corpus/clean/ from corpus/raw/"
     assert cleaned.text == clean_text(doc_id), f"corpus/clean/{doc_id}.txt {stale}"
     qfile = CORPUS / "clean" / f"{doc_id}.questions.txt"
@@ -445,7 +456,8 @@ A teaser from an essay about the Tudors.
 
 
 def test_rules_are_general_and_clean_a_page_they_have_never_seen():
-    cleaned = clean(SCRAPED_PAGE)
+    cleaned = clean(SCRAPED_PAGE, repairs=["glued_footnote_numbers", "missing_sentence_space", "split_numbers",
+                                           "broken_lines"])
     assert cleaned.text == (
         "The Treaty of Brest-Litovsk\n"
         "The treaty was signed in March 1918 and took Russia out of the war. Lenin accepted harsh terms to save "
@@ -455,3 +467,210 @@ def test_rules_are_general_and_clean_a_page_they_have_never_seen():
     )
     assert cleaned.metadata["submitted_by"] == "jane_doe"
     assert cleaned.metadata["date_submitted"] == "01/02/2020 10:00 AM"
+
+
+# --- a clean document stays as it is ----------------------------------------------------------------
+
+TUNING_DOCS = ROOT.parent / "shared" / "datasets" / "squad-history" / "docs"
+
+
+def tuning_articles() -> list[Path]:
+    return sorted(TUNING_DOCS.glob("*.txt")) if TUNING_DOCS.is_dir() else []
+
+
+@pytest.mark.skipif(not tuning_articles(), reason="the tuning set (../shared/datasets/squad-history) is not here")
+@pytest.mark.parametrize("article", tuning_articles(), ids=lambda p: p.stem)
+def test_cleaning_leaves_every_tuning_set_article_as_it_is_up_to_whitespace(article):
+    raw = article.read_text(encoding="utf-8")
+    assert clean(raw).text.split() == raw.split()
+
+
+# Sentences of clean articles that a repair, run on them, would damage: why repairs must be declared.
+LOOKS_DAMAGED = {
+    "split_words": "In the lists he was seen as a knight winning a bout against the king's champion.\n",
+    "split_numbers": "The assembly voted 1 935 to 12 in favour, a majority of 1 923.\n",
+    "broken_lines": "Tennyson's lines were learnt by every pupil:\nInto the valley of Death\nrode the six hundred.\n",
+    "glued_footnote_numbers": "The plan is set out in Appendix B.2 The first stage began at once.\n",
+    "missing_sentence_space": "The archive is online at history.Gov and in print.\n",
+    "flattened_table": "Winners | Losers |\nFrance | Germany\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOOKS_DAMAGED))
+def test_a_repair_runs_only_for_a_source_that_declares_it(name):
+    text = LOOKS_DAMAGED[name]
+    assert RULE[name].repair
+    assert RULE[name](text) != text, "the example should be one the repair would change"
+    assert clean(text).text == text
+    others = [r.name for r in RULES if r.repair and r.name != name]
+    assert clean(text, repairs=others).text == text
+
+
+def test_a_knight_winning_a_bout_is_not_winning_about():
+    text = "In the lists he was seen as a knight winning a bout against the king's champion.\n"
+    assert clean(text).text == text
+
+
+def test_an_unknown_repair_is_refused_by_name():
+    with pytest.raises(ValueError, match="split_wrods"):
+        clean("Text.\n", repairs=["split_wrods"])
+    with pytest.raises(ValueError, match="adverts"):
+        clean("Text.\n", repairs=["adverts"])  # junk removal is not a repair: it always runs
+
+
+def test_sources_toml_declares_only_repairs_and_only_where_they_change_the_file(doc_id):
+    for name in SOURCES[doc_id].repairs:
+        assert RULE[name].repair, f"{name} is not a repair"
+        before = received(name, doc_id)
+        assert RULE[name](before) != before, f"{doc_id} declares {name} but has nothing it repairs"
+
+
+# Lines of clean articles that mention what site furniture mentions: junk rules run on everything, so
+# they must leave these alone.
+LOOKS_LIKE_JUNK = [
+    "The abbot granted the monks unlimited access to the royal forest.",
+    "Accusations of plagiarism followed the book's publication in 1862.",
+    "Cookies were accepted as currency in the camp, by tacit consent of the guards.",
+    "The guild refused to order an essay\nfrom the young scholar.",
+    "Related to these are Montaigne's essays\nwhich shaped the period's thought.",
+    "He had to decide whether to sign an order now or wait for the council.",
+    "The regiment kept a custom of toasting the king.",
+    "Countdown to war\n10:30:00 was the hour set for the attack.",
+    "A miner earned $4 a month.",
+    "We use cookies, wrote the quartermaster, " + ("and the men accepted them as rations for the march. " * 6).rstrip(),
+]
+
+
+@pytest.mark.parametrize("text", LOOKS_LIKE_JUNK)
+def test_junk_removal_leaves_a_clean_line_that_only_mentions_junk_words(text):
+    text = text + "\n"
+    assert clean(text).text == text
+
+
+# --- cleaning is linear in size: checked for the right output on a bounded size, never timed ----------
+# (speed figures are printed by benchmark/clean_scale.py)
+
+TWO_MB = 2_000_000
+
+
+def quadratic_duplicate_teasers(text: str) -> str:
+    """The rule as first written (every paragraph searched for in every later one): the reference."""
+    lines = text.split("\n")
+    return "\n".join(line for i, line in enumerate(lines)
+                     if not (len(line.strip()) >= 60
+                             and any(line.strip() in later and line.strip() != later.strip() for later in lines[i + 1 :])))
+
+
+def test_duplicate_teasers_agrees_with_the_pairwise_search_on_random_paragraphs():
+    import random
+
+    rng = random.Random(8)
+    sentences = [f"Sentence {n} says the envoy reached the {w} frontier before the winter of 19{n % 90 + 10}."
+                 for n, w in enumerate(["northern", "southern", "eastern", "western"] * 10)]
+    for _ in range(40):
+        lines = []
+        for _ in range(rng.randint(0, 60)):
+            kind = rng.random()
+            if kind < 0.4:
+                lines.append(rng.choice(sentences))
+            elif kind < 0.8:
+                lines.append(" ".join(rng.sample(sentences, rng.randint(2, 4))))
+            elif kind < 0.9:
+                lines.append("")
+            else:
+                lines.append(rng.choice(["Short line.", '"' + rng.choice(sentences) + '"', "  " + rng.choice(sentences)]))
+        text = "\n".join(lines)
+        assert RULE["duplicate_teasers"](text) == quadratic_duplicate_teasers(text)
+
+
+def test_duplicate_teasers_removes_every_teaser_of_a_2_mb_file_and_keeps_everything_else():
+    blocks, n, size = [], 0, 0
+    while size < TWO_MB:
+        teaser = f"Teaser {n}: the delegation of {n} left for Moscow with new instructions from London."
+        body = (f"Paragraph {n} opens the story. {teaser} It continues with what the delegation found there, "
+                f"and how the talks of {n} ended.")
+        repeated = "This line of the page footer repeats in every block and is not a teaser of anything at all."
+        blocks.append(f"{teaser}\n\n{repeated}\n{body}\n{repeated}\n")
+        size += len(blocks[-1])
+        n += 1
+    text = "\n".join(blocks)
+    after = RULE["duplicate_teasers"](text)
+    for i in (0, n // 2, n - 1):
+        teaser = f"Teaser {i}: the delegation of {i} left for Moscow with new instructions from London."
+        assert after.count(teaser) == 1 and f"opens the story. {teaser} It continues" in after
+    assert after.count("This line of the page footer repeats") == 2 * n
+    assert len(after) == len(text) - sum(len(f"Teaser {i}: the delegation of {i} left for Moscow with new "
+                                             "instructions from London.\n") for i in range(n))
+
+
+def test_clean_reports_each_advert_of_a_2_mb_file_once_and_in_order():
+    paragraph = "The convoy sailed from Liverpool in March and reached Murmansk after eleven days at sea."
+    lines, adverts = [], []
+    for k in range(TWO_MB // len(paragraph)):
+        if k % 50 == 25:
+            adverts.append(f"Join over {k} million students every month")
+            lines.append(adverts[-1])
+        else:
+            lines.append(f"{paragraph} ({k})")
+    text = "\n".join(lines) + "\n"
+    cleaned = clean(text)
+    assert cleaned.text == "\n".join(x for x in lines if x not in adverts) + "\n"
+    report = next(r for r in cleaned.reports if r.rule == "adverts")
+    assert report.removed == adverts and report.changed == []
+    assert not any(r.touched for r in cleaned.reports if r.rule != "adverts")
+
+
+def test_clean_reports_lines_changed_in_place_across_a_2_mb_file():
+    lines = [f"   Indented note {k} on the Yalta talks and what each side wanted." for k in range(TWO_MB // 70)]
+    cleaned = clean("\n".join(lines) + "\n")
+    report = next(r for r in cleaned.reports if r.rule == "tidy_whitespace")
+    assert len(report.changed) >= 1 and not report.removed
+    changed_old = [line.strip() for old, _ in report.changed for line in old.split("\n")]
+    assert changed_old == [line.strip() for line in lines]  # every line reported once, in order
+
+
+def test_broken_lines_joins_a_2_mb_run_of_broken_lines_into_one_line():
+    lines = [f"the {k}th delegate spoke of the frontier," for k in range(TWO_MB // 42)] + ["and then it ended."]
+    after = RULE["broken_lines"]("\n".join(lines) + "\n")
+    assert after == " ".join(lines) + "\n"
+
+
+def test_flattened_table_leaves_a_long_line_of_bars_that_is_no_header():
+    text = "a| " * 5000 + "x\nThe rest.\n"
+    assert RULE["flattened_table"](text) == text  # possessive match: fails at once, not after every split
+
+
+def test_preview_cut_marks_leaves_a_long_run_of_spaces_alone():
+    text = "word" + " " * 200_000 + "word\n"
+    assert RULE["preview_cut_marks"](text) == text
+
+
+def test_site_labels_removes_a_browser_tab_title_in_a_2_mb_file():
+    filler = ["A line of notes on the talks at Potsdam.", ""] * (TWO_MB // 80)
+    text = "\n".join(["Potsdam - History Site", "", "Potsdam", *filler]) + "\n"
+    after = RULE["site_labels"](text)
+    assert after == "\n".join(["", "Potsdam", *filler]) + "\n"
+
+
+def test_the_line_diff_rebuilds_the_new_lines_and_is_no_coarser_than_difflib_within_a_window():
+    import difflib
+    import random
+
+    from ingest.clean import _DIFF_WINDOW, _line_diff
+
+    rng = random.Random(9)
+    for size in [0, 1, 50, _DIFF_WINDOW - 10, 3 * _DIFF_WINDOW, 20 * _DIFF_WINDOW]:
+        a = [rng.choice(["", "Molotov.", "Litvinov.", f"Line {rng.randint(0, size)}."]) for _ in range(size)]
+        b = [x + "!" if rng.random() < 0.03 else x for x in a if rng.random() > 0.05]
+        rebuilt, pos_a, pos_b = [], 0, 0
+        for op, i1, i2, j1, j2 in _line_diff(a, b):
+            assert (i1, j1) == (pos_a, pos_b), "opcodes must follow each other without a gap"
+            if op == "equal":
+                assert a[i1:i2] == b[j1:j2]
+            rebuilt += b[j1:j2]
+            pos_a, pos_b = i2, j2
+        assert (pos_a, pos_b) == (len(a), len(b)) and rebuilt == b
+        if size < _DIFF_WINDOW:
+            changed = [(op, i1, i2) for op, i1, i2, _, _ in _line_diff(a, b) if op != "equal"]
+            reference = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+            assert len(changed) <= len([o for o in reference if o[0] != "equal"])

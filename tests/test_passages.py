@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DOC_IDS, MIND_MAP, clean_text, is_notes
+from conftest import DOC_IDS, MIND_MAP, ROOT, clean_text, is_notes
 
-from ingest.passages import is_heading, sentence_spans, split_passages
+from ingest.passages import MAX_SENTENCE_CHARS, is_heading, sentence_spans, split_passages
 from ingest.settings import Settings
 
 LIMITS = Settings()
@@ -174,3 +174,46 @@ def test_quotations_stay_whole_sentences():
 ])
 def test_is_heading_tells_headings_from_notes(line, heading):
     assert is_heading(line) is heading
+
+
+# --- a sentence is capped ---------------------------------------------------------------------------
+
+TUNING_DOCS = ROOT.parent / "shared" / "datasets" / "squad-history" / "docs"
+
+
+def long_line(size: int) -> str:
+    words = "the delegates argued over the frontier and the guarantees and the timing of a treaty".split()
+    return " ".join(words[i % len(words)] for i in range(size // 5))[:size].rstrip()
+
+
+def test_a_2_mb_line_with_no_full_stop_splits_into_capped_sentences_at_word_boundaries():
+    text = long_line(2_000_000) + "\n"
+    spans = sentence_spans(text)
+    assert all(0 < e - s <= MAX_SENTENCE_CHARS for s, e in spans)
+    assert all(text[e] in " \n" and (s == 0 or text[s - 1] == " ") for s, e in spans)  # never inside a word
+    assert " ".join(text[s:e] for s, e in spans) == text.strip()  # nothing lost, nothing repeated
+    passages = split_passages("long", text)
+    assert passages and max(len(p.text) for p in passages) <= MAX_SENTENCE_CHARS
+    assert " ".join(p.text for p in passages) == text.strip()
+
+
+def test_a_run_with_no_space_is_cut_at_the_cap():
+    text = "x" * (3 * MAX_SENTENCE_CHARS + 5)
+    assert [(s, e) for s, e in sentence_spans(text)] == [
+        (0, MAX_SENTENCE_CHARS), (MAX_SENTENCE_CHARS, 2 * MAX_SENTENCE_CHARS),
+        (2 * MAX_SENTENCE_CHARS, 3 * MAX_SENTENCE_CHARS), (3 * MAX_SENTENCE_CHARS, len(text))]
+
+
+def test_the_sentence_cap_leaves_every_real_sentence_whole(doc_id):
+    # The cap was chosen above the longest real sentence (932 characters, in the tuning set).
+    text = clean_text(doc_id)
+    for s, e in sentence_spans(text):
+        assert e - s < MAX_SENTENCE_CHARS
+
+
+@pytest.mark.skipif(not TUNING_DOCS.is_dir(), reason="the tuning set (../shared/datasets/squad-history) is not here")
+def test_no_sentence_of_the_tuning_set_reaches_the_cap():
+    for article in sorted(TUNING_DOCS.glob("*.txt")):
+        text = article.read_text(encoding="utf-8")
+        longest = max(e - s for line in text.split("\n") for s, e in sentence_spans(line) or [(0, 0)])
+        assert longest < MAX_SENTENCE_CHARS, article.name
