@@ -241,7 +241,9 @@ class Retriever:
         qv = np.asarray(query_vector, dtype=np.float32)
         qv /= np.linalg.norm(qv) + 1e-9
 
-        bm = self.bm25.get_scores(stems(self.expand(question))) if len(lib.sentences) else np.zeros(0)
+        tokens = stems(self.expand(question))
+        # bm25s fails on an empty query ('Why?' has no content word): no tokens, no BM25 evidence
+        bm = self.bm25.get_scores(tokens) if tokens and len(lib.sentences) else np.zeros(len(lib.sentences))
         dense_sent = lib.index.query(qv.tolist(), "sentence", min(40, len(lib.sentences)))
         dense_pass = lib.index.query(qv.tolist(), "passage", min(12, len(lib.passages)))
 
