@@ -209,9 +209,9 @@ def test_a_footnote_link_opens_the_passage_in_sources(app_url, offline):
 
 
 def test_the_app_asks_nothing_of_the_internet_and_its_favicon_is_its_own(app_url, offline):
-    """Every page, the icon font and the favicon come from the app itself (requests elsewhere are failed
-    and recorded by `offline`). Chromium fetches favicons outside the page's request routing, so the
-    favicon's address is checked in the page."""
+    """Every page, the icon font and the favicon come from the app itself: requests elsewhere are failed
+    and recorded by `offline` (a ":material/...:" page icon was fetched from fonts.gstatic.com). The
+    favicon's address is also checked in the page, as a browser with it cached would not ask again."""
     from playwright.sync_api import expect
 
     page = offline(viewport={"width": 1280, "height": 1000})

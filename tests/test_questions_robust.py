@@ -179,3 +179,25 @@ def test_invalid_bytes_in_an_argument_are_replaced_and_noted_by_the_real_command
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     row = json.loads(done.stdout)
     assert "\ufffd" in row["question"] and READ_ERROR in row["warnings"] and row["citations"]
+
+
+# --- the app's Ask page --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("question", "box", "says"), [
+    ("Who was he?", "info", NO_WORD),
+    ("Почему Сталин подписал пакт?", "info", NOT_ENGLISH),
+    ("???", "error", "no words in it"),
+    ("\x00\x00\x00", "error", "Type a question first"),
+])
+def test_the_ask_page_answers_bad_input_with_a_message_box(corpus_index, monkeypatch, question, box, says):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("FOOTNOTE_HOME", str(corpus_index.home))
+    monkeypatch.setenv("FOOTNOTE_INDEX_DIR", str(corpus_index.settings.index_dir))
+    at = AppTest.from_file(str(ROOT / "app" / "streamlit_app.py"), default_timeout=120)
+    at.run()
+    at.chat_input[0].set_value(question).run()
+    assert not at.exception
+    shown = " ".join(e.value for e in getattr(at, box)).replace("\\", "")
+    assert says in shown, shown
