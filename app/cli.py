@@ -98,7 +98,7 @@ def cmd_ask(args, settings: Settings) -> int:
     try:
         answer = engine.ask(question)
     except FootnoteError:
-        raise
+        raise  # written for users: main() prints it, exit code 2
     except Exception as e:  # a bug: one line a user can report, not a traceback
         _err(_internal(e))
         return 1
@@ -118,9 +118,10 @@ def _ask_line(engine, question: str) -> dict:
 
 
 def _internal(e: Exception) -> str:
+    """An unexpected error as one line a user can report."""
     detail = " ".join(str(e).split())
-    return f"Footnote could not answer this question (an internal error: {type(e).__name__}{': ' if detail else ''}" \
-           f"{detail}). Please report it with the question."
+    return (f"Footnote could not answer this question (an internal error: {type(e).__name__}"
+            f"{': ' + detail if detail else ''}). Please report it with the question.")
 
 
 def cmd_eval(args, settings: Settings) -> int:

@@ -153,7 +153,7 @@ LINE = st.one_of(
 def test_any_text_and_bytes_on_standard_input_give_one_json_object_per_line(engine, monkeypatch):
     monkeypatch.setattr(Engine, "load", classmethod(lambda cls, *a, **k: engine))
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.lists(LINE, min_size=1, max_size=5))
     def check(lines):
         data = b"\n".join(lines)

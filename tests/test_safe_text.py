@@ -1,4 +1,7 @@
-"""Text from sources and questions is made safe where it is shown: app/safe_text.py and its users."""
+"""Text from sources and questions is made safe where it is shown: app/safe_text.py and its users.
+
+The property tests keep no example database (`database=None`): tests write nothing into the repository.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ def test_an_unterminated_title_sequence_hides_at_most_the_rest_of_its_line():
     assert printable("before\x1b]0;no end here\nafter") == "before\nafter"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.text())
 def test_printable_text_contains_nothing_that_acts_and_is_stable(text):
     out = printable(text)
@@ -42,7 +45,7 @@ def test_printable_text_contains_nothing_that_acts_and_is_stable(text):
     assert printable(out) == out
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.recursive(st.text(), lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner,
                                                                                              max_size=3)))
 def test_a_json_line_is_one_line_shows_nothing_that_acts_and_reads_back_unchanged(obj):
@@ -51,7 +54,7 @@ def test_a_json_line_is_one_line_shows_nothing_that_acts_and_reads_back_unchange
     assert json.loads(line) == obj
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.binary())
 def test_any_bytes_decode_to_text_that_can_be_printed(data):
     text, replaced = decode(data)
