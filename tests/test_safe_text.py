@@ -1,6 +1,7 @@
 """Text from sources and questions is made safe where it is shown: app/safe_text.py and its users.
 
-The property tests keep no example database (`database=None`): tests write nothing into the repository.
+The property tests keep no example database (`database=None`); the cache Hypothesis keeps in
+.hypothesis/ carries its own .gitignore.
 """
 
 from __future__ import annotations
