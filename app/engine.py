@@ -98,7 +98,7 @@ class Engine:
         reason = decline_reason(q)
         if reason:
             answer = Answer(q, [], [], abstained=True, warnings=[*notes, reason])
-            answer.timings_ms = {"total": (time.perf_counter() - t0) * 1000}
+            answer.timings_ms = {"retrieve": 0.0, "compose": 0.0, "total": (time.perf_counter() - t0) * 1000}
             return answer
         k = top_k or self.settings.top_k
         qv = np.asarray(self.encode(self.retriever.dense_query(q)), dtype=np.float32)
