@@ -12,17 +12,17 @@ results and errors; a FootnoteError becomes a one-line message and exit code 2, 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 
+from app.safe_text import decode, printable
 from ingest.errors import FootnoteError
 from ingest.settings import Settings
 
 
 def _err(msg: str) -> None:
-    print(f"footnote: {msg}", file=sys.stderr)
+    print(f"footnote: {printable(msg)}", file=sys.stderr)  # messages can quote paths and input
 
 
 def cmd_ingest(args, settings: Settings) -> int:
@@ -75,29 +75,53 @@ def cmd_status(args, settings: Settings) -> int:
 def cmd_ask(args, settings: Settings) -> int:
     from app.engine import Engine
     from app.render import answer_text
+    from app.safe_text import argument, json_line
 
-    engine = Engine.load(settings, llm_url=args.llm, llm_model=args.model)
     if args.file:
-        stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
+        try:  # opened before the model loads, so a wrong name is told at once
+            stream = getattr(sys.stdin, "buffer", sys.stdin) if args.file == "-" else open(args.file, "rb")  # noqa: SIM115
+        except OSError as e:
+            _err(f"cannot read the questions file {args.file}: {e.strerror or e}")
+            return 2
+        engine = Engine.load(settings, llm_url=args.llm, llm_model=args.model)
         with stream:
-            for line in stream:
-                if not line.strip():
-                    continue
-                try:
-                    answer = engine.ask(line.strip())
-                    print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
-                except FootnoteError as e:
-                    print(json.dumps({"question": line.strip(), "error": str(e)}, ensure_ascii=False), flush=True)
+            for raw in stream:  # bytes, so that one badly encoded line costs only its own characters
+                question = (raw if isinstance(raw, str) else decode(raw)[0]).strip()
+                if question:
+                    print(json_line(_ask_line(engine, question)), flush=True)
         return 0
     if not args.question:
         _err("give a question, or --file FILE (one question per line, - for standard input)")
         return 2
-    answer = engine.ask(" ".join(args.question))
-    if args.json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=None))
-    else:
-        print(answer_text(answer))
+    question = " ".join(argument(a)[0] for a in args.question)
+    engine = Engine.load(settings, llm_url=args.llm, llm_model=args.model)
+    try:
+        answer = engine.ask(question)
+    except FootnoteError:
+        raise  # written for users: main() prints it, exit code 2
+    except Exception as e:  # a bug: one line a user can report, not a traceback
+        _err(_internal(e))
+        return 1
+    print(json_line(answer.to_json()) if args.json else answer_text(answer))
     return 0
+
+
+def _ask_line(engine, question: str) -> dict:
+    """One line of `ask --file`: the answer, or {"question", "error"}, whatever goes wrong, so that the
+    lines after it are still answered."""
+    try:
+        return engine.ask(question).to_json()
+    except FootnoteError as e:
+        return {"question": question, "error": str(e)}
+    except Exception as e:
+        return {"question": question, "error": _internal(e)}
+
+
+def _internal(e: Exception) -> str:
+    """An unexpected error as one line a user can report."""
+    detail = " ".join(str(e).split())
+    return (f"Footnote could not answer this question (an internal error: {type(e).__name__}"
+            f"{': ' + detail if detail else ''}). Please report it with the question.")
 
 
 def cmd_eval(args, settings: Settings) -> int:

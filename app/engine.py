@@ -25,10 +25,13 @@ from . import ranker
 from .answer import Answer
 from .compose import Evidence, abstain, compose, evidence
 from .features import Featurizer, evidence_row
+from .language import is_english
 from .library import Library
-from .retrieve import Hit, Retriever
+from .retrieve import Hit, Retriever, words
+from .safe_text import REPLACEMENT, printable
 
 MAX_QUESTION_CHARS = 1000
+READ_ERROR = f"Some of the question could not be read (invalid bytes) and shows as {REPLACEMENT}."
 
 # Engines being loaded in the background since the app was launched, by settings (see `preload`).
 _preloaded: dict[str, Future] = {}
@@ -44,7 +47,9 @@ def _one_blas_thread() -> None:
 
 
 def check_question(question: str) -> str:
-    q = " ".join((question or "").split())
+    """The question as the engine reads it (whitespace collapsed, control characters gone, invalid
+    characters replaced by U+FFFD), or BadQuestionError when nothing is left to ask."""
+    q = " ".join(printable(question or "").split())
     if not q:
         raise BadQuestionError("Type a question first.")
     if len(q) > MAX_QUESTION_CHARS:
@@ -52,7 +57,21 @@ def check_question(question: str) -> str:
             f"That question is {len(q):,} characters long; ask it in under {MAX_QUESTION_CHARS:,} "
             "(paste a student's answer into the Check page instead)."
         )
+    if not any(c.isalnum() for c in q):
+        raise BadQuestionError("That question has no words in it. Ask about a person, event or idea in the sources.")
     return q
+
+
+def decline_reason(q: str) -> str | None:
+    """Why the engine will not look the question up at all, or None: it is in another language, or it
+    has no word to search for ('Why?', 'Who was he?'), which would match every sentence equally."""
+    if not is_english(q):
+        return ("Footnote's sources are in English: ask the question in English "
+                "(for example, 'Why did Stalin sign the pact with Hitler?').")
+    if not words(q):
+        return ("The question has no word to look up in the sources: name the person, event or idea it is "
+                "about (for example, 'Why was Litvinov dismissed?').")
+    return None
 
 
 @dataclass
@@ -112,6 +131,12 @@ class Engine:
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         t0 = time.perf_counter()
         q = check_question(question)
+        notes = [READ_ERROR] if REPLACEMENT in q else []
+        reason = decline_reason(q)
+        if reason:
+            answer = Answer(q, [], [], abstained=True, warnings=[*notes, reason])
+            answer.timings_ms = {"retrieve": 0.0, "compose": 0.0, "total": (time.perf_counter() - t0) * 1000}
+            return answer
         r = self.read(q, top_k)
         models = ranker.load()
         probs = models.ranker.prob(r.X) if len(r.cands) else np.zeros(0)
@@ -130,6 +155,7 @@ class Engine:
             scores = dict(zip(r.cands, probs.tolist(), strict=True))
             sentences, citations = compose(self.library, q, scores, r.sims, models)
             answer = Answer(q, sentences, citations, abstained=not sentences)
+        answer.warnings[:0] = notes
         answer.evidence = {"top_sim": round(r.evidence.top_sim, 4), "coverage": round(r.evidence.coverage, 4),
                            "unknown_names": len(r.evidence.unknown_names), "p_answer": round(p_answer, 4),
                            "answer_threshold": models.answer_threshold}

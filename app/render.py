@@ -1,7 +1,9 @@
 """Plain-text and Markdown renderings of an answer (CLI output, "copy answer with references").
 
 Source text is data: it is printed as text, never interpreted, and in Markdown it is escaped so that a
-source containing link syntax or HTML shows literally.
+source containing link syntax or HTML shows literally. Everything rendered here goes through
+`safe_text.printable` first, so escape sequences, control characters and bidi overrides in a source or a
+question never reach the terminal or the page.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import re
 import textwrap
 
 from .answer import Answer
+from .safe_text import printable
 
 # Only what could turn source text into markup: emphasis, code, links, HTML. Full stops and brackets in
 # ordinary prose stay as they are, so pasted notes read cleanly.
@@ -18,30 +21,33 @@ _LINE_START = re.compile(r"^(\s*)([#>+\-]|\d+\.)(\s)", re.MULTILINE)
 
 
 def escape_md(text: str) -> str:
-    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_SPECIAL.sub(r"\\\1", printable(text))
     return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2) + m.group(3), text)
 
 
 def answer_text(answer: Answer, width: int = 100) -> str:
+    def fill(text: str, **kw) -> str:
+        return textwrap.fill(printable(text), width, **kw)
+
     out = []
     if answer.abstained:
-        out.append(textwrap.fill(answer.text, width))
+        out.append(fill(answer.text))
+        out += [f"  ! {printable(w)}" for w in answer.warnings]
         if answer.nearest:
             out.append("\nNearest material (not an answer):")
             for n in answer.nearest:
-                out.append(textwrap.fill(f"- {n.title} [{n.passage_id}]: {n.passage}", width, subsequent_indent="  "))
+                out.append(fill(f"- {n.title} [{n.passage_id}]: {n.passage}", subsequent_indent="  "))
         return "\n".join(out)
-    out.append(textwrap.fill(answer.text, width))
+    out.append(fill(answer.text))
     for s in answer.sentences:
         if not s.supported:
-            out.append(f"  ! unsupported by its citation: {s.text} {s.note}".rstrip())
+            out.append(printable(f"  ! unsupported by its citation: {s.text} {s.note}".rstrip()))
     for w in answer.warnings:
-        out.append(f"  ! {w}")
+        out.append(f"  ! {printable(w)}")
     out.append("")
     for c in answer.citations:
-        out.append(textwrap.fill(f"[{c.n}] {c.title} ({c.kind}), {c.passage_id}, characters {c.start}-{c.end}:",
-                                 width))
-        out.append(textwrap.fill(f"“{c.quote}”", width, initial_indent="    ", subsequent_indent="    "))
+        out.append(fill(f"[{c.n}] {c.title} ({c.kind}), {c.passage_id}, characters {c.start}-{c.end}:"))
+        out.append(fill(f"“{c.quote}”", initial_indent="    ", subsequent_indent="    "))
     return "\n".join(out)
 
 

@@ -252,7 +252,9 @@ class Retriever:
         qv = np.asarray(query_vector, dtype=np.float32)
         qv /= np.linalg.norm(qv) + 1e-9
 
-        bm = self.bm25.get_scores(stems(self.expand(question))) if len(lib.sentences) else np.zeros(0)
+        tokens = stems(self.expand(question))
+        # bm25s fails on an empty query ('Why?' has no content word): no tokens, no BM25 evidence
+        bm = self.bm25.get_scores(tokens) if tokens and len(lib.sentences) else np.zeros(len(lib.sentences))
         # Dense search is exact, in memory: the library holds every live vector (read from Chroma once), and
         # a Chroma query filtered to the live records cost 60 ms each on 10,000 sentences, twice a question.
         sims = lib.vectors @ qv if len(lib.sentences) else np.zeros(0)

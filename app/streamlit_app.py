@@ -8,6 +8,8 @@ The app only opens the index `footnote ingest` built; it never builds one. The e
 process (app/ui.py) and every page renders what it returns.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from app import ui
@@ -18,7 +20,10 @@ from ingest.settings import Settings
 # while the page draws and the student types.
 preload(Settings.from_env())
 
-st.set_page_config(page_title="Footnote", page_icon=":material/format_quote:", layout="centered")
+# The favicon is a file here: a ":material/...:" page icon makes the browser fetch it from
+# fonts.gstatic.com, and Footnote asks nothing of the internet (the icons in pages use the font Streamlit
+# serves itself).
+st.set_page_config(page_title="Footnote", page_icon=str(Path(__file__).with_name("icon.svg")), layout="centered")
 st.set_option("client.toolbarMode", "viewer")  # no "Deploy" button for students
 st.set_option("client.showErrorDetails", "none")  # a bug shows a short notice, never a traceback
 

@@ -4,7 +4,9 @@ Source and user text are data, never markup. Highlighting a quote needs HTML (`<
 of source or user text goes through `esc()` (HTML-escaped, and Markdown's punctuation turned into
 character references) before it is placed in HTML built here; only such strings are passed to
 `st.markdown(..., unsafe_allow_html=True)`. Labels that Streamlit renders as Markdown (expanders,
-headings) go through `md()`. This module renders; it does not retrieve or compose.
+headings) go through `md()`, and text shown as is (code blocks, select boxes) through `shown()`. All
+three first drop control characters and bidi overrides (app/safe_text.py), which would otherwise display
+the text after them reversed. This module renders; it does not retrieve or compose.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import streamlit as st
 
 from app.answer import Answer, Citation
+from app.safe_text import printable
 from ingest.errors import FootnoteError, LLMServerError
 from ingest.settings import Settings
 
@@ -29,6 +32,7 @@ EXAMPLES = [
 # `:emoji:`) could read as syntax. Numeric references display as the character and mean nothing.
 _ESCAPES = {c: f"&#{ord(c)};" for c in "&<>\"'\\`*_[](){}#|~$:!"}
 _ESCAPES["\n"] = "<br>"  # one line, so the whole string stays a single raw-HTML block
+_ESCAPE_TABLE = str.maketrans(_ESCAPES)
 _MD_PUNCT = "\\`*_{}[]()#+-.!|<>~$:&\"'"
 
 MARK = '<mark style="background:#fde68a;color:#1f2937;padding:0 .05em;border-radius:.15em">'
@@ -38,12 +42,17 @@ TARGET_DIV = '<div style="border-left:3px solid #f59e0b;padding:.15em 0 .15em .8
 
 def esc(text: str) -> str:
     """Text made safe to place inside HTML that st.markdown renders: no tags, no Markdown, no links."""
-    return str(text).translate(str.maketrans(_ESCAPES))
+    return printable(text).translate(_ESCAPE_TABLE)
 
 
 def md(text: str) -> str:
     """Text made safe for a Streamlit label or heading rendered as Markdown: punctuation backslash-escaped."""
-    return "".join("\\" + c if c in _MD_PUNCT else c for c in " ".join(str(text).split()))
+    return "".join("\\" + c if c in _MD_PUNCT else c for c in " ".join(printable(text).split()))
+
+
+def shown(text: str) -> str:
+    """Text for a widget that shows it as it is (st.code, a select box's options)."""
+    return printable(text)
 
 
 def message(text: str) -> str:
@@ -52,7 +61,7 @@ def message(text: str) -> str:
     parts = str(text).split("`")
     if len(parts) % 2 == 0:  # an unmatched backtick: treat it all as text
         return md(text)
-    return "".join(f"`{p}`" if i % 2 else md(p) for i, p in enumerate(parts))
+    return "".join(f"`{printable(p)}`" if i % 2 else md(p) for i, p in enumerate(parts))
 
 
 def highlight(passage: str, spans: list[tuple[int, int]] = (), target: bool = False) -> str:

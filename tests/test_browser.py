@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -87,6 +88,47 @@ def browser():
         b.close()
 
 
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+class OfflinePage:
+    """A page in its own browser context where every request that would leave this machine fails, as it
+    would on a school laptop with no internet, and is recorded: the app must ask nothing of it."""
+
+    def __init__(self, browser, **options):
+        self.outside: list[str] = []
+        self.context = browser.new_context(**options)
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+
+    def _route(self, route):
+        url = route.request.url
+        if urlsplit(url).scheme in {"data", "blob"} or urlsplit(url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def offline(browser):
+    """`offline(viewport=...)` opens an OfflinePage; at the end the test fails if any request went outside."""
+    opened: list[OfflinePage] = []
+
+    def open_page(**options):
+        opened.append(OfflinePage(browser, **options))
+        return opened[-1].page
+
+    yield open_page
+    outside = [u for o in opened for u in o.outside]
+    for o in opened:
+        o.close()
+    assert not outside, f"the app asked for things outside this machine: {outside}"
+
+
 def ask_and_open_first_footnote(page):
     """Type the question, wait for the answer, open footnote [1]; returns the footnote's expander."""
     from playwright.sync_api import expect
@@ -116,10 +158,10 @@ def wait_until_still(locator, seconds: float = 10.0) -> None:
     raise AssertionError(f"the element was still moving after {seconds:.0f} s")
 
 
-def test_a_student_asks_opens_a_footnote_and_sees_the_quote_highlighted(app_url, browser):
+def test_a_student_asks_opens_a_footnote_and_sees_the_quote_highlighted(app_url, offline):
     from playwright.sync_api import expect
 
-    page = browser.new_page(viewport={"width": 1280, "height": 1600})
+    page = offline(viewport={"width": 1280, "height": 1600})
     started = time.monotonic()
     page.goto(app_url)
     expect(page.get_by_role("heading", name="Footnote")).to_be_visible(timeout=60_000)
@@ -138,13 +180,12 @@ def test_a_student_asks_opens_a_footnote_and_sees_the_quote_highlighted(app_url,
     page.wait_for_timeout(600)  # let the expander finish opening
     page.screenshot(path=str(SCREENSHOT))
     print(f"first answer {answered:.1f} s after opening the page")
-    page.close()
 
 
-def test_a_footnote_link_opens_the_passage_in_sources(app_url, browser):
+def test_a_footnote_link_opens_the_passage_in_sources(app_url, offline):
     from playwright.sync_api import expect
 
-    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    page = offline(viewport={"width": 1280, "height": 1400})
     page.goto(app_url)
     first = ask_and_open_first_footnote(page)
     expect(first.locator("mark")).to_be_visible(timeout=10_000)
@@ -165,4 +206,21 @@ def test_a_footnote_link_opens_the_passage_in_sources(app_url, browser):
     expect(rule.locator("pre, [data-testid='stCode']").first).to_be_visible(timeout=10_000)
     page.wait_for_timeout(600)
     page.screenshot(path=str(SCREENSHOT_SOURCES))
-    page.close()
+
+
+def test_the_app_asks_nothing_of_the_internet_and_its_favicon_is_its_own(app_url, offline):
+    """Every page, the icon font and the favicon come from the app itself: requests elsewhere are failed
+    and recorded by `offline` (a ":material/...:" page icon was fetched from fonts.gstatic.com). The
+    favicon's address is also checked in the page, as a browser with it cached would not ask again."""
+    from playwright.sync_api import expect
+
+    page = offline(viewport={"width": 1280, "height": 1000})
+    page.goto(app_url)
+    expect(page.get_by_role("heading", name="Footnote")).to_be_visible(timeout=60_000)
+    for name in ("Sources", "Essay plan", "Timeline", "Check an answer", "Evaluation", "Ask"):
+        page.get_by_test_id("stSidebarNav").get_by_text(name, exact=True).click()
+        expect(page.get_by_role("heading", name="Footnote" if name == "Ask" else name).first).to_be_visible(
+            timeout=30_000)
+    icon = page.locator("link[rel~='icon']").first.get_attribute("href") or ""
+    assert icon.startswith(("data:", "/", app_url)), icon
+    assert "gstatic" not in icon and "googleapis" not in icon

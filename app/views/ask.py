@@ -1,5 +1,7 @@
 """Ask: a chat whose every answer sentence carries a footnote that opens the passage it came from."""
 
+import logging
+
 import streamlit as st
 
 from app import ui
@@ -36,10 +38,10 @@ def show_citations(answer: Answer, i: int) -> None:
 
 
 def show_abstention(answer: Answer, i: int) -> None:
-    st.info(f"{ui.md(answer.text)} Try rephrasing, or check the Sources page for what the documents cover.",
+    # the warnings say why (another language, no word to look up, a name the sources never mention)
+    why = "".join(f" {ui.message(w)}" for w in answer.warnings)
+    st.info(f"{ui.md(answer.text)}{why} Try rephrasing, or check the Sources page for what the documents cover.",
             icon=":material/block:")
-    for w in answer.warnings:
-        st.caption(ui.message(w))
     if answer.nearest:
         st.caption("The nearest material in the sources is below. It is **not an answer**; it is shown so "
                    "you can see what the sources do say.")
@@ -93,6 +95,10 @@ if question is not None:
             answer = answerer.ask(question, top_k=st.session_state.get("top_k"))
         except FootnoteError as e:
             st.error(ui.message(str(e)), icon=":material/error:")
+        except Exception as e:  # a bug: a message the student can pass on, the traceback in the server's log
+            logging.getLogger("footnote").exception("could not answer %r", question)
+            st.error(ui.message(f"Footnote could not answer this question (an internal error: {type(e).__name__}). "
+                                "Please report it with the question."), icon=":material/error:")
         else:
             history.append(answer)
             show_answer(answer, len(history) - 1)

@@ -48,7 +48,7 @@ if link[0] and link[0] not in docs:
 ids = sorted(docs, key=lambda d: docs[d].title.lower())
 st.session_state.setdefault("sources_doc", ids[0])
 doc_id = st.selectbox("Document", ids, key="sources_doc", on_change=_chose_document,
-                      format_func=lambda d: docs[d].title)
+                      format_func=lambda d: ui.shown(docs[d].title))
 doc = docs[doc_id]
 target = params.get("passage") if params.get("doc") == doc_id and params.get("passage") in doc.passage_ids else None
 start, end = _int(params.get("start")), _int(params.get("end"))
@@ -103,7 +103,7 @@ with removed_tab:
                 if r["rule"] in descriptions:
                     st.caption(ui.md(descriptions[r["rule"]]))
                 if gone:
-                    st.code("\n".join(gone), language=None, wrap_lines=True)
+                    st.code(ui.shown("\n".join(gone)), language=None, wrap_lines=True)
                 for before, after in fixed:
                     st.markdown(ui.change_html(before, after), unsafe_allow_html=True)
 
