@@ -1,0 +1,487 @@
+"""A conversation: the last few turns, and follow-up questions rewritten into standalone ones.
+
+Retrieval only sees one question, so "Why did he do that?" or "What happened next?" would be searched
+for as they stand and match nothing in particular. Before a question goes to the engine, `resolve()`
+rewrites it against the previous turns:
+
+- a pronoun with no antecedent in the question itself is replaced by what it most likely refers to:
+  he/him/his -> a person, they/them/their -> a group or country, it/its/this/that -> an event, treaty
+  or policy; candidates come from the previous question, then the previous answer's first sentence,
+  then older turns ("Who replaced Litvinov?" -> "What did he do?": the person the answer named);
+- "Why?" (also "When?", "How?", "Why was that?", "Why did he do that?") asks about the previous
+  statement: the previous question with its question word swapped when it has the form "When did X
+  ...?", otherwise "Why was it that <the previous answer's first sentence>?";
+- "What happened next?" asks what followed the previous topic (its event, or its statement);
+- "And Britain?" / "What about Molotov?" is the previous question with its subject replaced.
+
+A question that names its own subject is left as it is. There is no language model here, so this is
+done with rules over capitalised names and a short list of words for events; the rules and the
+words are about English, not about one corpus. This module decides nothing about answers: the engine
+answers the resolved question as it would any other.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass, field
+
+from .answer import Answer
+
+MAX_TURNS = 4  # older turns are forgotten: a pronoun five questions back is not what a student means
+
+PERSON, GROUP, COUNTRY, THING = "person", "group", "country", "thing"
+
+# What each pronoun may refer to, in order of preference. Countries are "she" in older prose ("extended
+# her sphere of influence") and "they" in speech ("Britain ... why did they refuse?").
+PRONOUNS = {
+    "he": (PERSON,), "him": (PERSON,), "his": (PERSON,),
+    "she": (PERSON, COUNTRY), "her": (PERSON, COUNTRY),
+    "they": (GROUP, COUNTRY), "them": (GROUP, COUNTRY), "their": (GROUP, COUNTRY),
+    "it": (THING, COUNTRY), "its": (THING, COUNTRY),
+    "this": (THING,), "that": (THING,), "these": (THING, GROUP), "those": (THING, GROUP),
+}
+POSSESSIVE = {"his", "their", "its"}
+DEMONSTRATIVE = {"this", "that", "these", "those"}
+
+# Nouns that name an event, an agreement, a policy or an organisation: "the pact", "Litvinov's dismissal",
+# "collective security", "the Munich Conference". General history vocabulary, not one corpus's.
+EVENT_NOUNS = frozenset("""
+    pact pacts treaty treaties agreement agreements alliance accord accords conference conferences summit
+    meeting meetings war wars battle invasion attack occupation annexation revolution crisis policy policies
+    security appeasement dismissal removal appointment resignation election elections speech declaration plan
+    plans deal talks negotiations front controversy purge purges offer guarantee campaign operation partition
+    blockade recognition intervention collapse defeat victory signing trial trials famine collectivisation
+    collectivization industrialisation industrialization league comintern letter telegram protocol doctrine
+    strategy coexistence co-existence isolation expansion aggression rearmament disarmament settlement
+    government party army council congress
+""".split())
+
+# Countries and peoples, as names a question uses for them. English words, not this corpus's.
+COUNTRIES = frozenset("""
+    afghanistan albania america argentina australia austria belgium brazil britain bulgaria canada china
+    czechoslovakia denmark egypt england estonia finland france germany greece holland hungary india iran
+    iraq ireland italy japan korea latvia lithuania manchuria mexico mongolia netherlands norway persia poland
+    portugal romania rumania russia scotland spain sweden switzerland turkey ukraine usa us uk ussr vietnam
+    yugoslavia wales prussia bessarabia byelorussia belarus georgia armenia
+""".split())
+GROUP_WORDS = frozenset("""
+    allies axis bolsheviks communists fascists nazis soviets germans russians americans british french
+    italians japanese poles czechs chinese finns europeans westerners capitalists historians republicans
+    democrats conservatives mensheviks trotskyists powers nations states leaders people
+""".split())
+# Names used as adjectives: "the German foreign minister", "Soviet interests" name no one.
+ADJECTIVES = frozenset("""
+    soviet german british french russian american japanese italian polish czech nazi western eastern
+    communist bolshevik fascist allied red capitalist european chinese finnish spanish english
+""".split())
+TITLES = frozenset("president prime minister premier chancellor general marshal king queen tsar czar "
+                   "emperor commissar ambassador foreign secretary mr mrs sir lord dr".split())
+MONTHS = frozenset("january february march april may june july august september october november december "
+                   "monday tuesday wednesday thursday friday saturday sunday".split())
+# Words that may open a sentence capitalised without being a name.
+FUNCTION_WORDS = frozenset("""
+    a an the and or but if so as at by for from in into of on onto to with without about above after again
+    against all also although am any are be because been before being below between both can could did do
+    does during each either even every few finally first had has have he her here his how however i is it
+    its just last many may meanwhile might more most much must my neither no nor not now once one only other
+    our over overall own same second several she should since some such than that their them then there
+    therefore these they this those though thus through too under unlike until up very was we were what
+    when where whereas whether which while who whom whose why will with would yet you instead indeed later
+    next still ultimately nevertheless moreover furthermore hence according historians
+""".split()) | MONTHS
+AUXILIARIES = frozenset("did does do was were is are had has have could would should might can will must".split())
+# A verb right after "that" makes it a pronoun: "that happen", "that matter".
+VERBS_AFTER_THAT = frozenset("""
+    was is were are did does had has happen happened matter mattered mean meant lead led cause caused change
+    changed affect affected end ended help helped fail failed succeed succeeded work worked come came go
+    went make made show showed
+""".split())
+# The words before "that" which make it a pronoun: "do that", "after that", "why was that".
+BEFORE_PRONOUN_THAT = AUXILIARIES | frozenset("""
+    do doing done about after before of with from by to for on than against despite like why how what
+    when and achieve achieved gain gained want wanted say said think thought believe believed mean
+""".split())
+
+_TOKEN = re.compile(r"[A-Za-z]+(?:\.[A-Za-z]+)*(?:['’-][A-Za-z]+)*|\d+|[^\sA-Za-z\d]")
+_WH = r"(?:why|when|how|where|how far|to what extent|in what year|in which year)"
+_ELLIPTIC_WH = re.compile(rf"^(?:and |but |so )?({_WH}|how come)(?: (?:was|is) (?:that|this|it)| so| not| exactly)?"
+                          r"\s*[?.!]*$", re.I)
+_DO_THAT = re.compile(r"^(?:and |so )?(why|how) (?:did|would|could|does|do) (\w+) (?:do|say|want|choose|decide|"
+                      r"agree to) (?:that|this|it|so)\s*[?.!]*$", re.I)
+_NEXT = re.compile(r"^(?:and |so )?(?:(?:and )?then\b.*|what (?:happened|came|followed|happens)(?: (?:next|then|"
+                   r"after that|after this|afterwards|later|after))?|what next|what followed(?: next)?|"
+                   r"what was the (?:result|outcome|consequence)|what were the (?:results|outcomes|consequences)"
+                   r")\s*[?.!]*$", re.I)
+_ABOUT = re.compile(r"^(?:and|and what about|what about|how about|and how about|what of|and in)\s+(.+?)\s*[?.!]*$",
+                    re.I)
+_SWAP_WH = re.compile(rf"^(?:{_WH}|did|does|do|was|were|is|are|had|has|could|would)\b\s*"
+                      r"(did|does|do|was|were|is|are|had|has|could|would)?\s*(.*)$", re.I)
+
+
+@dataclass
+class Mention:
+    """Something a text names: its words as written (with 'the' where it had one), what kind of thing
+    it is, and where it starts (a token index in the text)."""
+
+    text: str
+    kind: str
+    at: int
+    head: str = ""  # the event noun it ends with ("pact"), for "this pact"
+
+
+@dataclass
+class Turn:
+    question: str  # as asked
+    resolved: str  # the standalone question the engine answered
+    sentences: list[str] = field(default_factory=list)  # the answer's cited sentences, in order
+
+    @classmethod
+    def of(cls, answer: Answer) -> Turn:
+        """The turn an answer records (abstentions keep their question and no sentences)."""
+        return cls(answer.question, answer.resolved_question or answer.question,
+                   [] if answer.abstained else [s.text for s in answer.sentences])
+
+
+class Conversation:
+    """The last few turns, and `resolve()` for the next question."""
+
+    def __init__(self, turns: list[Turn] | None = None, max_turns: int = MAX_TURNS):
+        self.turns: deque[Turn] = deque(turns or [], maxlen=max_turns)
+
+    @classmethod
+    def of(cls, answers: list[Answer], max_turns: int = MAX_TURNS) -> Conversation:
+        """The conversation a chat history holds (the app keeps answers, not a Conversation)."""
+        return cls([Turn.of(a) for a in answers[-max_turns:]], max_turns)
+
+    def add(self, answer: Answer) -> None:
+        self.turns.append(Turn.of(answer))
+
+    def ask(self, engine, question: str, **options) -> Answer:
+        """Resolve the question, let the engine answer the standalone one, and remember the turn.
+        The answer keeps the question as asked; `resolved_question` is set when it was rewritten."""
+        asked = " ".join(question.split())
+        resolved = self.resolve(asked)
+        answer = engine.ask(resolved, **options)
+        if resolved != asked:
+            answer.question, answer.resolved_question = asked, answer.question
+        self.add(answer)
+        return answer
+
+    # --- resolution ------------------------------------------------------------------------------
+
+    def resolve(self, question: str) -> str:
+        """The question as a standalone one; unchanged when it names its own subject or there is no
+        previous turn to resolve it against."""
+        q = " ".join(question.split())
+        if not self.turns or not q:
+            return q
+        last = self.turns[-1]
+        if m := _ELLIPTIC_WH.match(q):
+            return self._ask_about_statement(m.group(1).lower(), last)
+        if m := _DO_THAT.match(q):
+            return self._ask_about_statement(m.group(1).lower(), last)
+        if _NEXT.match(q):
+            return self._what_followed(last)
+        if m := _ABOUT.match(q):
+            other = m.group(1)
+            if not re.search(r"\b(?:" + "|".join(PRONOUNS) + r")\b", other, re.I):
+                return self._replace_subject(other)
+        return self._replace_pronouns(q)
+
+    def _ask_about_statement(self, wh: str, last: Turn) -> str:
+        if wh == "how come":
+            wh = "why"
+        previous = last.resolved.rstrip(" ?.!")
+        m = _SWAP_WH.match(previous)
+        first = previous.split(" ", 1)[0].lower()
+        # "When did Hitler attack?" -> "Why did Hitler attack?"; not a "why" after a "why" question,
+        # which asks why its answer holds.
+        if m and m.group(1) and first != wh and not previous.lower().startswith(wh + " "):
+            return f"{wh.capitalize()} {m.group(1).lower()} {m.group(2)}?"
+        statement = self._statement(last)
+        if statement:
+            return f"{wh.capitalize()} was it that {statement}?"
+        return last.resolved
+
+    def _what_followed(self, last: Turn) -> str:
+        things = [m for m in mentions(last.resolved) if m.kind == THING]
+        if things:
+            return f"What happened after {lower_article(things[0].text)}?"
+        statement = self._statement(last)
+        if statement:
+            return f"What happened after {statement}?"
+        return last.resolved
+
+    def _replace_subject(self, other: str) -> str:
+        """The previous question about `other` instead: "And Britain?" replaces the last question's
+        country or group, "What about Molotov?" its person. A question with nothing of that kind (one
+        this module wrote, "What happened after the pact?") gives way to the turn before it, and a place
+        standing for an event ("agreed at Yalta") takes any name ("And Potsdam?")."""
+        new = mentions(other)
+        kind = new[0].kind if new else PERSON
+
+        def fits(m: Mention) -> bool:
+            return compatible(m.kind, kind) or (kind == PERSON and m.kind == THING and not m.head)
+
+        for turn in reversed(self.turns):
+            target = next((m for m in mentions(turn.resolved) if fits(m)), None)
+            if target:
+                previous = turn.resolved
+                break
+        else:
+            previous = self.turns[-1].resolved
+            found = mentions(previous)
+            if not found:
+                return previous
+            target = found[0]
+        spans = tokenize(previous)
+        first, last = spans[target.at], spans[target.at + len(tokenize(target.text)) - 1]
+        replacement = other.strip()
+        if last[1].endswith("'s") and not target.text.endswith("'s"):
+            replacement += "'s"  # "Litvinov's dismissal" -> "Molotov's dismissal"
+        return previous[:first[0]] + replacement + previous[last[0] + len(last[1]):]
+
+    def _statement(self, turn: Turn) -> str:
+        """What the previous turn established, as a clause: a "who" question with the person its answer
+        names ("Molotov replaced Litvinov"), else the answer's first sentence with its leading pronoun
+        resolved ("He called Munich a disaster" -> "Molotov called Munich a disaster")."""
+        q = turn.resolved.rstrip(" ?.!")
+        words = q.split()
+        if words and words[0].lower() == "who" and len(words) > 1 and words[1].lower() not in AUXILIARIES:
+            person = next((m.text for m in self._answer_people(turn)), None)
+            if person:
+                return f"{person} {' '.join(words[1:])}"
+        if not turn.sentences:
+            return ""
+        sentence = clause(turn.sentences[0])
+        return lower_article(substitute(sentence, self._candidates(before=len(self.turns), include_answer=False,
+                                                                   context=turn)))
+
+    def _answer_people(self, turn: Turn) -> list[Mention]:
+        asked = {m.text.lower() for m in mentions(turn.resolved)}
+        if not turn.sentences:
+            return []
+        return [m for m in mentions(turn.sentences[0]) if m.kind == PERSON and m.text.lower() not in asked]
+
+    def _candidates(self, before: int | None = None, include_answer: bool = True,
+                    context: Turn | None = None) -> list[Mention]:
+        """What a pronoun may refer to, most likely first: the last question's mentions (for a "who"
+        question, the person its answer named comes first), then its answer's first sentence, then
+        older turns the same way."""
+        turns = [context] if context else list(self.turns)[:before][::-1]
+        out: list[Mention] = []
+        for turn in turns:
+            if turn.resolved.lower().startswith("who ") and include_answer:
+                out += self._answer_people(turn)
+            out += mentions(turn.resolved)
+            if include_answer and turn.sentences:
+                out += mentions(clause(turn.sentences[0]))
+        return out
+
+    def _replace_pronouns(self, question: str) -> str:
+        return substitute(question, self._candidates())
+
+
+# --- mentions ----------------------------------------------------------------------------------------
+
+
+def tokenize(text: str) -> list[tuple[int, str]]:
+    return [(m.start(), m.group()) for m in _TOKEN.finditer(text.replace("’", "'"))]
+
+
+def is_name(word: str, first: bool) -> bool:
+    """A capitalised word that names something (not a sentence's capitalised first word, a month or a
+    question word)."""
+    if not word[:1].isupper():
+        return False
+    bare = word.lower().removesuffix("'s").rstrip(".")
+    if bare in MONTHS or len(bare) < 2 and not word.isupper():
+        return False
+    if first and (bare in FUNCTION_WORDS or bare.endswith(("ed", "ing", "ly"))):
+        return False
+    return bare not in FUNCTION_WORDS or word.isupper()
+
+
+def kind_of(words: list[str], preceding: str) -> str:
+    """A name's kind from its own words and the word before it."""
+    lower = [w.lower().removesuffix("'s").rstrip(".") for w in words]
+    if " ".join(lower) in {"soviet union", "united states", "great britain", "united kingdom"}:
+        return COUNTRY
+    if lower[-1] in EVENT_NOUNS or any(w in EVENT_NOUNS for w in lower[1:]):
+        return THING
+    if lower[0] in TITLES:
+        return PERSON
+    if len(lower) == 1 and lower[0] in COUNTRIES:
+        return COUNTRY
+    if lower[-1] in GROUP_WORDS or lower[-1].endswith(("ans", "ists", "ets", "ites")) or \
+            lower[-1] in {"soviets", "nazis", "bolsheviks", "allies", "british", "french", "dutch"}:
+        return GROUP
+    if lower[-1].endswith(("land", "stan")) or (lower[-1].endswith("ia") and len(lower[-1]) > 4):
+        return COUNTRY
+    if preceding in {"at", "in", "after", "before", "since", "until", "during", "over", "from"}:
+        return THING  # "at Yalta", "after Munich": a place standing for what happened there
+    return PERSON
+
+
+def mentions(text: str) -> list[Mention]:
+    """The names, groups and events a text mentions, in order. A possessive name followed by an event
+    noun is both a person and an event ("Litvinov's dismissal"); two names joined by "and" are also a
+    group ("Hitler and Stalin", "Britain and France")."""
+    tokens = [t for _, t in tokenize(text)]
+    out: list[Mention] = []
+    i = 0
+    while i < len(tokens):
+        first = i == 0 or tokens[i - 1] in {'"', "“", "(", "–", "-", ":", ";"}
+        if not is_name(tokens[i], first):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(tokens):
+            if tokens[j - 1].lower() in COUNTRIES or tokens[j - 1].endswith("'s"):
+                break  # "Great Britain Hitler ...", "Stalin's Russia": two names
+            if is_name(tokens[j], False):
+                j += 1
+            elif tokens[j].lower() == "of" and j + 1 < len(tokens) and is_name(tokens[j + 1], False) and \
+                    tokens[j + 1].lower() not in COUNTRIES | GROUP_WORDS:
+                j += 2  # "League of Nations", "Treaty of Rapallo"; not "Commissar of Britain"
+            else:
+                break
+        name = tokens[i:j]
+        preceding = tokens[i - 1].lower() if i else ""
+        article = preceding == "the"
+        start = i - 1 if article else i
+        possessive = name[-1].endswith("'s")
+        kind = kind_of(name, tokens[i - 2].lower() if article and i > 1 else preceding)
+        bare = [*name[:-1], name[-1].removesuffix("'s")] if possessive else name
+        head = bare[-1].lower() if kind == THING and bare[-1].lower() in EVENT_NOUNS else ""
+        follows = j < len(tokens) and tokens[j][:1].islower() and tokens[j].lower() not in FUNCTION_WORDS
+        modifier = not possessive and follows and (article or bare[-1].lower() in ADJECTIVES)
+        if not modifier:  # "the Rapallo treaty" names a treaty, not a Rapallo
+            out.append(Mention(" ".join((["the"] if article else []) + bare), kind, start, head))
+        # an event noun after the name: "the Rapallo treaty", "Soviet foreign policy", "Litvinov's dismissal";
+        # not "Hitler attack" (a verb)
+        k = j
+        while follows and k < len(tokens) and k - j < 3 and tokens[k][:1].islower() \
+                and tokens[k].lower() not in FUNCTION_WORDS:
+            if tokens[k].lower() in EVENT_NOUNS and (article or possessive or k > j or bare[-1].lower() in ADJECTIVES):
+                words = (["the"] if article else []) + name + tokens[j:k + 1]
+                out.append(Mention(" ".join(words), THING, start, tokens[k].lower()))
+                break
+            k += 1
+        # "Hitler and Stalin", "Britain and France": a group
+        if j + 1 < len(tokens) and tokens[j].lower() == "and" and is_name(tokens[j + 1], False):
+            m = j + 2
+            while m < len(tokens) and is_name(tokens[m], False):
+                m += 1
+            second = [w.removesuffix("'s") for w in tokens[j + 1:m]]
+            if kind_of(second, "and") in (kind, PERSON, COUNTRY) and kind != THING:
+                both = (["the"] if article else []) + bare + ["and"] + second
+                out.append(Mention(" ".join(both), GROUP, start))
+        i = j
+    # events named without a capital: "the pact", "the second front controversy", "collective security"
+    for i, t in enumerate(tokens):
+        if t.lower() not in EVENT_NOUNS or (i and is_name(tokens[i - 1], False)) or not t[:1].islower():
+            continue
+        k = i
+        while k > 0 and i - k < 3 and tokens[k - 1][:1].islower() and tokens[k - 1].lower() not in FUNCTION_WORDS \
+                and tokens[k - 1].lower() not in AUXILIARIES and not tokens[k - 1].lower().endswith("ed"):
+            k -= 1
+        if k > 0 and tokens[k - 1].lower() == "the":
+            k -= 1
+        elif k == i:
+            continue  # a bare noun ("war", "policy") names nothing in particular
+        if any(m.at <= k < m.at + len(tokenize(m.text)) for m in out):
+            continue
+        out.append(Mention(" ".join(tokens[k:i + 1]), THING, k, t.lower()))
+    out.sort(key=lambda m: (m.at, -len(m.text)))  # at one place, the longest first: "Britain and France"
+    return out
+
+
+def compatible(kind: str, wanted: str) -> bool:
+    return kind == wanted or {kind, wanted} <= {GROUP, COUNTRY}
+
+
+def lower_article(text: str) -> str:
+    """'The Munich Conference' -> 'the Munich Conference' inside a sentence; names keep their capitals."""
+    first, _, rest = text.partition(" ")
+    if first.lower() in FUNCTION_WORDS and not first.isupper():
+        return first.lower() + (" " + rest if rest else "")
+    return text
+
+
+def clause(sentence: str) -> str:
+    """An answer sentence as a clause to put in a question: no closing stop, no quote marks around it,
+    and cut at a dash or semicolon when it runs long."""
+    s = sentence.strip().strip('"“”').rstrip(" .!?")
+    if len(s.split()) > 25:
+        for cut in (" – ", " — ", "; ", ": "):
+            head = s.split(cut, 1)[0]
+            if len(head.split()) >= 6:
+                s = head
+                break
+    return s
+
+
+# --- pronouns ----------------------------------------------------------------------------------------
+
+
+def substitute(text: str, candidates: list[Mention]) -> str:
+    """Replace each pronoun of `text` that has no antecedent in `text` by the first candidate of a kind
+    it may refer to. Pronouns with nothing to refer to are left as they are; the rest of the text is
+    kept character for character."""
+    spans = tokenize(text)
+    words = [t for _, t in spans]
+    own = mentions(text)
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the text
+    for i, w in enumerate(words):
+        lw = w.lower()
+        role = pronoun_role(words, i) if lw in PRONOUNS else None
+        if role is None:
+            continue
+        kinds = PRONOUNS[lw]
+        if any(m.at < i and m.kind in kinds for m in own):
+            continue  # "Why did Stalin say he ...": its antecedent is in the question
+        end = spans[i][0] + len(w)
+        if role == "determiner":  # "this pact" -> "the Nazi-Soviet Pact"
+            noun = words[i + 1].lower()
+            target = next((m for m in candidates if m.kind == THING and m.head == noun), None)
+            if target is None and noun in EVENT_NOUNS:
+                target = next((m for m in candidates if m.kind == THING and m.head), None)
+            if target is not None:
+                edits.append((spans[i][0], spans[i + 1][0] + len(words[i + 1]), target.text))
+            continue
+        target = next((m for kind in kinds for m in candidates if m.kind == kind), None)
+        if target is None:
+            continue
+        replacement = target.text
+        if role == "possessive":
+            replacement += "'" if replacement.endswith("s") else "'s"
+        edits.append((spans[i][0], end, replacement))
+    for start, end, replacement in reversed(edits):
+        replacement = lower_article(replacement)
+        if start == 0:
+            replacement = replacement[:1].upper() + replacement[1:]
+        text = text[:start] + replacement + text[end:]
+    return text
+
+
+def pronoun_role(words: list[str], i: int) -> str | None:
+    """How the pronoun at i is used: 'subject' (or object), 'possessive', 'determiner' ("this pact"), or
+    None where the word is no pronoun ("he said that the West ...": a conjunction)."""
+    lw = words[i].lower()
+    nxt = words[i + 1] if i + 1 < len(words) else ""
+    prev = words[i - 1].lower() if i else ""
+    if lw in POSSESSIVE:
+        return "possessive"
+    if lw == "her":
+        return "possessive" if nxt[:1].isalpha() and nxt.lower() not in FUNCTION_WORDS else "subject"
+    if lw in DEMONSTRATIVE:
+        if not nxt[:1].isalpha():
+            return "subject" if lw != "that" or not prev or prev in BEFORE_PRONOUN_THAT else None
+        if nxt.lower() in VERBS_AFTER_THAT:
+            return "subject" if lw != "that" or not prev or prev in BEFORE_PRONOUN_THAT else None
+        if nxt[:1].islower() and nxt.lower() not in FUNCTION_WORDS:
+            return "determiner"
+        return None
+    return "subject"
