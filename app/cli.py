@@ -4,7 +4,7 @@ results and errors; a FootnoteError becomes a one-line message and exit code 2, 
     footnote ingest [PATH ...] [--rebuild]    build or update the index (default: corpus/raw)
     footnote sources                          list indexed documents
     footnote status                           where the index lives and what it holds
-    footnote ask "question" [--json] [--file FILE] [--llm URL --model NAME]
+    footnote ask "question" [--json] [--file FILE [--conversation]] [--llm URL --model NAME]
     footnote eval [--questions FILE] [--out DIR]
     footnote app                              start the Streamlit app on 127.0.0.1:8501
 """
@@ -73,18 +73,25 @@ def cmd_status(args, settings: Settings) -> int:
 
 
 def cmd_ask(args, settings: Settings) -> int:
+    from app.conversation import Conversation
     from app.engine import Engine
     from app.render import answer_text
 
+    if args.conversation and not args.file:
+        _err("--conversation reads its turns from --file FILE (one question per line, - for standard input)")
+        return 2
     engine = Engine.load(settings, llm_url=args.llm, llm_model=args.model)
     if args.file:
         stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
+        conversation = Conversation() if args.conversation else None
         with stream:
             for line in stream:
                 if not line.strip():
+                    if conversation is not None:
+                        conversation = Conversation()  # a blank line starts a new conversation
                     continue
                 try:
-                    answer = engine.ask(line.strip())
+                    answer = conversation.ask(engine, line) if conversation is not None else engine.ask(line.strip())
                     print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
                 except FootnoteError as e:
                     print(json.dumps({"question": line.strip(), "error": str(e)}, ensure_ascii=False), flush=True)
@@ -140,6 +147,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("question", nargs="*")
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.add_argument("--file", help="questions, one per line (- for standard input); prints JSON lines")
+    s.add_argument("--conversation", action="store_true",
+                   help="with --file: the lines are turns of one conversation, follow-ups resolved against "
+                   "earlier turns (a blank line starts a new one)")
     s.add_argument("--llm", default=os.environ.get("FOOTNOTE_LLM_URL"),
                    help="an OpenAI-compatible or Ollama server URL for generative answers")
     s.add_argument("--model", default=os.environ.get("FOOTNOTE_LLM_MODEL"), help="the model name on that server")
