@@ -32,14 +32,15 @@ MAX_TURNS = 4  # older turns are forgotten: a pronoun five questions back is not
 
 PERSON, GROUP, COUNTRY, THING = "person", "group", "country", "thing"
 
-# What each pronoun may refer to, in order of preference. Countries are "she" in older prose ("extended
-# her sphere of influence") and "they" in speech ("Britain ... why did they refuse?").
+# What each pronoun may refer to, in tiers: the nearest mention of a kind in the first tier, else of
+# the second. Countries are "they" in speech ("Britain ... why did they refuse?") as much as groups are,
+# but "it" only when no event will do, and "she" ("extended her sphere of influence") only in old prose.
 PRONOUNS = {
-    "he": (PERSON,), "him": (PERSON,), "his": (PERSON,),
-    "she": (PERSON, COUNTRY), "her": (PERSON, COUNTRY),
-    "they": (GROUP, COUNTRY), "them": (GROUP, COUNTRY), "their": (GROUP, COUNTRY),
-    "it": (THING, COUNTRY), "its": (THING, COUNTRY),
-    "this": (THING,), "that": (THING,), "these": (THING, GROUP), "those": (THING, GROUP),
+    "he": ((PERSON,),), "him": ((PERSON,),), "his": ((PERSON,),),
+    "she": ((PERSON,), (COUNTRY,)), "her": ((PERSON,), (COUNTRY,)),
+    "they": ((GROUP, COUNTRY),), "them": ((GROUP, COUNTRY),), "their": ((GROUP, COUNTRY),),
+    "it": ((THING,), (COUNTRY,)), "its": ((THING,), (COUNTRY,)),
+    "this": ((THING,),), "that": ((THING,),), "these": ((THING, GROUP),), "those": ((THING, GROUP),),
 }
 POSSESSIVE = {"his", "their", "its"}
 DEMONSTRATIVE = {"this", "that", "these", "those"}
@@ -75,6 +76,11 @@ ADJECTIVES = frozenset("""
     soviet german british french russian american japanese italian polish czech nazi western eastern
     communist bolshevik fascist allied red capitalist european chinese finnish spanish english
 """.split())
+# Nouns a name or nationality often qualifies: "the German foreign minister", "Soviet interests".
+MODIFIED_NOUNS = frozenset("""
+    foreign government army military troops forces people leaders leader delegation ambassador minister
+    interests territory territories empire economy industry navy border borders frontier ideology state
+""".split())
 TITLES = frozenset("president prime minister premier chancellor general marshal king queen tsar czar "
                    "emperor commissar ambassador foreign secretary mr mrs sir lord dr".split())
 MONTHS = frozenset("january february march april may june july august september october november december "
@@ -107,8 +113,8 @@ _TOKEN = re.compile(r"[A-Za-z]+(?:\.[A-Za-z]+)*(?:['’-][A-Za-z]+)*|\d+|[^\sA-Z
 _WH = r"(?:why|when|how|where|how far|to what extent|in what year|in which year)"
 _ELLIPTIC_WH = re.compile(rf"^(?:and |but |so )?({_WH}|how come)(?: (?:was|is) (?:that|this|it)| so| not| exactly)?"
                           r"\s*[?.!]*$", re.I)
-_DO_THAT = re.compile(r"^(?:and |so )?(why|how) (?:did|would|could|does|do) (\w+) (?:do|say|want|choose|decide|"
-                      r"agree to) (?:that|this|it|so)\s*[?.!]*$", re.I)
+_DO_THAT = re.compile(r"^(?:and |so )?(why|how) (?:did|would|could|does|do) (\w+) (?:do|say|choose|decide) "
+                      r"(?:that|this|it|so)\s*[?.!]*$", re.I)
 _NEXT = re.compile(r"^(?:and |so )?(?:(?:and )?then\b.*|what (?:happened|came|followed|happens)(?: (?:next|then|"
                    r"after that|after this|afterwards|later|after))?|what next|what followed(?: next)?|"
                    r"what was the (?:result|outcome|consequence)|what were the (?:results|outcomes|consequences)"
@@ -205,13 +211,13 @@ class Conversation:
         return last.resolved
 
     def _what_followed(self, last: Turn) -> str:
-        things = [m for m in mentions(last.resolved) if m.kind == THING]
-        if things:
-            return f"What happened after {lower_article(things[0].text)}?"
+        """"What happened after <the last event talked about>?", else after the last statement."""
+        for turn in reversed(self.turns):
+            things = [m for m in mentions(turn.resolved) if m.kind == THING]
+            if things:
+                return f"What happened after {lower_article(things[0].text)}?"
         statement = self._statement(last)
-        if statement:
-            return f"What happened after {statement}?"
-        return last.resolved
+        return f"What happened after {statement}?" if statement else last.resolved
 
     def _replace_subject(self, other: str) -> str:
         """The previous question about `other` instead: "And Britain?" replaces the last question's
@@ -255,8 +261,7 @@ class Conversation:
         if not turn.sentences:
             return ""
         sentence = clause(turn.sentences[0])
-        return lower_article(substitute(sentence, self._candidates(before=len(self.turns), include_answer=False,
-                                                                   context=turn)))
+        return lower_article(substitute(sentence, self._candidates(context=turn, include_answer=False)))
 
     def _answer_people(self, turn: Turn) -> list[Mention]:
         asked = {m.text.lower() for m in mentions(turn.resolved)}
@@ -264,19 +269,19 @@ class Conversation:
             return []
         return [m for m in mentions(turn.sentences[0]) if m.kind == PERSON and m.text.lower() not in asked]
 
-    def _candidates(self, before: int | None = None, include_answer: bool = True,
-                    context: Turn | None = None) -> list[Mention]:
-        """What a pronoun may refer to, most likely first: the last question's mentions (for a "who"
-        question, the person its answer named comes first), then its answer's first sentence, then
-        older turns the same way."""
-        turns = [context] if context else list(self.turns)[:before][::-1]
-        out: list[Mention] = []
+    def _candidates(self, context: Turn | None = None, include_answer: bool = True) -> list[list[Mention]]:
+        """What a pronoun may refer to, as groups, nearest first: the last question's mentions (for a
+        "who" question the person its answer named comes first), its answer's first sentence, then older
+        turns the same way, and last the rest of the last answer (where "this operation" may be named)."""
+        turns = [context] if context else list(self.turns)[::-1]
+        out: list[list[Mention]] = []
         for turn in turns:
-            if turn.resolved.lower().startswith("who ") and include_answer:
-                out += self._answer_people(turn)
-            out += mentions(turn.resolved)
+            asked = self._answer_people(turn) if include_answer and turn.resolved.lower().startswith("who ") else []
+            out.append(asked + mentions(turn.resolved))
             if include_answer and turn.sentences:
-                out += mentions(clause(turn.sentences[0]))
+                out.append(mentions(clause(turn.sentences[0])))
+        if include_answer and turns and len(turns[0].sentences) > 1:
+            out.append([m for sentence in turns[0].sentences[1:] for m in mentions(sentence)])
         return out
 
     def _replace_pronouns(self, question: str) -> str:
@@ -308,7 +313,7 @@ def kind_of(words: list[str], preceding: str) -> str:
     lower = [w.lower().removesuffix("'s").rstrip(".") for w in words]
     if " ".join(lower) in {"soviet union", "united states", "great britain", "united kingdom"}:
         return COUNTRY
-    if lower[-1] in EVENT_NOUNS or any(w in EVENT_NOUNS for w in lower[1:]):
+    if any(w in EVENT_NOUNS for w in lower):
         return THING
     if lower[0] in TITLES:
         return PERSON
@@ -354,21 +359,25 @@ def mentions(text: str) -> list[Mention]:
         possessive = name[-1].endswith("'s")
         kind = kind_of(name, tokens[i - 2].lower() if article and i > 1 else preceding)
         bare = [*name[:-1], name[-1].removesuffix("'s")] if possessive else name
-        head = bare[-1].lower() if kind == THING and bare[-1].lower() in EVENT_NOUNS else ""
+        head = next((w.lower() for w in reversed(bare) if w.lower() in EVENT_NOUNS), "") if kind == THING else ""
         follows = j < len(tokens) and tokens[j][:1].islower() and tokens[j].lower() not in FUNCTION_WORDS
-        modifier = not possessive and follows and (article or bare[-1].lower() in ADJECTIVES)
-        if not modifier:  # "the Rapallo treaty" names a treaty, not a Rapallo
-            out.append(Mention(" ".join((["the"] if article else []) + bare), kind, start, head))
         # an event noun after the name: "the Rapallo treaty", "Soviet foreign policy", "Litvinov's dismissal";
         # not "Hitler attack" (a verb)
+        event = None
         k = j
         while follows and k < len(tokens) and k - j < 3 and tokens[k][:1].islower() \
                 and tokens[k].lower() not in FUNCTION_WORDS:
             if tokens[k].lower() in EVENT_NOUNS and (article or possessive or k > j or bare[-1].lower() in ADJECTIVES):
                 words = (["the"] if article else []) + name + tokens[j:k + 1]
-                out.append(Mention(" ".join(words), THING, start, tokens[k].lower()))
+                event = Mention(" ".join(words), THING, start, tokens[k].lower())
                 break
             k += 1
+        # a name used as an adjective names nothing itself: "the Rapallo treaty", "the German foreign minister"
+        modifier = not possessive and follows and (event is not None or tokens[j].lower() in MODIFIED_NOUNS)
+        if not modifier:
+            out.append(Mention(" ".join((["the"] if article else []) + bare), kind, start, head))
+        if event:
+            out.append(event)
         # "Hitler and Stalin", "Britain and France": a group
         if j + 1 < len(tokens) and tokens[j].lower() == "and" and is_name(tokens[j + 1], False):
             m = j + 2
@@ -426,21 +435,23 @@ def clause(sentence: str) -> str:
 # --- pronouns ----------------------------------------------------------------------------------------
 
 
-def substitute(text: str, candidates: list[Mention]) -> str:
-    """Replace each pronoun of `text` that has no antecedent in `text` by the first candidate of a kind
-    it may refer to. Pronouns with nothing to refer to are left as they are; the rest of the text is
+def substitute(text: str, sources: list[list[Mention]]) -> str:
+    """Replace each pronoun of `text` that has no antecedent in `text` by the mention it most likely
+    refers to: in the nearest source (a question, an answer's sentence) that has one of a kind it may
+    refer to, the first of the kind it prefers. Pronouns with nothing to refer to are left as they are; the rest of the text is
     kept character for character."""
     spans = tokenize(text)
     words = [t for _, t in spans]
     own = mentions(text)
+    candidates = [m for source in sources for m in source]
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the text
     for i, w in enumerate(words):
         lw = w.lower()
         role = pronoun_role(words, i) if lw in PRONOUNS else None
         if role is None:
             continue
-        kinds = PRONOUNS[lw]
-        if any(m.at < i and m.kind in kinds for m in own):
+        tiers = PRONOUNS[lw]
+        if any(m.at < i and m.kind in tier for tier in tiers for m in own):
             continue  # "Why did Stalin say he ...": its antecedent is in the question
         end = spans[i][0] + len(w)
         if role == "determiner":  # "this pact" -> "the Nazi-Soviet Pact"
@@ -451,7 +462,8 @@ def substitute(text: str, candidates: list[Mention]) -> str:
             if target is not None:
                 edits.append((spans[i][0], spans[i + 1][0] + len(words[i + 1]), target.text))
             continue
-        target = next((m for kind in kinds for m in candidates if m.kind == kind), None)
+        target = next((m for tier in tiers for source in sources for kind in tier for m in source
+                       if m.kind == kind), None)
         if target is None:
             continue
         replacement = target.text
