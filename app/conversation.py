@@ -119,8 +119,7 @@ _NEXT = re.compile(r"^(?:and |so )?(?:(?:and )?then\b.*|what (?:happened|came|fo
                    r"after that|after this|afterwards|later|after))?|what next|what followed(?: next)?|"
                    r"what was the (?:result|outcome|consequence)|what were the (?:results|outcomes|consequences)"
                    r")\s*[?.!]*$", re.I)
-_ABOUT = re.compile(r"^(?:and|and what about|what about|how about|and how about|what of|and in)\s+(.+?)\s*[?.!]*$",
-                    re.I)
+_ABOUT = re.compile(r"^(?:and|and what about|what about|how about|and how about|what of)\s+(.+?)\s*[?.!]*$", re.I)
 _SWAP_WH = re.compile(rf"^(?:{_WH}|did|does|do|was|were|is|are|had|has|could|would)\b\s*"
                       r"(did|does|do|was|were|is|are|had|has|could|would)?\s*(.*)$", re.I)
 
@@ -133,7 +132,7 @@ class Mention:
     text: str
     kind: str
     at: int
-    head: str = ""  # the event noun it ends with ("pact"), for "this pact"
+    head: str = ""  # the event noun among its words ("pact"), for "this pact"
 
 
 @dataclass
@@ -189,10 +188,8 @@ class Conversation:
             return self._ask_about_statement(m.group(1).lower(), last)
         if _NEXT.match(q):
             return self._what_followed(last)
-        if m := _ABOUT.match(q):
-            other = m.group(1)
-            if not re.search(r"\b(?:" + "|".join(PRONOUNS) + r")\b", other, re.I):
-                return self._replace_subject(other)
+        if (m := _ABOUT.match(q)) and is_subject(m.group(1)):
+            return self._replace_subject(m.group(1))
         return self._replace_pronouns(q)
 
     def _ask_about_statement(self, wh: str, last: Turn) -> str:
@@ -405,6 +402,14 @@ def mentions(text: str) -> list[Mention]:
         out.append(Mention(" ".join(tokens[k:i + 1]), THING, k, t.lower()))
     out.sort(key=lambda m: (m.at, -len(m.text)))  # at one place, the longest first: "Britain and France"
     return out
+
+
+def is_subject(words: str) -> bool:
+    """Could these words be what "And ...?" asks about: a few words naming something ("Britain", "the
+    Soviets", "the Munich Conference"), not a clause ("and what did Stalin think of it")?"""
+    ws = words.lower().split()
+    return 0 < len(ws) <= 5 and not any(w in AUXILIARIES or w in PRONOUNS or w in {"what", "why", "how", "when", "who"}
+                                        for w in ws) and bool(mentions(words) or ws[0] == "the")
 
 
 def compatible(kind: str, wanted: str) -> bool:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from app.answer import Answer
 from app.cli import main as cli
 from app.conversation import MAX_TURNS, Conversation, Turn, mentions
 
@@ -106,12 +107,17 @@ def test_and_x_asks_the_previous_question_about_x():
     assert c.resolve("And Potsdam?") == "What was agreed at Potsdam?"
 
 
+def test_and_followed_by_a_clause_is_not_read_as_and_x():
+    c = after(("Why did Stalin sign the Nazi-Soviet Pact?", "Stalin looked at the world situation."))
+    assert c.resolve("And what did Hitler think of it?") == "And what did Hitler think of the Nazi-Soviet Pact?"
+
+
 def test_only_the_last_few_turns_are_remembered():
     c = Conversation()
     for i in range(MAX_TURNS + 3):
-        c.turns.append(Turn(f"Question {i} about Stalin?", f"Question {i} about Stalin?", []))
-    assert len(c.turns) == MAX_TURNS
-    assert c.turns[0].question == "Question 3 about Stalin?"
+        c.add(Answer(f"What did Molotov do in 19{30 + i}?", [], [], abstained=True))
+    assert [t.question for t in c.turns] == [f"What did Molotov do in 19{30 + i}?" for i in range(3, MAX_TURNS + 3)]
+    assert len(Conversation.of([Answer("What was the Comintern?", [], [], abstained=True)] * 9).turns) == MAX_TURNS
 
 
 def test_names_used_as_adjectives_name_no_one():
