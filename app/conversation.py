@@ -55,7 +55,7 @@ EVENT_NOUNS = frozenset("""
     blockade recognition intervention collapse defeat victory signing trial trials famine collectivisation
     collectivization industrialisation industrialization league comintern letter telegram protocol doctrine
     strategy coexistence co-existence isolation expansion aggression rearmament disarmament settlement
-    government party army council congress
+    government party army council congress aim aims goal goals motive motives
 """.split())
 
 # Countries and peoples, as names a question uses for them. English words, not this corpus's.
@@ -65,7 +65,8 @@ COUNTRIES = frozenset("""
     iraq ireland italy japan korea latvia lithuania manchuria mexico mongolia netherlands norway persia poland
     portugal romania rumania russia scotland spain sweden switzerland turkey ukraine usa us uk ussr vietnam
     yugoslavia wales prussia bessarabia byelorussia belarus georgia armenia
-""".split())
+    moscow berlin london paris rome tokyo washington warsaw prague vienna beijing peking
+""".split())  # capitals stand for their governments: "Moscow's deal with Berlin"
 GROUP_WORDS = frozenset("""
     allies axis bolsheviks communists fascists nazis soviets germans russians americans british french
     italians japanese poles czechs chinese finns europeans westerners capitalists historians republicans
@@ -457,7 +458,7 @@ def substitute(text: str, sources: list[list[Mention]]) -> str:
             continue
         tiers = PRONOUNS[lw]
         if any(m.at < i and m.kind in tier for tier in tiers for m in own):
-            continue  # "Why did Stalin say he ...": its antecedent is in the question
+            continue  # "Why did Stalin say he ...", "What did Moscow gain from its deal": the antecedent is here
         end = spans[i][0] + len(w)
         if role == "determiner":  # "this pact" -> "the Nazi-Soviet Pact"
             noun = words[i + 1].lower()

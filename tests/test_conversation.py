@@ -57,6 +57,13 @@ def test_a_question_that_names_its_subject_is_left_unchanged():
     assert c.resolve("Why did Stalin say he wanted peace?") == "Why did Stalin say he wanted peace?"
 
 
+def test_no_question_of_the_evaluation_set_is_rewritten_in_the_middle_of_a_conversation(questions):
+    c = after(("Why did Stalin sign the Nazi-Soviet Pact?", "Stalin looked at the world situation."),
+              ("Who replaced Litvinov as foreign minister?", "May 1939 Litvinov replaced by Molotov."))
+    rewritten = {q["question"]: c.resolve(q["question"]) for q in questions}
+    assert {q: r for q, r in rewritten.items() if r != " ".join(q.split())} == {}
+
+
 def test_the_first_question_of_a_conversation_is_never_rewritten():
     assert Conversation().resolve("Why did he do that?") == "Why did he do that?"
 
