@@ -126,6 +126,8 @@ def test_a_follow_up_is_answered_as_the_resolved_question_shown_above_the_answer
     assert top.type == "caption" and shown(top.value) == "Answered as: **What did Stalin gain from the Nazi-Soviet Pact?**"
     assert not [c for c in app.chat_message[1].caption if "Answered as" in c.value]
     assert "What did he gain from it?" in html.unescape(markdown(app.chat_message[2])[0])  # the question as asked
+    copied = app.chat_message[3].code[0].value
+    assert copied.startswith("**Q: What did Stalin gain from the Nazi-Soviet Pact?**")  # pasted notes need no context
 
 
 def test_clearing_the_conversation_forgets_what_a_pronoun_could_refer_to(app):
