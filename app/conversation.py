@@ -58,6 +58,23 @@ EVENT_NOUNS = frozenset("""
     government party army council congress aim aims goal goals motive motives
 """.split())
 
+# Event nouns that may name the same thing: "this attack" is Operation Barbarossa, "the deal" the pact.
+SYNONYMS = [
+    {"pact", "pacts", "treaty", "treaties", "agreement", "agreements", "accord", "accords", "deal", "alliance",
+     "protocol", "settlement"},
+    {"conference", "conferences", "summit", "meeting", "meetings", "talks", "negotiations"},
+    {"war", "wars", "battle", "invasion", "attack", "operation", "campaign", "occupation", "annexation"},
+    {"policy", "policies", "strategy", "doctrine", "plan", "plans"},
+    {"dismissal", "removal", "resignation"},
+    {"aim", "aims", "goal", "goals", "motive", "motives"},
+]
+
+
+def same_kind(noun: str) -> str:
+    """A name for the event nouns that may refer to the same thing as this one."""
+    return next((min(group) for group in SYNONYMS if noun in group), noun)
+
+
 # Countries and peoples, as names a question uses for them. English words, not this corpus's.
 COUNTRIES = frozenset("""
     afghanistan albania america argentina australia austria belgium brazil britain bulgaria canada china
@@ -461,10 +478,8 @@ def substitute(text: str, sources: list[list[Mention]]) -> str:
             continue  # "Why did Stalin say he ...", "What did Moscow gain from its deal": the antecedent is here
         end = spans[i][0] + len(w)
         if role == "determiner":  # "this pact" -> "the Nazi-Soviet Pact"
-            noun = words[i + 1].lower()
-            target = next((m for m in candidates if m.kind == THING and m.head == noun), None)
-            if target is None and noun in EVENT_NOUNS:
-                target = next((m for m in candidates if m.kind == THING and m.head), None)
+            noun = same_kind(words[i + 1].lower())
+            target = next((m for m in candidates if m.kind == THING and m.head and same_kind(m.head) == noun), None)
             if target is not None:
                 edits.append((spans[i][0], spans[i + 1][0] + len(words[i + 1]), target.text))
             continue

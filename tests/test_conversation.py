@@ -75,6 +75,14 @@ def test_he_is_the_person_named_before_and_it_the_event():
     assert c.resolve("How did Britain react to this pact?") == "How did Britain react to the Nazi-Soviet Pact?"
 
 
+def test_this_attack_is_the_operation_the_last_answer_named():
+    c = Conversation([Turn("Why did Hitler attack the Soviet Union?", "Why did Hitler attack the Soviet Union?",
+                           ["Hitler's assessment was the Soviet government was like a rotted structure.",
+                            "Hitler attacked the Soviet Union in Operation Barbarossa (June, 1941)."])])
+    assert c.resolve("How did Stalin respond to this attack?") == "How did Stalin respond to Operation Barbarossa?"
+    assert c.resolve("Why did this policy fail?") == "Why did this policy fail?"  # no policy was named
+
+
 def test_his_becomes_a_possessive_and_they_a_group_or_country():
     c = after(("How did Britain and France react to the Munich Conference?", "They gave Hitler the Sudetenland."))
     assert c.resolve("Why did they exclude the Soviets?") == "Why did Britain and France exclude the Soviets?"
