@@ -334,7 +334,7 @@ def kind_of(words: list[str], preceding: str) -> str:
         return PERSON
     if len(lower) == 1 and lower[0] in COUNTRIES:
         return COUNTRY
-    if lower[-1] in GROUP_WORDS or lower[-1].endswith(("ans", "ists", "ets", "ites")) or \
+    if lower[-1] in GROUP_WORDS or lower[-1] in ADJECTIVES or lower[-1].endswith(("ans", "ists", "ets", "ites")) or \
             lower[-1] in {"soviets", "nazis", "bolsheviks", "allies", "british", "french", "dutch"}:
         return GROUP
     if lower[-1].endswith(("land", "stan")) or (lower[-1].endswith("ia") and len(lower[-1]) > 4):
@@ -411,13 +411,24 @@ def mentions(text: str) -> list[Mention]:
         while k > 0 and i - k < 3 and tokens[k - 1][:1].islower() and tokens[k - 1].lower() not in FUNCTION_WORDS \
                 and tokens[k - 1].lower() not in AUXILIARIES and not tokens[k - 1].lower().endswith("ed"):
             k -= 1
-        if k > 0 and tokens[k - 1].lower() == "the":
+        owner = None
+        if k > 0 and tokens[k - 1].lower() in POSSESSIVE:
+            # "his speech" after "Molotov": Molotov's speech; with no owner in the text it names nothing
+            kinds = PRONOUNS[tokens[k - 1].lower()][0]
+            owner = next((m for m in out if m.at < k - 1 and m.kind in kinds), None)  # the subject, as a rule
+            if owner is None:
+                continue
+            k -= 1
+        elif k > 0 and tokens[k - 1].lower() == "the":
             k -= 1
         elif k == i:
             continue  # a bare noun ("war", "policy") names nothing in particular
         if any(m.at <= k < m.at + len(tokenize(m.text)) for m in out):
             continue
-        out.append(Mention(" ".join(tokens[k:i + 1]), THING, k, t.lower()))
+        words = tokens[k:i + 1]
+        if owner is not None:
+            words = [owner.text + ("'" if owner.text.endswith("s") else "'s"), *words[1:]]
+        out.append(Mention(" ".join(words), THING, k, t.lower()))
     out.sort(key=lambda m: (m.at, -len(m.text)))  # at one place, the longest first: "Britain and France"
     return out
 

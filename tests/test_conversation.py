@@ -90,6 +90,11 @@ def test_his_becomes_a_possessive_and_they_a_group_or_country():
     assert c.resolve("What was his policy?") == "What was Litvinov's policy?"
 
 
+def test_his_speech_is_the_speech_of_the_person_the_question_named():
+    c = after(("What did Molotov say in his speech of May 1939?", "He called Munich a 'disaster'."))
+    assert c.resolve("How did the British react to it?") == "How did the British react to Molotov's speech?"
+
+
 def test_after_a_who_question_he_is_the_person_the_answer_named():
     c = after(("Who replaced Litvinov as foreign minister?", "May 1939 Litvinov replaced as commissar by Molotov."))
     assert c.resolve("What did he do next?") == "What did Molotov do next?"
