@@ -12,7 +12,8 @@ import yaml
 
 from app.answer import Answer
 from app.cli import main as cli
-from app.conversation import MAX_TURNS, Conversation, Turn, mentions
+from app.conversation import MAX_TURNS, Conversation, Turn
+from app.mentions import mentions
 
 DIALOGUES = yaml.safe_load((Path(__file__).resolve().parent.parent / "eval" / "dialogues.yaml")
                            .read_text(encoding="utf-8"))["dialogues"]
