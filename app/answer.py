@@ -55,6 +55,7 @@ class Answer:
     mode: str = "extractive"
     warnings: list[str] = field(default_factory=list)
     evidence: dict[str, float] = field(default_factory=dict)  # the abstention features, for eval and debugging
+    resolved_question: str | None = None  # a follow-up rewritten against earlier turns (conversation.py)
 
     @property
     def text(self) -> str:
@@ -66,6 +67,7 @@ class Answer:
     def to_json(self) -> dict:
         return {
             "question": self.question,
+            "resolved_question": self.resolved_question,
             "answer": self.text,
             "abstained": self.abstained,
             "citations": [c.to_json() for c in self.citations],

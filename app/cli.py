@@ -4,7 +4,7 @@ results and errors; a FootnoteError becomes a one-line message and exit code 2, 
     footnote ingest [PATH ...] [--rebuild]    build or update the index (default: corpus/raw)
     footnote sources                          list indexed documents
     footnote status                           where the index lives and what it holds
-    footnote ask "question" [--json] [--file FILE] [--llm URL --model NAME]
+    footnote ask "question" [--json] [--file FILE [--conversation]] [--llm URL --model NAME]
     footnote eval [--questions FILE] [--out DIR]
     footnote app                              start the Streamlit app on 127.0.0.1:8501
 """
@@ -73,10 +73,14 @@ def cmd_status(args, settings: Settings) -> int:
 
 
 def cmd_ask(args, settings: Settings) -> int:
+    from app.conversation import Conversation
     from app.engine import Engine
     from app.render import answer_text
     from app.safe_text import argument, json_line
 
+    if args.conversation and not args.file:
+        _err("--conversation reads its turns from --file FILE (one question per line, - for standard input)")
+        return 2
     if args.file:
         try:  # opened before the model loads, so a wrong name is told at once
             stream = getattr(sys.stdin, "buffer", sys.stdin) if args.file == "-" else open(args.file, "rb")  # noqa: SIM115
@@ -84,11 +88,15 @@ def cmd_ask(args, settings: Settings) -> int:
             _err(f"cannot read the questions file {args.file}: {e.strerror or e}")
             return 2
         engine = Engine.load(settings, llm_url=args.llm, llm_model=args.model)
+        conversation = Conversation() if args.conversation else None
         with stream:
             for raw in stream:  # bytes, so that one badly encoded line costs only its own characters
                 question = (raw if isinstance(raw, str) else decode(raw)[0]).strip()
-                if question:
-                    print(json_line(_ask_line(engine, question)), flush=True)
+                if not question:
+                    if conversation is not None:
+                        conversation = Conversation()  # a blank line starts a new conversation
+                    continue
+                print(json_line(_ask_line(engine, question, conversation)), flush=True)
         return 0
     if not args.question:
         _err("give a question, or --file FILE (one question per line, - for standard input)")
@@ -106,11 +114,12 @@ def cmd_ask(args, settings: Settings) -> int:
     return 0
 
 
-def _ask_line(engine, question: str) -> dict:
-    """One line of `ask --file`: the answer, or {"question", "error"}, whatever goes wrong, so that the
-    lines after it are still answered."""
+def _ask_line(engine, question: str, conversation=None) -> dict:
+    """One line of `ask --file`: the answer (a turn of the conversation, if there is one), or
+    {"question", "error"}, whatever goes wrong, so that the lines after it are still answered."""
     try:
-        return engine.ask(question).to_json()
+        answer = conversation.ask(engine, question) if conversation is not None else engine.ask(question)
+        return answer.to_json()
     except FootnoteError as e:
         return {"question": question, "error": str(e)}
     except Exception as e:
@@ -164,6 +173,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("question", nargs="*")
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.add_argument("--file", help="questions, one per line (- for standard input); prints JSON lines")
+    s.add_argument("--conversation", action="store_true",
+                   help="with --file: the lines are turns of one conversation, follow-ups resolved against "
+                   "earlier turns (a blank line starts a new one)")
     s.add_argument("--llm", default=os.environ.get("FOOTNOTE_LLM_URL"),
                    help="an OpenAI-compatible or Ollama server URL for generative answers")
     s.add_argument("--model", default=os.environ.get("FOOTNOTE_LLM_MODEL"), help="the model name on that server")

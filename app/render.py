@@ -53,7 +53,7 @@ def answer_text(answer: Answer, width: int = 100) -> str:
 
 def answer_markdown(answer: Answer) -> str:
     """The answer with numbered footnotes and a reference list, for pasting into notes."""
-    lines = [f"**Q: {escape_md(answer.question)}**", ""]
+    lines = [f"**Q: {escape_md(answer.resolved_question or answer.question)}**", ""]  # notes need no context
     if answer.abstained:
         lines.append(escape_md(answer.text))
         return "\n".join(lines)

@@ -114,6 +114,29 @@ def test_the_chat_keeps_earlier_answers(app):
     assert len(app.chat_message) == 4
 
 
+def test_a_follow_up_is_answered_as_the_resolved_question_shown_above_the_answer(app):
+    ask(app, "Why did Stalin sign the Nazi-Soviet Pact?")
+    ask(app, "What did he gain from it?")
+    first, follow_up = app.session_state["chat"]
+    assert first.resolved_question is None
+    assert follow_up.question == "What did he gain from it?"
+    assert follow_up.resolved_question == "What did Stalin gain from the Nazi-Soviet Pact?"
+    said = app.chat_message[3]  # the assistant's reply to the follow-up
+    top = next(iter(said.children.values()))
+    assert top.type == "caption" and shown(top.value) == "Answered as: **What did Stalin gain from the Nazi-Soviet Pact?**"
+    assert not [c for c in app.chat_message[1].caption if "Answered as" in c.value]
+    assert "What did he gain from it?" in html.unescape(markdown(app.chat_message[2])[0])  # the question as asked
+    copied = app.chat_message[3].code[0].value
+    assert copied.startswith("**Q: What did Stalin gain from the Nazi-Soviet Pact?**")  # pasted notes need no context
+
+
+def test_clearing_the_conversation_forgets_what_a_pronoun_could_refer_to(app):
+    ask(app, "Why did Stalin sign the Nazi-Soviet Pact?")
+    app.button(key="clear").click().run()
+    ask(app, "What did he gain from it?")
+    assert app.session_state["chat"][0].resolved_question is None
+
+
 def test_a_question_the_sources_do_not_cover_is_declined_and_the_nearest_material_is_labelled(app):
     ask(app, "What is photosynthesis?")
     assert [i.value for i in app.info if "sources do not cover this question" in i.value]

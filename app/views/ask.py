@@ -1,4 +1,8 @@
-"""Ask: a chat whose every answer sentence carries a footnote that opens the passage it came from."""
+"""Ask: a chat whose every answer sentence carries a footnote that opens the passage it came from.
+
+The chat history (the answers, in `st.session_state["chat"]`) is the conversation: a follow-up such as
+"Why did he do that?" is resolved against its last turns before the engine answers it, and the question
+it was answered as is shown above the answer."""
 
 import logging
 
@@ -6,6 +10,7 @@ import streamlit as st
 
 from app import ui
 from app.answer import Answer
+from app.conversation import Conversation
 from app.render import answer_markdown
 from ingest.errors import FootnoteError
 
@@ -52,6 +57,8 @@ def show_abstention(answer: Answer, i: int) -> None:
 
 
 def show_answer(answer: Answer, i: int) -> None:
+    if answer.resolved_question:
+        st.caption(f"Answered as: **{ui.md(answer.resolved_question)}**")
     if answer.abstained:
         show_abstention(answer, i)
         return
@@ -92,7 +99,8 @@ if question is not None:
             answerer, problem = ui.answering_engine()
             if problem:
                 st.warning(f"{ui.message(problem)} This answer is extractive.", icon=":material/cloud_off:")
-            answer = answerer.ask(question, top_k=st.session_state.get("top_k"))
+            conversation = Conversation.of(history)
+            answer = conversation.ask(answerer, question, top_k=st.session_state.get("top_k"))
         except FootnoteError as e:
             st.error(ui.message(str(e)), icon=":material/error:")
         except Exception as e:  # a bug: a message the student can pass on, the traceback in the server's log
