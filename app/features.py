@@ -53,10 +53,18 @@ SENTENCE_FEATURES = [
     "first_in_paragraph", "leans_on_previous", "generic", "same_doc_as_best", "doc_best_cos_gap",
     "para_idf_coverage", "para_max_cos", "names_here",
 ]
+# Each of these also enters relative to the best candidate of the same question (value minus the
+# maximum), and the first two by rank among the candidates: a sentence competes with the others for
+# this question, not with every sentence of the tuning set (held out: first-sentence accuracy 68.7% -> 70.7%).
+RELATIVE = ["idf_overlap", "word_overlap", "bigram_overlap", "para_idf_coverage", "nb_idf_overlap", "names_here",
+            "cos", "bm"]
+RANKED = ["idf_overlap", "word_overlap"]
+SENTENCE_FEATURES = [*SENTENCE_FEATURES, *(f"{f}_vs_best" for f in RELATIVE), *(f"{f}_rank" for f in RANKED)]
+_BASE = len(SENTENCE_FEATURES) - len(RELATIVE) - len(RANKED)
 
 EVIDENCE_FEATURES = ["top_cos", "top_cos_margin", "coverage", "top_prob", "top_bm", "unknown_names",
                      "q_content_words", "no_content", "top_idf_overlap", "deictic", "names_in_best",
-                     "names_in_candidates", "top_para_idf_coverage"]
+                     "names_in_candidates", "top_para_idf_coverage", "unknown_word_share"]
 
 
 def qtype_vector(question: str) -> np.ndarray:
@@ -221,7 +229,14 @@ class Featurizer:
                 max(float(sims[j]) for j in self.para_members[self.para[ix]]),
                 len(names & self.sent_sets[ix]) / len(names) if names else 1.0,
             ]
-            X[k] = row
+            X[k, :_BASE] = row
+        cols = [SENTENCE_FEATURES.index(f) for f in RELATIVE]
+        X[:, _BASE : _BASE + len(cols)] = X[:, cols] - X[:, cols].max(axis=0)
+        for j, f in enumerate(RANKED):
+            order = np.argsort(-X[:, SENTENCE_FEATURES.index(f)], kind="stable")
+            rank = np.empty(n, dtype=np.float32)
+            rank[order] = np.arange(n)
+            X[:, _BASE + len(cols) + j] = np.log1p(rank)
         return X
 
 
@@ -254,4 +269,6 @@ def evidence_row(fz: Featurizer, question: str, cands: list[int], cand_cos: np.n
         fz.names_found(question, [cands[i] for i in np.argsort(-probs)[:3]]) if len(probs) else 0.0,
         fz.names_found(question, cands),
         float(X[best, SENTENCE_FEATURES.index("para_idf_coverage")]) if best is not None else 0.0,
+        # Any word, not only names: an off-topic question asks about capacitors or glaciers.
+        sum(not fz.r.known(w) for w in set(words(question))) / qwords if qwords else 0.0,
     ], dtype=np.float32)

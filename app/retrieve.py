@@ -188,7 +188,8 @@ class Retriever:
             return True
         from rapidfuzz import fuzz, process
 
-        return len(w) >= 6 and process.extractOne(w, self.vocab, scorer=fuzz.ratio, score_cutoff=80) is not None
+        found = process.extractOne(w, self.vocab, scorer=fuzz.ratio, score_cutoff=85) if len(w) >= 6 else None
+        return found is not None and found[0][0] == w[0]
 
     def unknown_names(self, question: str) -> list[str]:
         """Names in the question that the sources never mention: capitalised words (not the first word)

@@ -53,6 +53,8 @@ DEFINITIONS = {
     "answers_citing_gold": "Share of answers to answerable questions with at least one citation on gold "
                            "evidence. Unlike the line above it does not fall as an answer cites more sentences "
                            "(the baselines cite one, Footnote about five).",
+    "first_on_gold": "The answer first: share of answers to answerable questions whose first citation (the "
+                     "opening sentence's) overlaps a gold evidence quote.",
     "citation_recall": "ALCE-style: share of answer sentences fully supported by their own citations (the "
                        "same support check, against the cited quotes together). A sentence without a "
                        "citation counts as unsupported.",
@@ -190,6 +192,9 @@ def summarise(questions: list[Question], runs: list[dict]) -> dict:
                                       for c in r["answer"]["citations"]])
     out["answers_citing_gold"] = _share([any(c["on_gold"] for c in r["answer"]["citations"]) for _, r in ans
                                          if not r["answer"]["abstained"]])
+    # The answer first: the opening sentence's first footnote is gold evidence.
+    out["first_on_gold"] = _share([bool(r["answer"]["citations"]) and bool(r["answer"]["citations"][0]["on_gold"])
+                                   for _, r in ans if not r["answer"]["abstained"]])
     out["citation_recall"] = _share([s["supported"] for a in answered for s in a["sentences"]])
     out["kp_coverage"] = _share([bool(k["stated"]) for _, r in ans for k in r["answer"]["key_points"]])
     lat = [r["latency_ms"] for r in runs]

@@ -26,6 +26,7 @@ ROWS = [
     ("citation_precision", "citation precision", "Citations that support their sentence"),
     ("citation_on_gold", "citations on gold", "Citations on gold evidence (stricter)"),
     ("answers_citing_gold", "answers citing gold", "Answers citing gold evidence at least once"),
+    ("first_on_gold", "first citation on gold", "Answers whose first citation is gold evidence"),
     ("citation_recall", "citation recall", "Answer sentences supported by their citations"),
     ("answered", "in-corpus answered", "In-corpus questions answered"),
     ("declined", "out-of-corpus declined", "Out-of-corpus questions declined"),
