@@ -20,6 +20,7 @@ from ingest.embed import embedder
 from ingest.encoder import query_encoder
 from ingest.errors import BadQuestionError
 from ingest.settings import Settings
+from ingest.store import live_generation
 
 from .answer import Answer
 from .compose import abstain, compose, evidence
@@ -27,6 +28,9 @@ from .library import Library
 from .retrieve import Retriever
 
 MAX_QUESTION_CHARS = 1000
+
+# One engine reloads at a time when an ingest has made a new index generation live (see follow_index).
+_switching = threading.Lock()
 
 # Engines being loaded in the background since the app was launched, by settings (see `preload`).
 _preloaded: dict[str, Future] = {}
@@ -72,8 +76,21 @@ class Engine:
         engine.ask("warm up")  # first real answer should not pay for lazy initialisation
         return engine
 
+    def follow_index(self) -> None:
+        """Move to the live index generation if an ingest has switched it since this engine loaded: at
+        the start of a question, never during one (the replaced generation is kept until the next
+        switch, so an answer under way keeps its records). Costs one small file read."""
+        live = live_generation(self.settings)
+        if live is None or live == self.library.index.generation:
+            return
+        with _switching:
+            if live != self.library.index.generation:
+                library = Library.open(self.settings)
+                self.library, self.retriever = library, Retriever(library, self.encode)
+
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         t0 = time.perf_counter()
+        self.follow_index()
         q = check_question(question)
         k = top_k or self.settings.top_k
         qv = np.asarray(self.encode(self.retriever.dense_query(q)), dtype=np.float32)

@@ -48,3 +48,25 @@ class LLMServerError(FootnoteError):
 
 class NothingIngestedError(FootnoteError):
     """No file given to ingest produced usable text."""
+
+
+class IndexDamagedError(FootnoteError):
+    def __init__(self, where: str, detail: str):
+        super().__init__(
+            f"The index at {where} is damaged and cannot be read ({detail}). "
+            "Build it again with `footnote ingest --rebuild`."
+        )
+
+
+class IndexUnwritableError(FootnoteError):
+    def __init__(self, where: str, doing: str):
+        super().__init__(
+            f"The index at {where} cannot be opened for {doing}: permission denied. Make its folder readable "
+            "and writable by you (or set FOOTNOTE_INDEX_DIR to a folder that is), then run "
+            "`footnote ingest --rebuild`."
+        )
+
+
+class IngestRunningError(FootnoteError):
+    def __init__(self, where: str):
+        super().__init__(f"Another `footnote ingest` is writing the index at {where}; wait for it to finish.")
