@@ -61,9 +61,9 @@ class IndexDamagedError(FootnoteError):
 class IndexUnwritableError(FootnoteError):
     def __init__(self, where: str, doing: str):
         super().__init__(
-            f"The index at {where} cannot be opened for {doing}: permission denied. Make its folder readable "
-            "and writable by you (or set FOOTNOTE_INDEX_DIR to a folder that is), then run "
-            "`footnote ingest --rebuild`."
+            f"Footnote cannot open the index at {where} for {doing}: permission denied (Chroma writes to its "
+            "folder even to answer). Make the folder yours and writable, or set FOOTNOTE_INDEX_DIR to one "
+            "that is and run `footnote ingest --rebuild`."
         )
 
 
