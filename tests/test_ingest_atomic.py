@@ -93,9 +93,10 @@ def test_a_rebuild_killed_at_random_moments_leaves_the_old_or_the_new_index_whol
     assert served(settings) == extra
 
     rng = random.Random(SEED)
-    # KILLS random moments across the whole run and a little past it (so some runs finish), then one
-    # kill the instant the pointer switches: the moment an ingest is most exposed.
-    moments = [rng.uniform(0.2, whole * 1.2) for _ in range(KILLS)] + ["at the switch"]
+    # KILLS random moments, one in each eighth of the run and a little past it (so the last may finish),
+    # then one kill the instant the pointer switches: the moment an ingest is most exposed.
+    span = whole * 1.2
+    moments = [span * (k + rng.random()) / KILLS for k in range(KILLS)] + ["at the switch"]
     outcomes = []
     before = extra
     for i, moment in enumerate(moments):
