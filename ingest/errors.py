@@ -9,8 +9,12 @@ class FootnoteError(Exception):
 
 
 class NoIndexError(FootnoteError):
-    def __init__(self, where: str):
-        super().__init__(f"No index yet at {where}. Run `footnote ingest` (or `make run`) to build it.")
+    def __init__(self, where: str, older: bool = False):
+        if older:
+            super().__init__(f"The index at {where} was built by an older version of Footnote. "
+                             "Run `footnote ingest` (or `make run`) to build it again.")
+        else:
+            super().__init__(f"No index yet at {where}. Run `footnote ingest` (or `make run`) to build it.")
 
 
 class ModelMismatchError(FootnoteError):

@@ -241,7 +241,7 @@ class Index:
         """Open the live generation for reading; a clear error if there is none or it is damaged."""
         pointer = read_pointer(settings)
         if pointer is None:
-            raise NoIndexError(settings.where)
+            raise NoIndexError(settings.where, older=not settings.chroma_host and (settings.index_dir / LEGACY).exists())
         generation = pointer["live"]
         if not settings.chroma_host and not (settings.index_dir / generation / LEGACY).exists():
             raise IndexDamagedError(settings.where, f"its live generation {generation} is missing")

@@ -107,3 +107,17 @@ def test_a_read_only_or_unreadable_index_is_one_line_for_every_command(copy, mod
     finally:
         for p in folders + files:
             p.chmod(0o755 if p.is_dir() else 0o644)
+
+
+def test_an_index_from_before_generations_says_to_ingest_and_ingest_replaces_it(copy, capsys):
+    generation = live_generation(copy)
+    for child in (copy.index_dir / generation).iterdir():  # the old layout: the database in the folder itself
+        shutil.move(child, copy.index_dir / child.name)
+    (copy.index_dir / generation).rmdir()
+    (copy.index_dir / POINTER).unlink()
+    assert main(["status"]) == 2
+    captured = capsys.readouterr()
+    assert_one_line(captured.out, captured.err, "built by an older version of Footnote", "`footnote ingest`")
+    ingest(None, copy, progress=False)
+    assert sorted(Index.open(copy).manifest()) == DOC_IDS
+    assert not (copy.index_dir / "chroma.sqlite3").exists(), "the old index was left behind"

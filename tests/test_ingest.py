@@ -345,6 +345,20 @@ def test_cli_ingest_prints_one_line_per_skipped_file_and_exits_zero(tmp_path, re
     assert "; the index holds 3 documents, " in out[-1]
 
 
+def test_cli_ingest_says_what_this_run_read_and_what_the_index_holds_in_singular_and_plural(
+        tmp_path, repo_settings, monkeypatch, capsys):
+    monkeypatch.setenv("FOOTNOTE_INDEX_DIR", str(repo_settings.index_dir))
+    folder = write(tmp_path / "readings", READINGS)
+    assert main(["ingest", str(folder)]) == 0
+    capsys.readouterr()
+    yalta = write(tmp_path / "more", {"yalta.txt": "Yalta\nThe Big Three met at Yalta in February 1945.\n"})
+    assert main(["ingest", str(yalta / "yalta.txt")]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    holds = sum(e.passages for e in Index.open(repo_settings).manifest().values())
+    assert last.startswith("ingested 1 document (1 passage): 1 new; embedded ")
+    assert f"; the index holds 4 documents, {holds} passages; " in last
+
+
 def test_cli_ingest_of_nothing_usable_exits_non_zero_with_a_one_line_message(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("FOOTNOTE_INDEX_DIR", str(tmp_path / "index"))
     folder = write(tmp_path / "readings", {"empty.txt": "", "scan.txt": b"\x00\x01binary\x00" * 10})
