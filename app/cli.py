@@ -25,6 +25,10 @@ def _err(msg: str) -> None:
     print(f"footnote: {printable(msg)}", file=sys.stderr)  # messages can quote paths and input
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def cmd_ingest(args, settings: Settings) -> int:
     from ingest.pipeline import ingest
 
@@ -34,14 +38,18 @@ def cmd_ingest(args, settings: Settings) -> int:
         print(f"skipped {s.path}: {s.reason}")
     for n in summary.notes:
         print(f"note    {n}")
-    parts = [f"{summary.documents} documents, {summary.passages} passages in the index"]
+    # What this run did, then what the index holds now (which also counts documents ingested earlier
+    # from other folders): two different numbers, never one sentence.
+    parts = [f"ingested {_count(summary.documents, 'document')} ({_count(summary.passages, 'passage')})"]
     changes = [f"{len(v)} {k}" for k, v in (("new", summary.new), ("updated", summary.updated),
                                             ("removed", summary.removed), ("unchanged", summary.unchanged)) if v]
     if changes:
-        parts.append(", ".join(changes))
-    parts.append(f"embedded {summary.embedded} texts" if summary.embedded else "nothing to embed")
+        parts[0] += ": " + ", ".join(changes)
+    parts.append(f"embedded {_count(summary.embedded, 'text')}" if summary.embedded else "nothing to embed")
     if summary.skipped:
         parts.append(f"{len(summary.skipped)} skipped")
+    parts.append(f"the index holds {_count(summary.index_documents, 'document')}, "
+                 f"{_count(summary.index_passages, 'passage')}")
     parts.append(f"{summary.seconds:.1f} s")
     print("; ".join(parts))
     return 0
@@ -55,7 +63,7 @@ def cmd_sources(args, settings: Settings) -> int:
     width = max((len(d) for d in manifest), default=10)
     for doc_id, e in sorted(manifest.items()):
         print(f"{doc_id:<{width}}  {e.passages:>3} passages  {e.kind:<28}  {e.title}")
-    print(f"{len(manifest)} documents, {sum(e.passages for e in manifest.values())} passages")
+    print(f"{_count(len(manifest), 'document')}, {_count(sum(e.passages for e in manifest.values()), 'passage')}")
     return 0
 
 
@@ -64,7 +72,7 @@ def cmd_status(args, settings: Settings) -> int:
 
     index = Index.open(settings)
     info, manifest = index.info, index.manifest()
-    print(f"index:      {settings.where}")
+    print(f"index:      {settings.where}, generation {index.generation}")
     print(f"model:      {info.get('embed_model')} ({info.get('embed_dim')} dimensions)")
     print(f"documents:  {len(manifest)}")
     print(f"passages:   {sum(e.passages for e in manifest.values())}")

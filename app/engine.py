@@ -20,6 +20,7 @@ from ingest.embed import embedder
 from ingest.encoder import query_encoder
 from ingest.errors import BadQuestionError
 from ingest.settings import Settings
+from ingest.store import live_generation
 
 from . import ranker
 from .answer import Answer
@@ -32,6 +33,9 @@ from .safe_text import REPLACEMENT, printable
 
 MAX_QUESTION_CHARS = 1000
 READ_ERROR = f"Some of the question could not be read (invalid bytes) and shows as {REPLACEMENT}."
+
+# One engine reloads at a time when an ingest has made a new index generation live (see follow_index).
+_switching = threading.Lock()
 
 # Engines being loaded in the background since the app was launched, by settings (see `preload`).
 _preloaded: dict[str, Future] = {}
@@ -85,6 +89,8 @@ class Reading:
     cands: list[int]  # candidate sentence rows
     X: np.ndarray  # one row of features.SENTENCE_FEATURES per candidate
     evidence: Evidence
+    library: Library  # the generation it was read from
+    features: Featurizer
 
 
 @dataclass
@@ -117,19 +123,40 @@ class Engine:
         engine.read("warm up")  # first real answer should not pay for lazy initialisation
         return engine
 
+    def follow_index(self) -> None:
+        """Move to the live index generation if an ingest has switched it since this engine loaded: at
+        the start of a question, never during one (the replaced generation is kept until the next
+        switch, so an answer under way keeps its records). Costs one small file read."""
+        live = live_generation(self.settings)
+        if live is None or live == self.library.index.generation:
+            return
+        with _switching:
+            if live != self.library.index.generation:
+                library = Library.open(self.settings)
+                retriever = Retriever(library, self.encode)
+                self.library, self.retriever, self.features = library, retriever, Featurizer(retriever)
+
+    def _parts(self) -> tuple[Library, Retriever, Featurizer]:
+        """Library, retriever and featurizer of one generation, taken together so that a switch by
+        another thread (app sessions share one engine) never mixes two generations in one answer."""
+        with _switching:
+            return self.library, self.retriever, self.features
+
     def read(self, question: str, top_k: int | None = None) -> Reading:
         """Retrieve for a checked question and compute every feature the fitted models decide with (the
         fitting command calls this too, so training and answering see the same numbers)."""
+        library, retriever, features = self._parts()
         k = top_k or self.settings.top_k
-        qv = np.asarray(self.encode(self.retriever.dense_query(question)), dtype=np.float32)
-        hits, sims, bm = self.retriever.rank(question, k, qv)
-        cands = self.features.candidates(hits, sims, bm)
-        X = self.features.sentence_matrix(question, cands, hits, sims, bm)
-        ev = evidence(self.retriever, question, hits, sims)
-        return Reading(question, hits, sims, bm, cands, X, ev)
+        qv = np.asarray(self.encode(retriever.dense_query(question)), dtype=np.float32)
+        hits, sims, bm = retriever.rank(question, k, qv)
+        cands = features.candidates(hits, sims, bm)
+        X = features.sentence_matrix(question, cands, hits, sims, bm)
+        ev = evidence(retriever, question, hits, sims)
+        return Reading(question, hits, sims, bm, cands, X, ev, library, features)
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         t0 = time.perf_counter()
+        self.follow_index()
         q = check_question(question)
         notes = [READ_ERROR] if REPLACEMENT in q else []
         reason = decline_reason(q)
@@ -140,20 +167,20 @@ class Engine:
         r = self.read(q, top_k)
         models = ranker.load()
         probs = models.ranker.prob(r.X) if len(r.cands) else np.zeros(0)
-        row = evidence_row(self.features, q, r.cands, r.sims[r.cands] if r.cands else np.zeros(0), probs, r.X,
+        row = evidence_row(r.features, q, r.cands, r.sims[r.cands] if r.cands else np.zeros(0), probs, r.X,
                            float(r.bm.max()) if len(r.bm) else 0.0, r.evidence.coverage, len(r.evidence.unknown_names))
         p_answer = float(models.abstain.prob(row)[0])
         t1 = time.perf_counter()
         # A name the sources never mention (Kennan, the Berlin Airlift) means they cannot answer.
         if p_answer < models.answer_threshold or not len(r.cands) or r.evidence.unknown_names:
-            answer = abstain(self.library, q, r.hits)
+            answer = abstain(r.library, q, r.hits)
             if r.evidence.unknown_names:
                 answer.warnings.append(f"The sources never mention {', '.join(r.evidence.unknown_names)}.")
         elif self.llm is not None:
             answer = self.llm.answer(self, q, r.hits, r.sims, r.bm, dict(zip(r.cands, probs.tolist(), strict=True)))
         else:
             scores = dict(zip(r.cands, probs.tolist(), strict=True))
-            sentences, citations = compose(self.library, q, scores, r.sims, models)
+            sentences, citations = compose(r.library, q, scores, r.sims, models)
             answer = Answer(q, sentences, citations, abstained=not sentences)
         answer.warnings[:0] = notes
         answer.evidence = {"top_sim": round(r.evidence.top_sim, 4), "coverage": round(r.evidence.coverage, 4),

@@ -1,4 +1,5 @@
-"""The library: an in-memory view of the live index (documents, passages, sentences), read once.
+"""The library: an in-memory view of one index generation (documents, passages, sentences), read once.
+The engine opens a new Library when an ingest makes another generation live (Engine.follow_index).
 
 The app never builds an index; it opens the one `footnote ingest` made, checks that it was built with
 the embedding model now configured, and keeps the texts, offsets and sentence vectors it needs to

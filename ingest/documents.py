@@ -1,14 +1,17 @@
 """Documents: read source files from disk into text plus metadata, refusing what cannot be read.
 
-Reads `.txt`, `.md` and `.html` files, decoding UTF-8 or, failing that, Windows-1252 (the usual
-encoding of text pasted from Word); attaches the metadata in `corpus/sources.toml` when the file is
-listed there, and sensible defaults for a user's own files. A file that is empty, binary or unreadable
+Reads `.txt`, `.md` and `.html` files, decoding UTF-8, UTF-16 (with a byte order mark, or recognised by
+its zero bytes) or, failing those, Windows-1252 (the usual encoding of text pasted from Word); attaches
+the metadata in `corpus/sources.toml` when the file is listed there, and sensible defaults for a user's
+own files, whose id comes from their path inside the folder given (so two folders' `notes.txt` are two
+documents). A file that is empty, binary, too large, unreadable or a link leading out of the folder
 becomes a `Skipped` with a one-line reason, never an exception. Cleaning and splitting happen later.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -53,9 +56,33 @@ def load_sources(path: Path) -> dict[str, SourceInfo]:
     return {i.file: i for i in infos}
 
 
-def slug(name: str) -> str:
-    s = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return s[:60] or "document"
+@dataclass(frozen=True)
+class Found:
+    """A file to read, and the folder it was found in (a file given by itself: its own folder)."""
+
+    path: Path
+    root: Path
+
+
+def _part(name: str) -> str:
+    # A name with no Latin letters or digits (Cyrillic, Chinese) gets a short hash of itself, so that
+    # two such files stay two documents.
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or hashlib.sha256(name.encode()).hexdigest()[:8]
+
+
+def document_id(path: Path, root: Path) -> str:
+    """A readable id that is unique and stable for a file: its path inside the folder it was ingested
+    from, with that folder's name first (`week3/notes.txt` -> `week3-notes`)."""
+    path, root = Path(os.path.abspath(path)), Path(os.path.abspath(root))
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        relative = Path(path.name)
+    parts = [root.name, *relative.parent.parts, path.stem] if root.name else [*relative.parent.parts, path.stem]
+    s = "-".join(_part(p) for p in parts if p not in ("", ".", ".."))
+    if len(s) > 60:  # long paths keep their start, and a hash of the whole so that they stay apart
+        s = s[:51].rstrip("-") + "-" + hashlib.sha256(s.encode()).hexdigest()[:8]
+    return s
 
 
 class _TextExtractor(HTMLParser):
@@ -89,9 +116,11 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n")
 
     def handle_data(self, data):
+        if self.skipping:  # a script inside <title> is still a script
+            return
         if self._in_title:
             self.title += data
-        elif not self.skipping:
+        else:
             self.parts.append(data)
 
 
@@ -100,11 +129,32 @@ def html_to_text(html: str) -> tuple[str, str]:
     parser.feed(html)
     text = "".join(parser.parts)
     text = "\n".join(re.sub(r"\s+", " ", line).strip() for line in text.split("\n"))
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n", parser.title.strip()
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n", clean_title(parser.title)
+
+
+def utf16(data: bytes) -> str | None:
+    """The UTF-16 codec of `data`, if it is UTF-16: a byte order mark, or text whose every other byte
+    is zero (what English text looks like in UTF-16 without a mark, as some Windows tools save it)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    head = data[:8192]
+    even, odd = head[0::2], head[1::2]
+    if len(head) >= 4:
+        if odd.count(0) > 0.6 * len(odd) and even.count(0) < 0.1 * len(even):
+            return "utf-16-le"
+        if even.count(0) > 0.6 * len(even) and odd.count(0) < 0.1 * len(odd):
+            return "utf-16-be"
+    return None
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """UTF-8 (with or without BOM), else Windows-1252. Returns (text, encoding)."""
+    """UTF-16 when it is that, UTF-8 (with or without BOM), else Windows-1252. Returns (text, encoding)."""
+    codec = utf16(data)
+    if codec:
+        try:
+            return data.decode(codec), "utf-16"
+        except UnicodeDecodeError:
+            pass  # zero bytes in the right places but not UTF-16: the binary check decides
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -119,35 +169,70 @@ def looks_binary(data: bytes) -> bool:
     return control > len(head) * 0.05
 
 
+def looks_binary_text(text: str) -> bool:
+    """The same test on decoded text (for UTF-16, whose bytes are full of zeros)."""
+    head = text[:8192]
+    control = sum(1 for c in head if c < "\t" or "\r" < c < " ")
+    return "\x00" in head or control > len(head) * 0.05
+
+
+def clean_title(title: str) -> str:
+    """A title is plain words: any script, style or tag in it goes, whether the page wrote it as markup
+    or escaped it (`&lt;script&gt;`), and so do control characters."""
+    t = re.sub(r"<(script|style)\b.*?(</\1\s*>|$)", " ", title, flags=re.I | re.S)
+    t = re.sub(r"<[^>]*>?", " ", t)
+    t = re.sub(r"[\x00-\x1f\x7f<>]", " ", t)
+    return " ".join(t.split())[:120]
+
+
 def _title(text: str, fallback: str) -> str:
     for line in text.split("\n"):
-        s = line.strip().lstrip("#").strip()
+        s = clean_title(line.strip().lstrip("#").strip())
         if 3 <= len(s) <= 120:
             return s
     return fallback
 
 
-def read(path: Path, sources: dict[str, SourceInfo]) -> RawDocument | Skipped:
-    """Read one file; a Skipped (with the reason) if it cannot be used."""
+def _too_large(path: Path, size: int) -> Skipped:
+    return Skipped(path, f"is too large ({size // 1_000_000} MB; the limit is {MAX_BYTES // 1_000_000} MB)")
+
+
+def read(path: Path, sources: dict[str, SourceInfo], root: Path | None = None) -> RawDocument | Skipped:
+    """Read one file found in `root` (default: its own folder); a Skipped (with the reason) if it cannot
+    be used."""
+    root = root if root is not None else path.parent
     if path.suffix.lower() not in SUFFIXES:
         return Skipped(path, f"not a .txt, .md or .html file ({path.suffix or 'no extension'})")
+    outside = _leads_outside(path, root)
+    if outside:
+        return outside
     try:
-        data = path.read_bytes()
+        # The size is checked before reading, and no more than the limit is ever read (the file may grow).
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return _too_large(path, size)
+        with path.open("rb") as f:
+            data = f.read(MAX_BYTES + 1)
     except OSError as e:
         return Skipped(path, f"cannot be read ({e.strerror or e})")
+    if len(data) > MAX_BYTES:
+        return _too_large(path, len(data))
     if not data.strip():
         return Skipped(path, "is empty")
-    if len(data) > MAX_BYTES:
-        return Skipped(path, f"is too large ({len(data) // 1_000_000} MB; the limit is {MAX_BYTES // 1_000_000} MB)")
-    if looks_binary(data):
+    codec = utf16(data)
+    if codec is None and looks_binary(data):
         return Skipped(path, "looks like a binary file, not text")
     text, encoding = decode(data)
+    if not text.strip():
+        return Skipped(path, "is empty")
+    if looks_binary_text(text):
+        return Skipped(path, "looks like a binary file, not text")
     notes = [] if encoding == "utf-8" else [f"not UTF-8: read as {encoding}"]
     html_title = ""
     if path.suffix.lower() in {".html", ".htm"}:
         text, html_title = html_to_text(text)
     info = sources.get(path.name) or SourceInfo(
-        id=slug(path.stem),
+        id=document_id(path, root),
         title=html_title or _title(text, path.stem),
         kind="your document",
         reliability="Added by you; Footnote knows nothing about where it comes from.",
@@ -156,17 +241,52 @@ def read(path: Path, sources: dict[str, SourceInfo]) -> RawDocument | Skipped:
     return RawDocument(path=path, info=info, text=text, encoding=encoding, notes=notes)
 
 
-def collect(paths: list[Path]) -> tuple[list[Path], list[Skipped]]:
-    """Expand folders into their readable files (sorted); a missing path becomes a Skipped."""
+def _leads_outside(path: Path, root: Path) -> Skipped | None:
+    """A symbolic link whose target is not inside `root` is never followed: a link in a shared folder
+    must not smuggle /etc/passwd or someone's home folder into the index."""
+    if not path.is_symlink():
+        return None
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return Skipped(path, "is a broken link; not followed")
+    real_root = root.resolve()
+    if target != real_root and real_root not in target.parents:
+        return Skipped(path, "is a link to something outside the folder; not followed")
+    return None
+
+
+def collect(paths: list[Path]) -> tuple[list[Found], list[Skipped]]:
+    """Expand folders into their readable files (sorted); a missing path becomes a Skipped. Links to
+    folders are not entered (their files are either in the folder anyway or outside it), and links to
+    files outside the folder are skipped, with the reason."""
     files, skipped = [], []
     for p in paths:
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith("."))
-            files += [f for f in found if f.suffix.lower() in SUFFIXES]
-            skipped += [Skipped(f, f"not a .txt, .md or .html file ({f.suffix or 'no extension'})")
-                        for f in found if f.suffix.lower() not in SUFFIXES and f.name != "sources.toml"]
-        elif p.exists():
-            files.append(p)
+            found, links = [], []
+            for folder, dirs, names in os.walk(p, followlinks=False):
+                here = Path(folder)
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                links += [here / d for d in dirs if (here / d).is_symlink()]
+                found += [here / n for n in names if not n.startswith(".")]
+            found.sort()
+            skipped += [Skipped(d, "is a link to a folder; not followed") for d in sorted(links)]
+            for f in found:
+                if f.suffix.lower() not in SUFFIXES:
+                    if f.name != "sources.toml":
+                        skipped.append(Skipped(f, f"not a .txt, .md or .html file ({f.suffix or 'no extension'})"))
+                    continue
+                outside = _leads_outside(f, p)
+                if outside:
+                    skipped.append(outside)
+                elif f.is_file():
+                    files.append(Found(f, p))
+        elif p.exists() or p.is_symlink():
+            outside = _leads_outside(p, p.parent)
+            if outside:
+                skipped.append(outside)
+            else:
+                files.append(Found(p, p.parent))
         else:
             skipped.append(Skipped(p, "does not exist"))
     return files, skipped

@@ -9,8 +9,12 @@ class FootnoteError(Exception):
 
 
 class NoIndexError(FootnoteError):
-    def __init__(self, where: str):
-        super().__init__(f"No index yet at {where}. Run `footnote ingest` (or `make run`) to build it.")
+    def __init__(self, where: str, older: bool = False):
+        if older:
+            super().__init__(f"The index at {where} was built by an older version of Footnote. "
+                             "Run `footnote ingest` (or `make run`) to build it again.")
+        else:
+            super().__init__(f"No index yet at {where}. Run `footnote ingest` (or `make run`) to build it.")
 
 
 class ModelMismatchError(FootnoteError):
@@ -48,3 +52,25 @@ class LLMServerError(FootnoteError):
 
 class NothingIngestedError(FootnoteError):
     """No file given to ingest produced usable text."""
+
+
+class IndexDamagedError(FootnoteError):
+    def __init__(self, where: str, detail: str):
+        super().__init__(
+            f"The index at {where} is damaged and cannot be read ({detail}). "
+            "Build it again with `footnote ingest --rebuild`."
+        )
+
+
+class IndexUnwritableError(FootnoteError):
+    def __init__(self, where: str, doing: str):
+        super().__init__(
+            f"Footnote cannot open the index at {where} for {doing}: permission denied (Chroma writes to its "
+            "folder even to answer). Make the folder yours and writable, or set FOOTNOTE_INDEX_DIR to one "
+            "that is and run `footnote ingest --rebuild`."
+        )
+
+
+class IngestRunningError(FootnoteError):
+    def __init__(self, where: str):
+        super().__init__(f"Another `footnote ingest` is writing the index at {where}; wait for it to finish.")

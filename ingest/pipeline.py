@@ -2,13 +2,15 @@
 
 Incremental: a document whose clean text, chunking and model are unchanged keeps its records and is
 not embedded again; an edited one gets new records and its old ones go; one that has disappeared from a
-folder being ingested is removed. All new records are written before the manifest flips to them (see
-store.py), so an interrupted run never leaves a half index that the app would serve.
+folder being ingested is removed. Every change is written into a new index generation that becomes live
+in one step (see store.py), so an interrupted run, `--rebuild` included, never leaves a half or empty
+index that the app would serve.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +19,10 @@ from .clean import Cleaned, clean
 from .documents import RawDocument, Skipped, collect, content_hash, load_sources, read
 from .embed import embed_texts, embedder, folder_dimension
 from .encoder import export, onnx_file
-from .errors import NothingIngestedError
+from .errors import NoIndexError, NothingIngestedError
 from .passages import Passage, split_passages
 from .settings import Settings
-from .store import Index, ManifestEntry
+from .store import Index, ManifestEntry, drop_stale, writing
 
 NOTE_KINDS = {"mind map", "notes", "timeline"}
 
@@ -45,13 +47,12 @@ class Summary:
     removed: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    passages: int = 0
+    documents: int = 0  # documents this run read (new, updated and unchanged)
+    passages: int = 0  # their passages
+    index_documents: int = 0  # documents in the index after this run, from every folder ever ingested
+    index_passages: int = 0
     embedded: int = 0
     seconds: float = 0.0
-
-    @property
-    def documents(self) -> int:
-        return len(self.new) + len(self.updated) + len(self.unchanged)
 
 
 def prepare(raw: RawDocument, settings: Settings, model_name: str) -> Prepared:
@@ -136,44 +137,59 @@ def write_clean_copies(prepared: list[Prepared], settings: Settings) -> None:
 def ingest(paths: list[Path] | None = None, settings: Settings | None = None, *, rebuild: bool = False,
            progress: bool = True, log=print) -> Summary:
     """Ingest files and folders (default: corpus/raw). Returns what happened; raises
-    NothingIngestedError only if no file given produced usable text."""
+    NothingIngestedError only if no file given produced usable text.
+
+    Every change lands in a new index generation, made live in one step at the end (see store.py); a
+    run that changes nothing writes nothing. `rebuild` starts the new generation empty instead of from
+    the live one, and never reads the live one's records, so it also recovers from a damaged index."""
     settings = settings or Settings.from_env()
     started = time.perf_counter()
     paths = [Path(p) for p in (paths or [settings.raw_dir])]
     summary = Summary()
     files, summary.skipped = collect(paths)
-    sources = load_sources(settings.corpus_dir / "sources.toml")
 
     model_name, dim = settings.model_name, folder_dimension(settings.embed_model)
+    with writing(settings):
+        return _ingest(paths, settings, rebuild, progress, files, summary, model_name, dim, started)
+
+
+def _ingest(paths: list[Path], settings: Settings, rebuild: bool, progress: bool, files, summary: Summary,
+            model_name: str, dim: int, started: float) -> Summary:
+    sources = load_sources(settings.corpus_dir / "sources.toml")
+    live = _live_index(settings, model_name, dim, rebuild)
+    manifest = live.manifest() if live else {}
 
     prepared: list[Prepared] = []
     seen_text: dict[str, str] = {}
-    seen_ids: set[str] = set()
+    seen_ids: dict[str, Path] = {}
     for f in files:
-        raw = read(f, sources)
+        raw = read(f.path, sources, root=f.root)
         if isinstance(raw, Skipped):
             summary.skipped.append(raw)
             continue
         p = prepare(raw, settings, model_name)
         text_hash = content_hash(p.cleaned.text)
+        owner = manifest.get(p.doc_id)
         if not p.passages:
-            summary.skipped.append(Skipped(f, "has no readable text left after cleaning"))
+            summary.skipped.append(Skipped(f.path, "has no readable text left after cleaning"))
         elif text_hash in seen_text:
-            summary.skipped.append(Skipped(f, f"has the same text as {seen_text[text_hash]}"))
+            summary.skipped.append(Skipped(f.path, f"has the same text as {seen_text[text_hash]}"))
         elif p.doc_id in seen_ids:
-            summary.skipped.append(Skipped(f, f"has the same document id '{p.doc_id}' as another file; rename it"))
+            summary.skipped.append(Skipped(f.path, f"has the same document id '{p.doc_id}' as "
+                                                   f"{seen_ids[p.doc_id].name}; rename one of them"))
+        elif owner and _clashes(owner.source, f.path):
+            summary.skipped.append(Skipped(f.path, f"would take the document id '{p.doc_id}' of {owner.source}, "
+                                                   "which is still indexed; rename one of them"))
         else:
-            seen_text[text_hash] = f.name
-            seen_ids.add(p.doc_id)
-            summary.notes += [f"{f.name}: {n}" for n in raw.notes]
+            seen_text[text_hash] = f.path.name
+            seen_ids[p.doc_id] = f.path
+            summary.notes += [f"{f.path.name}: {n}" for n in raw.notes]
             prepared.append(p)
 
-    index = Index.create_or_open(settings, model_name, dim, rebuild=rebuild)
-    manifest = index.manifest()
-    roots = [p.resolve() for p in paths]
+    roots = [_absolute(p) for p in paths]
 
     def under_roots(source: str) -> bool:
-        s = Path(source).resolve()
+        s = _absolute(Path(source))
         return any(s == r or r in s.parents for r in roots)
 
     todo = [p for p in prepared if manifest.get(p.doc_id) is None or manifest[p.doc_id].key != p.key]
@@ -192,6 +208,68 @@ def ingest(paths: list[Path] | None = None, settings: Settings | None = None, *,
         raise NothingIngestedError(
             "Nothing was ingested: " + ("; ".join(f"{s.path.name} {s.reason}" for s in summary.skipped) or "no files found")
         )
+
+    after = {d: e for d, e in manifest.items() if d not in summary.removed}
+    for p in prepared:
+        after[p.doc_id] = ManifestEntry(key=p.key, title=p.raw.info.title, kind=p.raw.info.kind,
+                                        passages=len(p.passages), source=str(_absolute(p.raw.path)))
+    if live is None or after != manifest:
+        _write_generation(settings, live, todo, after, model_name, dim, summary, progress)
+    else:
+        drop_stale(settings)  # what a killed ingest left half built
+
+    if not onnx_file(settings).exists():
+        try:
+            export(settings)
+        except Exception as e:  # answers still work with the full model, only the first one is slower
+            summary.notes.append(f"could not export the fast query encoder ({type(e).__name__}: {e}); "
+                                 "answers will load the full model")
+
+    shipped = [p for p in prepared if p.raw.path.resolve().parent == settings.raw_dir.resolve()]
+    if shipped:
+        write_clean_copies(shipped, settings)
+    summary.documents = len(prepared)
+    summary.index_documents = len(after)
+    summary.passages = sum(len(p.passages) for p in prepared)
+    summary.index_passages = sum(e.passages for e in after.values())
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _absolute(path: Path) -> Path:
+    """An absolute path with symlinks left as they are: a document is where its file was found, not
+    where a link points (so removing the link removes the document)."""
+    return Path(os.path.abspath(path))
+
+
+def _clashes(indexed_source: str, path: Path) -> bool:
+    """Another file, still on disk, already owns this document id."""
+    other = Path(indexed_source)
+    return _absolute(other) != _absolute(path) and other.exists()
+
+
+def _live_index(settings: Settings, model_name: str, dim: int, rebuild: bool) -> Index | None:
+    """The live generation to build on, or None to start empty (no index yet, or a rebuild)."""
+    if rebuild:
+        return None
+    try:
+        live = Index.open(settings)
+    except NoIndexError:
+        return None
+    # Refuse before embedding anything: mixing two models' vectors would retrieve nonsense.
+    live.check_model(model_name, dim)
+    return live
+
+
+def _write_generation(settings: Settings, live: Index | None, todo: list[Prepared],
+                      manifest: dict[str, ManifestEntry], model_name: str, dim: int, summary: Summary,
+                      progress: bool) -> None:
+    """Build the next generation (unchanged documents copied from the live one, the rest embedded) and
+    make it live."""
+    index = Index.build(settings, model_name, dim)
+    fresh = {p.key for p in todo}
+    if live is not None:
+        index.copy_from(live, [e.key for e in manifest.values() if e.key not in fresh])
 
     texts = {p.key: _texts(p) for p in todo}
     total = sum(len(t) for t in texts.values())
@@ -217,24 +295,4 @@ def ingest(paths: list[Path] | None = None, settings: Settings | None = None, *,
         group = []
     if bar:
         bar.close()
-
-    for d in summary.removed:
-        manifest.pop(d)
-    for p in prepared:
-        manifest[p.doc_id] = ManifestEntry(key=p.key, title=p.raw.info.title, kind=p.raw.info.kind,
-                                           passages=len(p.passages), source=str(p.raw.path.resolve()))
     index.commit(manifest)
-
-    if not onnx_file(settings).exists():
-        try:
-            export(settings)
-        except Exception as e:  # answers still work with the full model, only the first one is slower
-            summary.notes.append(f"could not export the fast query encoder ({type(e).__name__}: {e}); "
-                                 "answers will load the full model")
-
-    shipped = [p for p in prepared if p.raw.path.resolve().parent == settings.raw_dir.resolve()]
-    if shipped:
-        write_clean_copies(shipped, settings)
-    summary.passages = sum(e.passages for e in manifest.values())
-    summary.seconds = time.perf_counter() - started
-    return summary

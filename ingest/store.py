@@ -1,28 +1,57 @@
-"""The index: a Chroma collection holding documents, passages and sentences, and a manifest saying
-which of them are live.
+"""The index: generations of a Chroma collection holding documents, passages and sentences, and a pointer
+naming the live one.
 
-Records are written through llama-index's ChromaVectorStore. Every record belongs to one version of one
-document, named by its key `doc_id@hash` (the hash covers the clean text, the chunking and the model).
-The collection's metadata holds the embedding model and dimension it was built with, and the manifest:
-the key of the live version of each document. Readers only ever see records whose key is in the
-manifest, and the manifest is replaced in one write after all new records are in. So an ingest killed
-halfway leaves the previous index intact and served; its stray records are swept by the next ingest.
+Every ingest that changes anything builds a new generation beside the live one: it copies the records of
+unchanged documents from the live generation (no re-embedding), adds the new ones, writes the manifest
+(the key `doc_id@hash` of each document's version) into the new collection's metadata, and only then
+switches the pointer in one atomic write. So an ingest (`--rebuild` included) killed at any moment
+leaves the previous generation served, whole; a reader sees the old index or the new one, never a mix.
+The generation replaced by the switch is kept until the next switch, so a long-running reader that is
+mid-answer keeps its records; it moves to the new generation before its next question (see
+`live_generation`, checked by the engine). Older generations, and those left by a killed ingest, are
+dropped at the next switch.
 
-Local by default (an embedded PersistentClient in `.index/`); a Chroma server when FOOTNOTE_CHROMA_HOST
-is set. This module does not clean, split or embed.
+Where generations live:
+- embedded (default): each generation is its own folder `<index_dir>/g<time><random>/` with its own
+  PersistentClient, and the pointer is `<index_dir>/live.json`, replaced with `os.replace`. A damaged
+  generation never touches the next one, which is why `footnote ingest --rebuild` recovers from one.
+- a Chroma server (FOOTNOTE_CHROMA_HOST): each generation is a collection `<collection>--g<time><random>`
+  and the pointer is the metadata of a tiny collection `<collection>--live`, changed in one request.
+
+This module does not clean, split or embed. Chroma's own errors are turned into the user-facing errors
+of errors.py here, so every front end shows one line.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import re
+import secrets
+import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from .embed import folder_dimension
-from .errors import IndexServerError, ModelMismatchError, NoIndexError
+from .errors import (
+    FootnoteError,
+    IndexDamagedError,
+    IndexServerError,
+    IndexUnwritableError,
+    IngestRunningError,
+    ModelMismatchError,
+    NoIndexError,
+)
 from .settings import Settings
 
-SCHEMA = 1
+SCHEMA = 2
+POINTER = "live.json"
+LOCK = "ingest.lock"
+GENERATION = re.compile(r"^g\d{14}[0-9a-f]{6}$")
+LEGACY = "chroma.sqlite3"  # an index from before generations: one collection in the index folder itself
 
 
 @dataclass(frozen=True)
@@ -34,7 +63,27 @@ class ManifestEntry:
     source: str
 
 
-def _client(settings: Settings):
+def _new_generation() -> str:
+    # Time first so that names sort by age; the random tail keeps two ingests in the same second apart
+    # (and never reuses the name of a dropped generation, which chromadb may still cache in this process).
+    return f"g{datetime.now(UTC):%Y%m%d%H%M%S}{secrets.token_hex(3)}"
+
+
+def _translate(settings: Settings, e: Exception, writing: bool = False) -> FootnoteError:
+    """A Chroma or file-system error while opening or writing the index, as one line for a user."""
+    if isinstance(e, FootnoteError):
+        return e
+    text = f"{type(e).__name__}: {e}"
+    if isinstance(e, PermissionError) or "readonly" in text or "read-only" in text or "Permission denied" in text:
+        return IndexUnwritableError(settings.where, "writing" if writing else "reading")
+    first = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
+    return IndexDamagedError(settings.where, first)
+
+
+# --- the pointer -----------------------------------------------------------------------------------
+
+
+def _client_at(settings: Settings, path: Path | None = None):
     import chromadb
 
     chroma_settings = chromadb.Settings(anonymized_telemetry=False)
@@ -45,55 +94,189 @@ def _client(settings: Settings):
         except Exception as e:  # chromadb raises assorted connection errors; all mean "not reachable"
             raise IndexServerError(settings.chroma_host, settings.chroma_port, str(e).splitlines()[0][:120]) from e
         return client
-    return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def _pointer_collection(settings: Settings) -> str:
+    return f"{settings.collection}--live"
+
+
+def _collection_name(settings: Settings, generation: str) -> str:
+    return f"{settings.collection}--{generation}" if settings.chroma_host else settings.collection
+
+
+def read_pointer(settings: Settings) -> dict | None:
+    """{"live": generation, "previous": generation or None}, or None when no index was ever committed."""
+    if settings.chroma_host:
+        client = _client_at(settings)
+        try:
+            pointer = client.get_collection(_pointer_collection(settings), embedding_function=None)
+        except Exception:  # NotFoundError / ValueError depending on the client: no index yet
+            return None
+        meta = pointer.metadata or {}
+        return {"live": meta["live"], "previous": meta.get("previous") or None} if meta.get("live") else None
+    path = settings.index_dir / POINTER
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise _translate(settings, e) from e
+    try:
+        pointer = json.loads(raw)
+        if not GENERATION.match(pointer["live"]):
+            raise ValueError(f"not a generation name: {pointer['live']!r}")
+    except (ValueError, KeyError, TypeError) as e:
+        raise IndexDamagedError(settings.where, f"{POINTER} is unreadable") from e
+    return pointer
+
+
+def live_generation(settings: Settings) -> str | None:
+    """The name of the live generation: cheap (one small file, or one request to the server), so a
+    long-running reader can check it before every question."""
+    pointer = read_pointer(settings)
+    return pointer["live"] if pointer else None
+
+
+def _write_pointer(settings: Settings, client, live: str, previous: str | None) -> None:
+    pointer = {"live": live, "previous": previous or ""}
+    if settings.chroma_host:
+        collection = client.get_or_create_collection(_pointer_collection(settings), embedding_function=None,
+                                                     metadata={"live": live, "previous": previous or ""})
+        collection.modify(metadata=pointer)
+        return
+    # Write beside, flush to disk, then rename over the old pointer: a reader sees one or the other.
+    tmp = settings.index_dir / f".{POINTER}.{os.getpid()}.tmp"
+    with tmp.open("w", encoding="utf-8") as f:
+        json.dump(pointer, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, settings.index_dir / POINTER)
+    try:
+        fd = os.open(settings.index_dir, os.O_RDONLY)
+        try:
+            os.fsync(fd)  # the rename itself survives a power cut
+        finally:
+            os.close(fd)
+    except OSError:  # not every file system lets a folder be synced; the rename is still atomic
+        pass
+
+
+def _drop_generations(settings: Settings, client, keep: set[str]) -> None:
+    """Drop every generation but `keep`: replaced ones and those a killed ingest left half built."""
+    if settings.chroma_host:
+        prefix = f"{settings.collection}--"
+        for c in client.list_collections():
+            name = c if isinstance(c, str) else c.name
+            generation = name.removeprefix(prefix)
+            if name.startswith(prefix) and GENERATION.match(generation) and generation not in keep:
+                try:
+                    client.delete_collection(name)
+                except Exception:  # another ingest dropped it first
+                    pass
+        return
+    for child in settings.index_dir.iterdir():
+        if child.is_dir() and GENERATION.match(child.name) and child.name not in keep:
+            shutil.rmtree(child, ignore_errors=True)
+    # An index from before generations lived in the index folder itself: its database and its segment
+    # folders (named by uuid, each holding header.bin) go once a generation serves.
+    legacy = settings.index_dir / LEGACY
+    if legacy.exists():
+        legacy.unlink(missing_ok=True)
+        for child in settings.index_dir.iterdir():
+            if child.is_dir() and re.fullmatch(r"[0-9a-f-]{36}", child.name) and (child / "header.bin").exists():
+                shutil.rmtree(child, ignore_errors=True)
+
+
+def drop_stale(settings: Settings) -> None:
+    """Drop generations that are neither live nor the one it replaced (left by a killed ingest).
+    Call only while holding `writing`."""
+    try:
+        pointer = read_pointer(settings)
+    except IndexDamagedError:
+        return
+    if pointer is None:
+        return
+    client = _client_at(settings) if settings.chroma_host else None
+    _drop_generations(settings, client, {pointer["live"], pointer.get("previous") or ""})
+
+
+@contextmanager
+def writing(settings: Settings):
+    """One ingest at a time per local index: a second one would drop the generation the first is
+    building. The lock is the kernel's (flock), so a killed ingest never leaves it held. A Chroma
+    server has no such lock: run one ingest at a time against it."""
+    if settings.chroma_host:
+        yield
+        return
+    try:
+        settings.index_dir.mkdir(parents=True, exist_ok=True)
+        f = (settings.index_dir / LOCK).open("a")
+    except OSError as e:
+        raise _translate(settings, e, writing=True) from e
+    with f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            raise IngestRunningError(settings.where) from e
+        yield
+
+
+# --- one generation --------------------------------------------------------------------------------
 
 
 class Index:
-    """One Chroma collection and its manifest."""
+    """One generation: a Chroma collection and its manifest."""
 
-    def __init__(self, settings: Settings, collection):
+    def __init__(self, settings: Settings, collection, generation: str, client=None):
         self.settings = settings
         self.collection = collection
+        self.generation = generation
+        self._client = client
 
     # --- opening ---------------------------------------------------------------------------------
 
     @classmethod
     def open(cls, settings: Settings) -> Index:
-        """Open an existing index for reading; a clear error if there is none."""
-        if not settings.chroma_host and not (settings.index_dir / "chroma.sqlite3").exists():
-            raise NoIndexError(settings.where)
-        client = _client(settings)
+        """Open the live generation for reading; a clear error if there is none or it is damaged."""
+        pointer = read_pointer(settings)
+        if pointer is None:
+            raise NoIndexError(settings.where, older=not settings.chroma_host and (settings.index_dir / LEGACY).exists())
+        generation = pointer["live"]
+        if not settings.chroma_host and not (settings.index_dir / generation / LEGACY).exists():
+            raise IndexDamagedError(settings.where, f"its live generation {generation} is missing")
         try:
-            collection = client.get_collection(settings.collection, embedding_function=None)
-        except Exception as e:  # NotFoundError / ValueError depending on the client
-            raise NoIndexError(settings.where) from e
-        index = cls(settings, collection)
-        if "manifest" not in (collection.metadata or {}):
-            raise NoIndexError(settings.where)
+            client = _client_at(settings, settings.index_dir / generation)
+            collection = client.get_collection(_collection_name(settings, generation), embedding_function=None)
+            index = cls(settings, collection, generation, client)
+            if "manifest" not in (collection.metadata or {}):
+                raise IndexDamagedError(settings.where, "the live generation has no manifest")
+            index.manifest()
+            # A count reads the collection's records, so a damaged database fails here, not mid-answer.
+            collection.count()
+        except Exception as e:  # chromadb's errors for a damaged or unreadable database have no common type
+            raise _translate(settings, e) from e
         # Reading with another model than the index was built with would retrieve nonsense, silently.
         index.check_model(settings.model_name, folder_dimension(settings.embed_model))
         return index
 
     @classmethod
-    def create_or_open(cls, settings: Settings, model_name: str, dim: int, rebuild: bool = False) -> Index:
-        """Open the index for writing, creating it if needed. `rebuild` drops it first."""
-        if not settings.chroma_host:
-            settings.index_dir.mkdir(parents=True, exist_ok=True)
-        client = _client(settings)
-        if rebuild:
-            try:
-                client.delete_collection(settings.collection)
-            except Exception:  # nothing to drop
-                pass
-        collection = client.get_or_create_collection(
-            settings.collection,
-            embedding_function=None,  # we always pass embeddings; Chroma's default would download a model
-            metadata={"hnsw:space": "cosine", "embed_model": model_name, "embed_dim": dim, "schema": SCHEMA,
-                      "manifest": "{}"},
-        )
-        index = cls(settings, collection)
-        index.check_model(model_name, dim)
-        return index
+    def build(cls, settings: Settings, model_name: str, dim: int) -> Index:
+        """A new, empty generation beside the live one; nobody reads it until `commit`."""
+        generation = _new_generation()
+        try:
+            if not settings.chroma_host:
+                (settings.index_dir / generation).mkdir(parents=True)
+            client = _client_at(settings, settings.index_dir / generation)
+            collection = client.create_collection(
+                _collection_name(settings, generation),
+                embedding_function=None,  # we always pass embeddings; Chroma's default would download a model
+                metadata={"hnsw:space": "cosine", "embed_model": model_name, "embed_dim": dim, "schema": SCHEMA,
+                          "manifest": "{}"},
+            )
+        except Exception as e:
+            raise _translate(settings, e, writing=True) from e
+        return cls(settings, collection, generation, client)
 
     def check_model(self, model_name: str, dim: int) -> None:
         meta = self.collection.metadata or {}
@@ -115,23 +298,33 @@ class Index:
         return [e.key for e in self.manifest().values()]
 
     def commit(self, manifest: dict[str, ManifestEntry]) -> None:
-        """Make `manifest` the live set in one write, then sweep every record it does not name."""
-        meta = self.info
-        meta.pop("hnsw:space", None)  # fixed at creation; Chroma refuses to see it again
-        meta["manifest"] = json.dumps({k: vars(v) for k, v in sorted(manifest.items())}, ensure_ascii=False)
-        meta["updated"] = datetime.now(UTC).isoformat(timespec="seconds")
-        self.collection.modify(metadata=meta)
-        self.sweep()
+        """Write `manifest` into this generation, then make it the live one in one atomic switch. The
+        generation it replaces is kept for readers still on it; older ones are dropped."""
+        try:
+            meta = self.info
+            meta.pop("hnsw:space", None)  # fixed at creation; Chroma refuses to see it again
+            meta["manifest"] = json.dumps({k: vars(v) for k, v in sorted(manifest.items())}, ensure_ascii=False)
+            meta["updated"] = datetime.now(UTC).isoformat(timespec="seconds")
+            self.collection.modify(metadata=meta)
+            try:
+                pointer = read_pointer(self.settings)
+            except IndexDamagedError:  # a garbled pointer is simply replaced
+                pointer = None
+            previous = pointer["live"] if pointer else None
+            _write_pointer(self.settings, self._client, self.generation, previous)
+            _drop_generations(self.settings, self._client, {self.generation, previous or ""})
+        except Exception as e:
+            raise _translate(self.settings, e, writing=True) from e
 
-    def sweep(self) -> int:
-        """Delete records that belong to no live document version (replaced, removed, or left by a
-        crashed ingest). Returns how many were deleted."""
-        keys = self.live_keys()
-        where = {"doc_key": {"$nin": keys}} if keys else None
-        stale = self.collection.get(where=where, include=[])["ids"]
-        for i in range(0, len(stale), 1000):
-            self.collection.delete(ids=stale[i : i + 1000])
-        return len(stale)
+    def abandon(self) -> None:
+        """Drop this never-committed generation (an ingest that found nothing to change)."""
+        try:
+            if self.settings.chroma_host:
+                self._client.delete_collection(self.collection.name)
+            else:
+                shutil.rmtree(self.settings.index_dir / self.generation, ignore_errors=True)
+        except Exception:  # the next commit drops it anyway
+            pass
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -140,8 +333,28 @@ class Index:
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         store = ChromaVectorStore(chroma_collection=self.collection)
-        for i in range(0, len(nodes), 500):
-            store.add(nodes[i : i + 500])
+        try:
+            for i in range(0, len(nodes), 500):
+                store.add(nodes[i : i + 500])
+        except Exception as e:
+            raise _translate(self.settings, e, writing=True) from e
+
+    def copy_from(self, other: Index, keys: list[str]) -> int:
+        """Copy the records of the document versions `keys` from another generation, embeddings and
+        ids unchanged (an unchanged document is never embedded again). Returns how many."""
+        copied = 0
+        for i in range(0, len(keys), 50):
+            got = other.collection.get(where={"doc_key": {"$in": keys[i : i + 50]}},
+                                       include=["embeddings", "documents", "metadatas"])
+            for j in range(0, len(got["ids"]), 1000):
+                try:
+                    self.collection.add(ids=got["ids"][j : j + 1000], embeddings=got["embeddings"][j : j + 1000],
+                                        documents=got["documents"][j : j + 1000],
+                                        metadatas=got["metadatas"][j : j + 1000])
+                except Exception as e:
+                    raise _translate(self.settings, e, writing=True) from e
+            copied += len(got["ids"])
+        return copied
 
     # --- reading ---------------------------------------------------------------------------------
 

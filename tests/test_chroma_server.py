@@ -11,13 +11,14 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import chromadb
 import pytest
 from conftest import DOC_IDS, make_home
 
 from ingest.errors import IndexServerError
 from ingest.pipeline import ingest
 from ingest.settings import Settings
-from ingest.store import Index
+from ingest.store import GENERATION, Index, live_generation
 
 pytestmark = pytest.mark.slow
 
@@ -85,7 +86,8 @@ def test_the_corpus_ingests_into_a_chroma_server(served):
     assert sum(e.passages for e in manifest.values()) == summary.passages == len(index.records("passage")["ids"])
     assert summary.embedded == len(index.records("passage")["ids"]) + len(index.records("sentence")["ids"])
     assert index.info["embed_model"] == "all-MiniLM-L6-v2"
-    assert not (settings.index_dir / "chroma.sqlite3").exists(), "a server index must not write a local one"
+    assert not (settings.index_dir / "live.json").exists(), "a server index must not write a local one"
+    assert not [p for p in settings.index_dir.glob("g*") if GENERATION.match(p.name)]
 
 
 def test_a_server_index_holds_the_same_passages_as_a_local_one(served, corpus_index):
@@ -129,3 +131,42 @@ def test_an_unreachable_server_is_a_clear_error(tmp_path):
     reading.write_text("Litvinov was dismissed in May 1939.\n", encoding="utf-8")
     with pytest.raises(IndexServerError):
         ingest([reading], settings, progress=False)
+
+
+def server_generations(settings: Settings) -> list[str]:
+    client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port)
+    prefix = f"{settings.collection}--"
+    names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
+    return sorted(n.removeprefix(prefix) for n in names if n.startswith(prefix) and GENERATION.match(n.removeprefix(prefix)))
+
+
+def test_a_rebuild_on_the_server_that_crashes_leaves_the_old_index_served_and_the_next_one_switches(
+        served, monkeypatch):
+    settings, _ = served
+    live = live_generation(settings)
+    before = {d: e.key for d, e in Index.open(settings).manifest().items()}
+    real_add, calls = Index.add, []
+
+    def add_then_crash(self, nodes):
+        calls.append(len(nodes))
+        if len(calls) > 2:
+            raise RuntimeError("simulated crash: the ingest machine lost power")
+        real_add(self, nodes)
+
+    monkeypatch.setattr(Index, "add", add_then_crash)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        ingest(None, settings, rebuild=True, progress=False)
+    monkeypatch.undo()
+
+    assert live_generation(settings) == live
+    index = Index.open(settings)
+    assert {d: e.key for d, e in index.manifest().items()} == before
+    assert len(index.records("document")["ids"]) == len(DOC_IDS)
+    assert len(server_generations(settings)) == 2  # the live one and the crashed build
+
+    summary = ingest(None, settings, rebuild=True, progress=False)
+
+    assert sorted(summary.new) == DOC_IDS
+    assert live_generation(settings) != live
+    assert server_generations(settings) == sorted([live, live_generation(settings)])
+    assert {d: e.key for d, e in Index.open(settings).manifest().items()} == before

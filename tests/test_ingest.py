@@ -21,7 +21,7 @@ from ingest.errors import ModelMismatchError, NoIndexError, NothingIngestedError
 from ingest.passages import split_passages
 from ingest.pipeline import ingest
 from ingest.settings import Settings
-from ingest.store import Index
+from ingest.store import GENERATION, Index, live_generation
 
 OPENING = SOURCES["stalin-fp-1925-1945-opening"]
 
@@ -179,7 +179,7 @@ def test_editing_a_real_document_reembeds_only_that_document_and_replaces_its_pa
     summary = quiet_ingest([folder], repo_settings)
 
     assert summary.updated == [OPENING.id]
-    assert summary.unchanged == ["rapallo"]
+    assert summary.unchanged == ["readings-rapallo"]
     index = Index.open(repo_settings)
     live = Counter(m["doc_id"] for kind in ("passage", "sentence") for m in index.records(kind)["metadatas"])
     assert summary.embedded == live[OPENING.id]
@@ -192,8 +192,8 @@ def test_editing_a_real_document_reembeds_only_that_document_and_replaces_its_pa
         index.manifest()[OPENING.id].key}
     after = snapshot(repo_settings)[1]
     for kind in after:
-        neighbour = [r for r in after[kind] if r[0].startswith("rapallo@")]
-        assert neighbour and neighbour == [r for r in untouched[kind] if r[0].startswith("rapallo@")]
+        neighbour = [r for r in after[kind] if r[0].startswith("readings-rapallo@")]
+        assert neighbour and neighbour == [r for r in untouched[kind] if r[0].startswith("readings-rapallo@")]
     assert index.collection.count() == live_count(index)
 
 
@@ -204,10 +204,10 @@ def test_removing_a_file_from_an_ingested_folder_removes_its_document(tmp_path, 
 
     summary = quiet_ingest([folder], repo_settings)
 
-    assert summary.removed == ["munich"]
+    assert summary.removed == ["readings-munich"]
     assert summary.embedded == 0
-    assert sorted(Index.open(repo_settings).manifest()) == ["litvinov", "rapallo"]
-    assert not [m for m in every_record(repo_settings)["metadatas"] if m["doc_id"] == "munich"]
+    assert sorted(Index.open(repo_settings).manifest()) == ["readings-litvinov", "readings-rapallo"]
+    assert not [m for m in every_record(repo_settings)["metadatas"] if m["doc_id"] == "readings-munich"]
 
 
 def test_ingesting_one_file_leaves_the_other_documents_alone(tmp_path, repo_settings):
@@ -217,15 +217,20 @@ def test_ingesting_one_file_leaves_the_other_documents_alone(tmp_path, repo_sett
 
     summary = quiet_ingest([extra / "yalta.txt"], repo_settings)
 
-    assert summary.new == ["yalta"] and summary.removed == []
-    assert sorted(Index.open(repo_settings).manifest()) == ["litvinov", "munich", "rapallo", "yalta"]
+    assert summary.new == ["more-yalta"] and summary.removed == []
+    assert sorted(Index.open(repo_settings).manifest()) == [
+        "more-yalta", "readings-litvinov", "readings-munich", "readings-rapallo"]
 
 
-def test_a_crash_while_adding_records_leaves_the_previous_index_served_and_the_next_ingest_sweeps_it(
+def generations(settings: Settings) -> list[str]:
+    return sorted(p.name for p in settings.index_dir.iterdir() if GENERATION.match(p.name))
+
+
+def test_a_crash_while_adding_records_leaves_the_previous_index_served_and_the_next_ingest_drops_the_half_build(
         tmp_path, repo_settings, monkeypatch):
     folder = write(tmp_path / "readings", READINGS)
     quiet_ingest([folder], repo_settings)
-    before = snapshot(repo_settings)
+    before, live = snapshot(repo_settings), live_generation(repo_settings)
     write(folder, {"litvinov.txt": READINGS["litvinov.txt"] + "Molotov replaced him.\n",
                    "rapallo.txt": READINGS["rapallo.txt"] + "The treaty alarmed Britain and France.\n"})
     real_add, calls = Index.add, []
@@ -242,22 +247,24 @@ def test_a_crash_while_adding_records_leaves_the_previous_index_served_and_the_n
     monkeypatch.undo()
 
     assert snapshot(repo_settings) == before, "a crashed ingest changed what readers see"
-    index = Index.open(repo_settings)
-    assert index.collection.count() > live_count(index)  # the first document's new records are strays
+    assert live_generation(repo_settings) == live
+    half = [g for g in generations(repo_settings) if g != live]
+    assert len(half) == 1  # the crashed run's generation, never made live
 
     summary = quiet_ingest([folder], repo_settings)
 
-    assert sorted(summary.updated) == ["litvinov", "rapallo"]
+    assert sorted(summary.updated) == ["readings-litvinov", "readings-rapallo"]
+    assert generations(repo_settings) == sorted([live, live_generation(repo_settings)]), "the half build was kept"
     index = Index.open(repo_settings)
-    assert index.collection.count() == live_count(index), "stray records of the crashed ingest were not swept"
+    assert index.collection.count() == live_count(index)
     assert any("Molotov replaced him." in d for d in index.records("sentence")["documents"])
 
 
-def test_an_interrupt_before_the_manifest_flips_leaves_the_previous_index_served_and_the_next_ingest_sweeps_it(
+def test_an_interrupt_before_the_switch_leaves_the_previous_index_served_and_the_next_ingest_drops_the_half_build(
         tmp_path, repo_settings, monkeypatch, capsys):
     folder = write(tmp_path / "readings", READINGS)
     quiet_ingest([folder], repo_settings)
-    before = snapshot(repo_settings)
+    before, live = snapshot(repo_settings), live_generation(repo_settings)
     write(folder, {"munich.txt": READINGS["munich.txt"] + "Chamberlain flew home.\n"})
 
     def interrupted(self, manifest):
@@ -271,15 +278,26 @@ def test_an_interrupt_before_the_manifest_flips_leaves_the_previous_index_served
     monkeypatch.undo()
 
     assert snapshot(repo_settings) == before
-    index = Index.open(repo_settings)
-    assert index.collection.count() > live_count(index)  # every new record was written, none is served
+    assert len(generations(repo_settings)) == 2  # the live one and the interrupted build
 
-    write(folder, READINGS)  # the edit is undone: nothing to embed, but the strays still go
+    write(folder, READINGS)  # the edit is undone: nothing to embed, nothing to switch, the half build goes
     summary = quiet_ingest([folder], repo_settings)
     assert summary.embedded == 0 and summary.updated == []
-    assert snapshot(repo_settings)[1] == before[1]
-    index = Index.open(repo_settings)
-    assert index.collection.count() == live_count(index), "stray records of the interrupted ingest were not swept"
+    assert snapshot(repo_settings) == before
+    assert generations(repo_settings) == [live]
+
+
+def test_a_second_ingest_while_one_is_writing_is_refused_in_one_line(tmp_path, repo_settings, monkeypatch, capsys):
+    import fcntl
+
+    folder = write(tmp_path / "readings", READINGS)
+    repo_settings.index_dir.mkdir(parents=True)
+    with (repo_settings.index_dir / "ingest.lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        monkeypatch.setenv("FOOTNOTE_INDEX_DIR", str(repo_settings.index_dir))
+        assert main(["ingest", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("footnote: Another `footnote ingest` is writing the index") and err.count("\n") == 1
 
 
 # --- bad inputs -------------------------------------------------------------------------------------
@@ -306,9 +324,9 @@ def test_bad_inputs_in_a_folder_are_skipped_with_a_reason_and_the_rest_ingested(
         "scan.txt": "looks like a binary file, not text",
         "slides.pptx": "not a .txt, .md or .html file (.pptx)",
         "copy of the opening.txt": f"has the same text as {OPENING.file}",
-        "litvinov.txt": "has the same document id 'litvinov' as another file; rename it",
+        "litvinov.txt": "has the same document id 'readings-litvinov' as Litvinov.md; rename one of them",
     }
-    assert sorted(summary.new) == sorted([OPENING.id, "word-paste", "litvinov"])
+    assert sorted(summary.new) == sorted([OPENING.id, "readings-word-paste", "readings-litvinov"])
     assert summary.notes == ["word paste.txt: not UTF-8: read as windows-1252"]
     sentences = Index.open(repo_settings).records("sentence")["documents"]
     assert "Litvinov called the pact a “betrayal” of collective security." in sentences
@@ -323,7 +341,22 @@ def test_cli_ingest_prints_one_line_per_skipped_file_and_exits_zero(tmp_path, re
     assert any(line.endswith("empty.txt: is empty") for line in skipped)
     assert [line for line in out if line.startswith("note ")] == [
         "note    word paste.txt: not UTF-8: read as windows-1252"]
-    assert out[-1].startswith("3 documents, ") and "3 new" in out[-1] and "5 skipped" in out[-1]
+    assert out[-1].startswith("ingested 3 documents (") and ": 3 new;" in out[-1] and "; 5 skipped;" in out[-1]
+    assert "; the index holds 3 documents, " in out[-1]
+
+
+def test_cli_ingest_says_what_this_run_read_and_what_the_index_holds_in_singular_and_plural(
+        tmp_path, repo_settings, monkeypatch, capsys):
+    monkeypatch.setenv("FOOTNOTE_INDEX_DIR", str(repo_settings.index_dir))
+    folder = write(tmp_path / "readings", READINGS)
+    assert main(["ingest", str(folder)]) == 0
+    capsys.readouterr()
+    yalta = write(tmp_path / "more", {"yalta.txt": "Yalta\nThe Big Three met at Yalta in February 1945.\n"})
+    assert main(["ingest", str(yalta / "yalta.txt")]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    holds = sum(e.passages for e in Index.open(repo_settings).manifest().values())
+    assert last.startswith("ingested 1 document (1 passage): 1 new; embedded ")
+    assert f"; the index holds 4 documents, {holds} passages; " in last
 
 
 def test_cli_ingest_of_nothing_usable_exits_non_zero_with_a_one_line_message(tmp_path, monkeypatch, capsys):
@@ -386,7 +419,7 @@ def test_rebuild_with_another_model_starts_the_index_afresh(tmp_path, repo_setti
 
     summary = quiet_ingest([folder], settings, rebuild=True)
 
-    assert sorted(summary.new) == ["litvinov", "munich", "rapallo"]
+    assert sorted(summary.new) == ["readings-litvinov", "readings-munich", "readings-rapallo"]
     index = Index.open(settings)
     assert index.info["embed_model"] == "paraphrase-minilm"
     assert index.collection.count() == live_count(index)
