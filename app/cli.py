@@ -144,7 +144,8 @@ def _internal(e: Exception) -> str:
 def cmd_eval(args, settings: Settings) -> int:
     from eval.run import main as eval_main
 
-    return eval_main(questions=args.questions, out=args.out, settings=settings, limit=args.limit)
+    articles = [a.strip() for a in args.articles.split(",") if a.strip()] if args.articles else None
+    return eval_main(questions=args.questions, out=args.out, settings=settings, limit=args.limit, articles=articles)
 
 
 def cmd_app(args, settings: Settings) -> int:
@@ -190,9 +191,10 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_ask)
 
     s = sub.add_parser("eval", help="run the evaluation set and write a report")
-    s.add_argument("--questions", help="a questions file in the format of eval/questions.yaml")
+    s.add_argument("--questions", help="a questions file: eval/questions.yaml's format, or the tuning set's questions.jsonl")
     s.add_argument("--out", help="folder for the run (default: eval/runs/<time>)")
     s.add_argument("--limit", type=int, help="only the first N questions")
+    s.add_argument("--articles", help="tuning-set format only: the articles to use, comma-separated (default all)")
     s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("app", help="start the Streamlit app")

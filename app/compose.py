@@ -20,21 +20,27 @@ from dataclasses import dataclass
 import numpy as np
 
 from .answer import Answer, AnswerSentence, Citation, Nearest
-from .features import qtype
+from .features import Featurizer, qtype
 from .library import Library
 from .ranker import Models
 from .retrieve import Hit, Retriever
 
 MAX_SENTENCES = 6  # an analytic answer: enough for two or three sources' views, short enough to read
 CONTINUATION = 3  # sentences that may follow the opening one from its own paragraph (analytic answers)
+OPENERS = 5  # the opening is chosen among the ranker's best five
 DUPLICATE_SIM = 0.86  # two sentences this similar say the same thing: one sentence, both footnotes
 MIN_SUPPORT_SIM = 0.35  # a supporting sentence this far from the question is never cited
 
 # Command words that ask for an argued answer rather than a fact. Question language, not corpus knowledge.
 _ANALYTIC = re.compile(r"\b(why|how far|how successful|how important|how significant|how effective|to what extent|"
-                       r"assess|evaluate|explain|discuss|describe|compare|significance|importance|impact|"
-                       r"consequences?|effects?|causes?|reasons?|aims?|role|policy|policies|what happened|"
-                       r"what was discussed|what did .* achieve|outline)\b", re.IGNORECASE)
+                       r"assess\w*|evaluat\w*|explain\w*|discuss\w*|describ\w*|compar\w*|significan\w*|"
+                       r"importan\w*|impact\w*|consequen\w*|effects?|causes?|caused|reasons?|aims?|role|polic\w*|"
+                       r"what happened|achiev\w*|outline|issues|debate\w*|interpret\w*|agree\w*|happen\w*|decid\w*|"
+                       r"gain\w*|lessons?|say|said|argu\w*|think|thought|believ\w*|views?|mean\w*|matter\w*|"
+                       r"results?|respon\w*|react\w*)\b", re.IGNORECASE)
+# An argued answer casts a wider net than a short one: half the fitted share of the best sentence's
+# probability (the fitted keep_ratio is for factoid answers, where one sentence usually holds it all).
+ANALYTIC_BAR = 0.5
 
 
 def analytic(question: str) -> bool:
@@ -54,11 +60,22 @@ _DEPENDENT = re.compile(
 _COMPARING = re.compile(r"^(\S+\s+){1,4}(also|too|likewise|the same|similar)\b", re.IGNORECASE)
 
 
+# "Historians have been arguing whether these were his intentions": a demonstrative early in the sentence
+# points back as surely as one that opens it.
+_POINTING = re.compile(r"^(\S+\s+){1,7}(this|these|those)\b(?!\s+(is|was)\s+(why|how|because))", re.IGNORECASE)
+
+
+_CONNECTIVE = re.compile(r"^[\"“'‘(]*(however|but|also|thus|therefore|so|yet|as a result|in addition|furthermore|"
+                         r"moreover|meanwhile|then|instead|nevertheless|consequently|hence|still),?\s+(?!(this|these|"
+                         r"that|those|it|he|she|they|his|her|their)\b)", re.IGNORECASE)
+_PRONOUN = re.compile(r"^[\"“'‘(]*(he|she|his|her|him|they|their|them|it|its)\b", re.IGNORECASE)
+
+
 def depends_on_previous(text: str) -> bool:
-    """Does this sentence start with a pronoun or connective (or compare with something early on) that
-    needs the sentence before it?"""
+    """Does this sentence start with a pronoun or connective (or compare with something, or point back
+    with 'this' / 'these', early on) that needs the sentence before it?"""
     text = text.strip()
-    return bool(_DEPENDENT.match(text) or _COMPARING.match(text))
+    return bool(_DEPENDENT.match(text) or _COMPARING.match(text) or _POINTING.match(text))
 
 
 def citable(text: str) -> bool:
@@ -134,10 +151,21 @@ def same_facts(a: str, b: str) -> bool:
     return facts(a) == facts(b)
 
 
-def compose(lib: Library, question: str, scores: dict[int, float], sims: np.ndarray, models: Models) -> tuple[
-        list[AnswerSentence], list[Citation]]:
+def compose(lib: Library, question: str, scores: dict[int, float], sims: np.ndarray, models: Models,
+            features: Featurizer | None = None) -> tuple[list[AnswerSentence], list[Citation]]:
     """Choose and order sentences; number their citations. `scores`: the ranker's probability that each
     candidate sentence holds the answer."""
+    names = features.question_names(question) if features is not None else []
+
+    def about_question(ix: int) -> bool:
+        """Does the sentence's paragraph name something the question names? Then a 'He' or 'It' opening
+        the sentence, or an 'also', most likely refers to what the reader has just asked about
+        ('What battle did Napoleon fight against the Mamluks?' - 'He fought the Battle of Shubra Khit')."""
+        if features is None or not names:
+            return False
+        have = features.para_sets[features.para[ix]]
+        return any(g & have for g in names)
+
     scored = sorted((ix for ix in scores if citable(lib.sentences[ix].text)), key=lambda ix: -scores[ix])
     if not scored:
         return [], []
@@ -150,13 +178,21 @@ def compose(lib: Library, question: str, scores: dict[int, float], sims: np.ndar
         groups.append([ix])
         used.add(ix)
 
-    def antecedents(ix: int, depth: int = 2) -> list[int] | None:
+    def antecedents(ix: int, depth: int = 2, opening: bool = False) -> list[int] | None:
         """The sentences ix leans on, earliest first ([] if none); None if they cannot be shown. A
         paragraph that opens with 'Thus ...' leans on the last sentence of the paragraph before, which
         may lean on its own predecessor: up to `depth` steps back."""
         if not depends_on_previous(lib.sentences[ix].text):
             return []
         before = ix - 1 if ix > 0 and lib.sentences[ix - 1].doc_id == lib.sentences[ix].doc_id else None
+        text = lib.sentences[ix].text
+        weak = (_PRONOUN.match(text) or (_COMPARING.match(text) and not _DEPENDENT.match(text))) \
+            and not _POINTING.match(text)
+        # Only the opening sentence follows the question directly, so only it may lean on the question.
+        if opening and weak and about_question(ix):
+            return []
+        if opening and not long_answer and _CONNECTIVE.match(text) and not _POINTING.match(text):
+            return []  # a short answer may open "As a result, the Austrians signed ...": the fact stands alone
         if before is None or depth == 0 or not citable(lib.sentences[before].text):
             return None
         if before in used:
@@ -164,10 +200,10 @@ def compose(lib: Library, question: str, scores: dict[int, float], sims: np.ndar
         earlier = antecedents(before, depth - 1)
         return None if earlier is None else [*earlier, before]
 
-    def with_antecedent(ix: int, room: int) -> bool:
+    def with_antecedent(ix: int, room: int, opening: bool = False) -> bool:
         """Add ix, preceded by the sentences it depends on; False if it depends on one we cannot show
         or there is no room for them."""
-        chain = antecedents(ix)
+        chain = antecedents(ix, opening=opening)
         if chain is None or (groups and len(groups) + len(chain) + 1 > room):
             return False
         for j in chain:
@@ -180,31 +216,37 @@ def compose(lib: Library, question: str, scores: dict[int, float], sims: np.ndar
         return next((g for g in groups if float(lib.vectors[g[0]] @ lib.vectors[ix]) >= DUPLICATE_SIM
                      and same_facts(lib.sentences[g[0]].text, text)), None)
 
-    # 1. The opening: the sentence most likely to answer, with what it leans on.
-    first = next((ix for ix in scored if with_antecedent(ix, MAX_SENTENCES)), None)
-    if first is None:
-        return [], []
-    best = scores[first]
-    opening = list(groups)
+    # 1. The opening: what is read first should hold the answer. A sentence that leans on the one before
+    #    ('He', 'These') comes after it, so its chain is worth what its first sentence is worth.
+    def opening_worth(ix: int) -> float:
+        chain = antecedents(ix, opening=True)
+        return -1.0 if chain is None else scores.get(chain[0], 0.0) if chain else scores[ix]
 
-    # 2. An argued answer reads on in the opening sentence's paragraph while the sentences lean on it or
-    #    are themselves likely (the next sentence often gives the reason or the consequence).
-    if long_answer:
-        cur = first
-        for _ in range(CONTINUATION):
-            after = _next_in_paragraph(lib, cur)
-            if after is None or after in used or len(groups) >= limit:
-                break
-            if not (depends_on_previous(lib.sentences[after].text) or scores.get(after, 0.0) >= models.keep_ratio * best):
-                break
-            add(after)
-            cur = after
+    first = max(scored[:OPENERS], key=opening_worth)
+    if opening_worth(first) < 0 or not with_antecedent(first, MAX_SENTENCES, opening=True):
+        return [], []
+    best = scores[scored[0]]
+
+    # 2. An argued answer reads on in the opening sentence's paragraph: "The Big Three met again at Yalta"
+    #    is followed by what they discussed, in sentences that never say "Yalta". A short answer reads on
+    #    only into sentences that lean on it.
+    cur = first
+    for _ in range(CONTINUATION):
+        after = _next_in_paragraph(lib, cur)
+        if after is None or after in used or len(groups) >= limit or not citable(lib.sentences[after].text):
+            break
+        if not (long_answer or depends_on_previous(lib.sentences[after].text)):
+            break
+        add(after)
+        cur = after
+
+    opening = list(groups)  # the opening sentence and what reads on from it stay together, first
+    bar = models.keep_ratio * (ANALYTIC_BAR if long_answer else 1.0) * best
 
     # 3. Other sentences the ranker rates close to the best, best first; an argued answer prefers
     #    sources not yet cited, so a second source's view comes before a third sentence of the first.
     cited_docs = {lib.sentences[g[0]].doc_id for g in groups}
-    pool = [ix for ix in scored if ix not in used and scores[ix] >= models.keep_ratio * best
-            and float(sims[ix]) >= MIN_SUPPORT_SIM]
+    pool = [ix for ix in scored if ix not in used and scores[ix] >= bar and float(sims[ix]) >= MIN_SUPPORT_SIM]
     while pool and len(groups) < limit:
         fresh = [ix for ix in pool if lib.sentences[ix].doc_id not in cited_docs] if long_answer else []
         ix = (fresh or pool)[0]

@@ -101,6 +101,7 @@ class Engine:
     encode: Callable[[str], np.ndarray]  # question -> unit vector (ONNX when ingest exported it)
     features: Featurizer
     llm: object | None = None
+    models: ranker.Models | None = None  # the fitted models (app/models.json); the fitting command swaps in its own
 
     @property
     def model(self):
@@ -115,7 +116,7 @@ class Engine:
         library = Library.open(settings)
         encode = query_encoder(settings)
         retriever = Retriever(library, encode)
-        engine = cls(settings, library, retriever, encode, Featurizer(retriever))
+        engine = cls(settings, library, retriever, encode, Featurizer(retriever), models=ranker.load())
         if llm_url:
             from .llm import Generator
 
@@ -165,7 +166,7 @@ class Engine:
             answer.timings_ms = {"retrieve": 0.0, "compose": 0.0, "total": (time.perf_counter() - t0) * 1000}
             return answer
         r = self.read(q, top_k)
-        models = ranker.load()
+        models = self.models or ranker.load()
         probs = models.ranker.prob(r.X) if len(r.cands) else np.zeros(0)
         row = evidence_row(r.features, q, r.cands, r.sims[r.cands] if r.cands else np.zeros(0), probs, r.X,
                            float(r.bm.max()) if len(r.bm) else 0.0, r.evidence.coverage, len(r.evidence.unknown_names))
@@ -177,10 +178,11 @@ class Engine:
             if r.evidence.unknown_names:
                 answer.warnings.append(f"The sources never mention {', '.join(r.evidence.unknown_names)}.")
         elif self.llm is not None:
-            answer = self.llm.answer(self, q, r.hits, r.sims, r.bm, dict(zip(r.cands, probs.tolist(), strict=True)))
+            answer = self.llm.answer(self, q, r.hits, r.sims, r.bm, dict(zip(r.cands, probs.tolist(), strict=True)),
+                                     models)
         else:
             scores = dict(zip(r.cands, probs.tolist(), strict=True))
-            sentences, citations = compose(r.library, q, scores, r.sims, models)
+            sentences, citations = compose(r.library, q, scores, r.sims, models, r.features)
             answer = Answer(q, sentences, citations, abstained=not sentences)
         answer.warnings[:0] = notes
         answer.evidence = {"top_sim": round(r.evidence.top_sim, 4), "coverage": round(r.evidence.coverage, 4),

@@ -16,7 +16,7 @@ import re
 
 import numpy as np
 
-from .retrieve import STOPWORDS, Hit, Retriever, stems, words
+from .retrieve import ALIASES, STOPWORDS, Hit, Retriever, aliases_in, stems, words
 
 # The question's type, from its wording. Order matters: the first pattern that matches wins.
 QTYPES = {
@@ -129,11 +129,21 @@ class Featurizer:
         raw = {w.lower().strip("'’") for w in re.findall(r"[A-Za-z][A-Za-z'’-]*", question)}
         return qstems, set(qstems), _bigrams(qstems), raw
 
-    def question_names(self, question: str) -> set[str]:
-        """Stems of the capitalised words after the first: the names the question is about."""
+    def question_names(self, question: str) -> list[set[str]]:
+        """The names the question is about (capitalised words after the first), each as the set of
+        stems that count as it: its own, its spelling variants in the sources ('Tehran' -> 'Teheran') and
+        its aliases."""
         tokens = re.findall(r"[A-Za-z][A-Za-z'’-]*", question)[1:]
-        return {st for t in tokens if t[0].isupper() and t.lower() not in STOPWORDS
-                for st in stems(words(t))}
+        out = []
+        for t in tokens:
+            w = t.lower().replace("’", "'").removesuffix("'s")
+            if not t[0].isupper() or w in STOPWORDS:
+                continue
+            group = set(stems(words(w))) | set(stems(list(self.r.variants(w))))
+            group |= {st for k in aliases_in(f" {w} ") for st in stems(words(ALIASES[k]))}
+            if group:
+                out.append(group)
+        return out
 
     def names_found(self, question: str, rows: list[int]) -> float:
         """Share of the question's names that these sentences' paragraphs mention (1 if it names none)."""
@@ -141,7 +151,7 @@ class Featurizer:
         if not names:
             return 1.0
         have = set().union(*(self.para_sets[self.para[i]] for i in rows)) if rows else set()
-        return len(names & have) / len(names)
+        return sum(bool(g & have) for g in names) / len(names)
 
     def idf_of(self, st: str) -> float:
         return self.idf.get(st, self.default_idf)
@@ -169,7 +179,12 @@ class Featurizer:
         if not n:
             return np.zeros((0, len(SENTENCE_FEATURES)), dtype=np.float32)
         qlist, qset, qbi, qraw = self.question_terms(question)
+        # Each question word counts as found when the sources' spelling of it is ('Tehran' - 'Teheran').
+        spell = {t: {t} | set(stems(list(self.r.variants(t)))) for t in qset}
         qidf = sum(self.idf_of(t) for t in qset) or 1.0
+
+        def found(terms: set[str], have: set[str]) -> set[str]:
+            return {t for t in terms if spell[t] & have}
         qtv = qtype_vector(question)
         names = self.question_names(question)
 
@@ -188,7 +203,7 @@ class Featurizer:
 
         def overlap(ix: int) -> tuple[float, float, float]:
             s = self.sent_sets[ix]
-            shared = qset & s
+            shared = found(qset, s)
             return (sum(self.idf_of(t) for t in shared) / qidf, len(shared) / max(len(qset), 1),
                     len(qbi & self.sent_bigrams[ix]) / max(len(qbi), 1))
 
@@ -222,12 +237,12 @@ class Featurizer:
                 qtv[0] * max(self.has_year[ix], self.has_month[ix]), qtv[1] * self.has_number[ix],
                 qtv[2] * min(novel_caps, 3) / 3, qtv[3] * min(novel_caps, 3) / 3, qtv[4] * self.reason[ix],
                 nb_cos, nb_bm, nb_idf, math.log1p(prank), passage_cos.get(s.passage_id, 0.0),
-                len(qset & self.head_sets[ix]) / max(len(qset), 1),
+                len(found(qset, self.head_sets[ix])) / max(len(qset), 1),
                 float(self.prev[ix] < 0), self.leans[ix], float(lib.generic[ix]) if len(lib.generic) else 0.0,
                 float(s.doc_id == best_doc), top_cos - doc_best[s.doc_id],
-                sum(self.idf_of(t) for t in qset & self.para_sets[self.para[ix]]) / qidf,
+                sum(self.idf_of(t) for t in found(qset, self.para_sets[self.para[ix]])) / qidf,
                 max(float(sims[j]) for j in self.para_members[self.para[ix]]),
-                len(names & self.sent_sets[ix]) / len(names) if names else 1.0,
+                sum(bool(g & self.sent_sets[ix]) for g in names) / len(names) if names else 1.0,
             ]
             X[k, :_BASE] = row
         cols = [SENTENCE_FEATURES.index(f) for f in RELATIVE]

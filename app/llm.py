@@ -20,7 +20,6 @@ import numpy as np
 from ingest.errors import LLMServerError
 from ingest.passages import sentence_spans
 
-from . import ranker
 from .answer import Answer, AnswerSentence, Citation
 from .compose import compose
 from .retrieve import stems, words
@@ -100,12 +99,13 @@ class Generator:
             raise LLMServerError(f"The LLM server at {self.url} did not answer ({detail}).") from e
         return (reply.message.content or "").strip()
 
-    def answer(self, engine, question: str, hits, sims: np.ndarray, bm: np.ndarray, scores: dict[int, float]) -> Answer:
+    def answer(self, engine, question: str, hits, sims: np.ndarray, bm: np.ndarray, scores: dict[int, float],
+               models) -> Answer:
         lib = engine.library
         passages = [lib.passages[h.passage_id] for h in hits]
 
         def fallback(warning: str) -> Answer:
-            sentences, citations = compose(lib, question, scores, sims, ranker.load())
+            sentences, citations = compose(lib, question, scores, sims, models, engine.features)
             return Answer(question, sentences, citations, abstained=not sentences, mode="extractive",
                           warnings=[warning])
 

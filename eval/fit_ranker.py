@@ -157,9 +157,11 @@ def main() -> None:
         w[kinds == k] = share / max(1, int(np.sum(kinds == k)))
     w *= len(y)
     p_ans = np.zeros(len(y))
+    abstainers = []
     for k in range(len(models)):
         m = _lr(E[group != k], y[group != k], EVIDENCE_FEATURES, weight=w[group != k])
         p_ans[group == k] = m.prob(E[group == k])
+        abstainers.append(m)
     p_ans[unknown] = 0.0  # the engine declines a question naming something the sources never mention
     tuning_ans = np.array([k == "answerable" for k in kind])
     threshold = float(np.quantile(p_ans[tuning_ans], 1 - TARGET_ANSWERED))
@@ -169,6 +171,9 @@ def main() -> None:
                       **{k: round(float(np.mean((p_ans >= t)[np.array(kind) == k])), 4) for k in sorted(set(kind))}})
     rates = {k: round(float(np.mean((p_ans >= threshold)[np.array(kind) == k])), 4) for k in sorted(set(kind))}
     abstain_model = _lr(E, y, EVIDENCE_FEATURES, weight=w)
+
+    # --- 5. the whole answer, held out: each fold's questions asked through the engine with that fold's models
+    e2e = _end_to_end(engine, rows, models, abstainers, group[: len(rows)], threshold, keep_ratio, max_factoid)
 
     report = {
         "held_out": "six article-wise folds of the tuning set; every figure is on articles the model did not see",
@@ -180,6 +185,7 @@ def main() -> None:
         "candidates_hold_answer": round(float(ceiling), 4),
         "bm25_top1": round(float(bm1), 4), "bm25_top6": round(float(bm6), 4),
         "answered_at_threshold": rates,
+        "end_to_end": e2e,
         "tradeoff": curve,
     }
     MODELS.write_text(json.dumps({
@@ -190,6 +196,37 @@ def main() -> None:
     print(f"threshold {threshold:.3f}, keep_ratio {keep_ratio}, max_factoid {max_factoid}; "
           f"wrote {MODELS.name} in {time.perf_counter() - t0:.0f} s")
     del Settings
+
+
+def _end_to_end(engine, rows, rankers, abstainers, group, threshold, keep_ratio, max_factoid) -> dict:
+    """Ask every tuning question through `Engine.ask` with the models of the fold that did not see its
+    article: what a user gets on an article the models never saw (the opening chosen, antecedents
+    placed, abstention applied)."""
+    from app.compose import analytic
+    from app.ranker import Models
+
+    out: dict[str, list] = {"first": [], "any": [], "cited_factoid": [], "cited_analytic": []}
+    answered: dict[str, list[bool]] = {}
+    for k in range(len(rankers)):
+        engine.models = Models(rankers[k], abstainers[k], threshold, keep_ratio, max_factoid, {})
+        for r, g in zip(rows, group, strict=True):
+            if g != k:
+                continue
+            q = r["q"]
+            a = engine.ask(q.q)
+            answered.setdefault(q.kind, []).append(not a.abstained)
+            if q.answerable:
+                quotes = [c.quote for c in a.citations]
+                out["first"].append(bool(quotes) and _holds(quotes[0], q.answers))
+                out["any"].append(any(_holds(t, q.answers) for t in quotes))
+                if not a.abstained:
+                    out["cited_analytic" if analytic(q.q) else "cited_factoid"].append(len(quotes))
+    engine.models = None
+    return {"first_cited_holds_answer": round(float(np.mean(out["first"])), 4),
+            "any_cited_holds_answer": round(float(np.mean(out["any"])), 4),
+            "mean_cited_factoid": round(float(np.mean(out["cited_factoid"])), 3),
+            "mean_cited_analytic": round(float(np.mean(out["cited_analytic"])), 3),
+            "answered": {k: round(float(np.mean(v)), 4) for k, v in sorted(answered.items())}}
 
 
 def _shipped_rows(final_ranker: Linear) -> list[dict]:

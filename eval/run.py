@@ -36,10 +36,16 @@ SYSTEMS = {"footnote": "Footnote", "bm25": BM25Baseline.label, "dense": DenseBas
 
 
 def main(questions: str | Path | None = None, out: str | Path | None = None, settings: Settings | None = None,
-         limit: int | None = None) -> int:
+         limit: int | None = None, articles: list[str] | None = None) -> int:
     started = time.perf_counter()
     settings = settings or Settings.from_env()
     path = Path(questions) if questions else DEFAULT_QUESTIONS
+    from .tuning import is_tuning_format
+
+    if is_tuning_format(path):  # the public tuning set's format: its own articles, its own report
+        from . import tuning_eval
+
+        return tuning_eval.main(path, out=Path(out) if out else None, limit=limit, articles=articles)
     qs = load(path)
     if limit is not None:
         if limit < 1:

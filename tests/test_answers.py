@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -109,11 +110,23 @@ def test_spelling_variants_and_other_names_find_the_sources_wording(engine, ques
     assert expected in passages
 
 
-def test_a_sentence_that_leans_on_the_previous_one_never_opens_an_answer(engine, questions):
+def test_a_sentence_that_leans_on_the_previous_one_opens_an_answer_only_after_it_or_about_the_question(engine,
+                                                                                                    questions):
+    """An opening 'This ...' or 'However ...' comes after the sentence it leans on; an opening 'He ...' or
+    '... also ...' may stand first only when its paragraph names what the question asks about (the
+    question has just introduced who 'he' is)."""
+    lib, features = engine.library, engine.features
     for q in questions:
         a = engine.ask(q["question"])
-        if a.sentences:
-            assert not depends_on_previous(a.citations[a.sentences[0].citations[0] - 1].quote)
+        if not a.sentences:
+            continue
+        first = a.citations[a.sentences[0].citations[0] - 1]
+        if not depends_on_previous(first.quote):
+            continue
+        row = next(s.ix for s in lib.sentences if s.doc_id == first.doc_id and s.start == first.start)
+        names = features.question_names(q["question"])
+        assert any(g & features.para_sets[features.para[row]] for g in names), (q["question"], first.quote)
+        assert not re.match(r"^\W*(this|these|those|that|however|but|thus|therefore)\b", first.quote, re.I), first.quote
 
 
 @pytest.mark.parametrize(("sentence", "leans"), [
