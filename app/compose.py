@@ -44,7 +44,9 @@ ANALYTIC_BAR = 0.5
 
 
 def analytic(question: str) -> bool:
-    return qtype(question) == "reason" or bool(_ANALYTIC.search(question))
+    """Does the question want an argued answer? Everything but a plain factoid (who, when, where, how
+    many) does: 'What did the Winter War reveal about the Red Army?' needs more than one sentence."""
+    return qtype(question) not in ("date", "number", "person", "place") or bool(_ANALYTIC.search(question))
 
 
 _DEPENDENT = re.compile(

@@ -24,7 +24,8 @@ from ingest.store import live_generation
 
 from . import ranker
 from .answer import Answer
-from .compose import Evidence, abstain, compose, evidence
+from .argue import compose_argued
+from .compose import Evidence, abstain, analytic, compose, evidence
 from .features import Featurizer, evidence_row
 from .language import is_english
 from .library import Library
@@ -91,6 +92,7 @@ class Reading:
     evidence: Evidence
     library: Library  # the generation it was read from
     features: Featurizer
+    naming: set[int]  # rows of the sentences that name the question's rare names
 
 
 @dataclass
@@ -153,7 +155,7 @@ class Engine:
         cands = features.candidates(hits, sims, bm)
         X = features.sentence_matrix(question, cands, hits, sims, bm)
         ev = evidence(retriever, question, hits, sims)
-        return Reading(question, hits, sims, bm, cands, X, ev, library, features)
+        return Reading(question, hits, sims, bm, cands, X, ev, library, features, retriever.naming(question))
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         t0 = time.perf_counter()
@@ -181,8 +183,11 @@ class Engine:
             answer = self.llm.answer(self, q, r.hits, r.sims, r.bm, dict(zip(r.cands, probs.tolist(), strict=True)),
                                      models)
         else:
-            scores = dict(zip(r.cands, probs.tolist(), strict=True))
-            sentences, citations = compose(r.library, q, scores, r.sims, models, r.features)
+            if analytic(q):  # several sources' sentences, read on in their paragraphs (argue.py)
+                sentences, citations = compose_argued(r.library, q, r.hits, r.sims, r.bm, r.naming)
+            else:  # the fitted ranker's short answer
+                scores = dict(zip(r.cands, probs.tolist(), strict=True))
+                sentences, citations = compose(r.library, q, scores, r.sims, models, r.features)
             answer = Answer(q, sentences, citations, abstained=not sentences)
         answer.warnings[:0] = notes
         answer.evidence = {"top_sim": round(r.evidence.top_sim, 4), "coverage": round(r.evidence.coverage, 4),
