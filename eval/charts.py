@@ -41,7 +41,39 @@ def draw(results: dict, folder: Path) -> list[tuple[str, str]]:
          "'answer' with the first sentence of their top passage and never decline. Dashed: targets."),
         (coverage_chart(results, folder), "Key points stated, per answerable question (red: under the 80% target)."),
         (latency_chart(results, folder), "How long Footnote took per question (whole answer)."),
+        *([(tradeoff_chart(folder), "When Footnote answers: the share of each kind of question answered as the "
+            "abstention threshold moves, on held-out articles of the public tuning set and on the shipped set "
+            "(app/models.json, from `python -m eval.fit_ranker`). The dotted line is the threshold in use.")]
+          if _tradeoff() else []),
     ]
+
+
+def _tradeoff() -> tuple[list[dict], float] | None:
+    """The answered-vs-declined curve the fit recorded, and the chosen threshold (None if absent)."""
+    from app.ranker import ModelsMissingError, load
+
+    try:
+        models = load()
+    except ModelsMissingError:
+        return None
+    curve = models.report.get("tradeoff")
+    return (curve, models.answer_threshold) if curve else None
+
+
+def tradeoff_chart(folder: Path, name: str = "tradeoff.png") -> str:
+    plt = _pyplot()
+    curve, chosen = _tradeoff()
+    kinds = [k for k in curve[0] if k != "threshold"]
+    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=110)
+    xs = [c["threshold"] for c in curve]
+    for k in kinds:
+        ax.plot(xs, [100 * c[k] for c in curve], label=k.replace("-", " "), linewidth=1.5)
+    ax.axvline(chosen, color="black", linestyle=":", linewidth=1.2, label=f"chosen {chosen:.2f}")
+    ax.set_xlabel("abstention threshold (answer when the model's probability is at least this)")
+    ax.set_ylabel("answered (%)")
+    ax.set_ylim(0, 103)
+    ax.legend(frameon=False, fontsize=7, loc="upper right")
+    return _save(plt, fig, ax, "Answered vs declined, by kind of question", folder, name)
 
 
 def metrics_chart(results: dict, folder: Path, name: str = "metrics.png") -> str:

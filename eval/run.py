@@ -36,7 +36,7 @@ SYSTEMS = {"footnote": "Footnote", "bm25": BM25Baseline.label, "dense": DenseBas
 
 
 def main(questions: str | Path | None = None, out: str | Path | None = None, settings: Settings | None = None,
-         limit: int | None = None, articles: list[str] | None = None) -> int:
+         limit: int | None = None, articles: list[str] | None = None, work: Path | None = None) -> int:
     started = time.perf_counter()
     settings = settings or Settings.from_env()
     path = Path(questions) if questions else DEFAULT_QUESTIONS
@@ -45,7 +45,7 @@ def main(questions: str | Path | None = None, out: str | Path | None = None, set
     if is_tuning_format(path):  # the public tuning set's format: its own articles, its own report
         from . import tuning_eval
 
-        return tuning_eval.main(path, out=Path(out) if out else None, limit=limit, articles=articles)
+        return tuning_eval.main(path, out=Path(out) if out else None, limit=limit, articles=articles, work=work)
     qs = load(path)
     if limit is not None:
         if limit < 1:

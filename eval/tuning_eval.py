@@ -71,7 +71,7 @@ def starter_baseline(docs_dir: Path, names: list[str], questions: list[Question]
 
 
 def main(questions: Path, out: Path | None = None, limit: int | None = None, articles: list[str] | None = None,
-         baselines: bool = True) -> int:
+         baselines: bool = True, work: Path | None = None) -> int:
     from app.compose import analytic
     from app.engine import Engine
 
@@ -85,7 +85,7 @@ def main(questions: Path, out: Path | None = None, limit: int | None = None, art
     if limit:
         qs = qs[:limit]
     print(f"Ingesting {len(names)} articles and asking {len(qs)} questions…", file=sys.stderr, flush=True)
-    work = WORK / ("all" if not articles else "-".join(names)[:80])
+    work = (work or WORK) / ("all" if not articles else "-".join(names)[:80])
     engine = Engine.load(build_index(docs_dir, work, only=names))
 
     records = []
