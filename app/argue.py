@@ -20,7 +20,7 @@ from .compose import (
     _prev_in_paragraph,
     citable,
     depends_on_previous,
-    display,
+    footnoted,
     same_facts,
 )
 from .library import Library
@@ -220,20 +220,5 @@ def compose_argued(lib: Library, question: str, hits: list[Hit], sims: np.ndarra
                         key=lambda h: lib.sentences[h[0]].start):
             place(h)
 
-    citations: list[Citation] = []
-    by_row: dict[int, int] = {}
-    sentences = []
-    for g in order:
-        ns = []
-        for ix in g:
-            if ix not in by_row:
-                s = lib.sentences[ix]
-                p = lib.passages[s.passage_id]
-                doc = lib.docs[s.doc_id]
-                by_row[ix] = len(citations) + 1
-                citations.append(Citation(by_row[ix], s.doc_id, doc.title, doc.kind, p.id, s.start, s.end, s.text,
-                                          p.text, p.start))
-            ns.append(by_row[ix])
-        sentences.append(AnswerSentence(display(lib.sentences[g[0]].text), ns))
-    return sentences, citations
+    return footnoted(lib, order)
 

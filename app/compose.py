@@ -281,6 +281,11 @@ def compose(lib: Library, question: str, scores: dict[int, float], sims: np.ndar
                         key=lambda h: lib.sentences[h[0]].start):
             order.append(h)
 
+    return footnoted(lib, order)
+
+def footnoted(lib: Library, order: list[list[int]]) -> tuple[list[AnswerSentence], list[Citation]]:
+    """The answer's sentences in reading order, each group of rows one sentence with a footnote per row,
+    numbered in the order they are first cited."""
     citations: list[Citation] = []
     by_row: dict[int, int] = {}
     sentences = []
@@ -297,6 +302,7 @@ def compose(lib: Library, question: str, scores: dict[int, float], sims: np.ndar
             ns.append(by_row[ix])
         sentences.append(AnswerSentence(display(lib.sentences[g[0]].text), ns))
     return sentences, citations
+
 
 def abstain(lib: Library, question: str, hits: list[Hit]) -> Answer:
     return Answer(question, [], [], abstained=True, nearest=nearest(lib, hits))
