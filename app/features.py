@@ -16,7 +16,7 @@ import re
 
 import numpy as np
 
-from .retrieve import ALIASES, STOPWORDS, Hit, Retriever, aliases_in, stems, words
+from .retrieve import STOPWORDS, Hit, Retriever, aliases_in, stems, words
 
 # The question's type, from its wording. Order matters: the first pattern that matches wins.
 QTYPES = {
@@ -140,7 +140,7 @@ class Featurizer:
             if not t[0].isupper() or w in STOPWORDS:
                 continue
             group = set(stems(words(w))) | set(stems(list(self.r.variants(w))))
-            group |= {st for k in aliases_in(f" {w} ") for st in stems(words(ALIASES[k]))}
+            group |= {st for k in aliases_in(f" {w} ", self.r.aliases) for st in stems(words(self.r.aliases[k]))}
             if group:
                 out.append(group)
         return out

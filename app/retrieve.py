@@ -10,46 +10,15 @@ This module ranks; it does not decide whether to answer (compose.py) or format a
 from __future__ import annotations
 
 import re
+import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from .library import Library
-
-# Different names for the same thing, as students and the sources write them. Fuzzy matching cannot find
-# these (they share no spelling), so they are listed by hand.
-ALIASES = {
-    "molotov-ribbentrop": "nazi-soviet non-aggression",
-    "ribbentrop-molotov": "nazi-soviet non-aggression",
-    "nazi-soviet": "molotov-ribbentrop non-aggression",
-    "non-aggression": "nazi-soviet",
-    "ussr": "soviet union",
-    "soviet union": "ussr",
-    "russia": "soviet ussr",
-    "league of nations": "lon",
-    "second world war": "war germany",
-    "world war ii": "war germany",
-    "ww2": "war germany",
-    "moscow": "soviet ussr",
-    "berlin": "germany",
-    "london": "britain",
-    "paris": "france",
-    "tehran": "teheran",
-    "united states": "us america american",
-    "america": "us",
-    # everyday words for events, beside the words the sources use for them
-    "dismiss": "replaced removed",
-    "sacked": "replaced removed",
-    "sacking": "replaced removed",
-    "removal": "replaced removed",
-    "fired": "replaced removed",
-    "deal with": "pact treaty agreement",
-    " deal ": "pact treaty agreement",
-    "invasion": "invaded",
-    "attack": "invaded",
-}
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below
@@ -94,10 +63,18 @@ def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-def aliases_in(question: str) -> list[str]:
-    """The ALIASES keys the question contains."""
+def load_aliases(path: Path) -> dict[str, str]:
+    """A corpus's other names for things (`corpus/aliases.toml`); none if it has no such file."""
+    try:
+        return dict(tomllib.loads(path.read_text(encoding="utf-8")).get("aliases", {}))
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def aliases_in(question: str, aliases: dict[str, str]) -> list[str]:
+    """The alias keys the question contains."""
     q = f" {question.lower().replace('’', chr(39))} "
-    return [k for k in ALIASES if k in q]
+    return [k for k in aliases if k in q]
 
 
 def stems(ws: list[str]) -> list[str]:
@@ -123,6 +100,7 @@ class Retriever:
 
         self.lib = library
         self.embed_query = embed_query
+        self.aliases = load_aliases(library.index.settings.corpus_dir / "aliases.toml")
         docs = []
         for s in library.sentences:
             heading = library.passages[s.passage_id].heading
@@ -147,7 +125,7 @@ class Retriever:
         return tuple(w for w, _, _ in found if w != word and w[0] == word[0] and abs(len(w) - len(word)) <= 2)
 
     def expand(self, question: str) -> list[str]:
-        extra = [ALIASES[k] for k in aliases_in(question)]
+        extra = [self.aliases[k] for k in aliases_in(question, self.aliases)]
         ws = words(question) + words(" ".join(extra))
         for w in list(ws):
             ws += list(self.variants(w))
@@ -226,7 +204,7 @@ class Retriever:
         share, with their spelling variants: 'Haslam', 'Potsdam', 'Rapallo', not 'Stalin' or 'Soviet'.
         A question that names a rare thing is about that thing, whatever else its words match."""
         tokens = re.findall(r"[A-Za-z][A-Za-z'’-]*", question)[1:]
-        aliased = {w for k in aliases_in(question) for w in k.split()}  # 'Moscow' stands for the USSR
+        aliased = {w for k in aliases_in(question, self.aliases) for w in k.split()}  # 'Moscow' stands for the USSR
         out = []
         for t in tokens:
             w = t.lower().replace("’", "'").removesuffix("'s")

@@ -50,11 +50,12 @@ def is_notes(doc_id: str) -> bool:
 
 
 def make_home(root: Path) -> Path:
-    """A project home holding a copy of the real corpus (raw files and sources.toml), nothing else."""
+    """A project home holding a copy of the real corpus (raw files, sources.toml, aliases.toml), nothing else."""
     home = root / "home"
     (home / "corpus").mkdir(parents=True)
     shutil.copytree(CORPUS / "raw", home / "corpus" / "raw")
     shutil.copy(CORPUS / "sources.toml", home / "corpus" / "sources.toml")
+    shutil.copy(CORPUS / "aliases.toml", home / "corpus" / "aliases.toml")
     return home
 
 

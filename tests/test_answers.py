@@ -187,3 +187,13 @@ def test_cli_ask_with_no_index_says_how_to_build_one(monkeypatch, tmp_path, caps
     assert cli(["ask", LITVINOV]) == 2
     err = capsys.readouterr().err
     assert "footnote ingest" in err and "Traceback" not in err
+
+
+def test_other_names_come_from_the_corpus_aliases_file_not_the_code(engine, tmp_path):
+    from app.retrieve import load_aliases
+
+    assert engine.retriever.aliases["nazi-soviet"] == "molotov-ribbentrop non-aggression"
+    assert "nazi-soviet" in engine.retriever.expand("What was the Molotov-Ribbentrop pact?")
+    assert load_aliases(tmp_path / "aliases.toml") == {}  # a teacher's corpus without one has none
+    (tmp_path / "aliases.toml").write_text('[aliases]\n"the great war" = "first world war"\n', encoding="utf-8")
+    assert load_aliases(tmp_path / "aliases.toml") == {"the great war": "first world war"}
