@@ -186,11 +186,11 @@ class Engine:
             # Tried: sending 'what' questions the ranker is unsure of (no sentence at even odds) to the argued
             # composer too: key points stated on the shipped set 64% -> 66%, but the answer first on held-out
             # tuning articles 65% -> 62%. Transfer to unseen documents comes first.
-            if analytic(q):  # several sources' sentences, read on in their paragraphs (argue.py)
-                sentences, citations = compose_argued(r.library, q, r.hits, r.sims, r.bm, r.naming)
-            else:  # the fitted ranker's short answer
-                scores = dict(zip(r.cands, probs.tolist(), strict=True))
-                sentences, citations = compose(r.library, q, scores, r.sims, models, r.features)
+            scores = dict(zip(r.cands, probs.tolist(), strict=True))
+            sentences, citations = compose(r.library, q, scores, r.sims, models, r.features)
+            if citations and analytic(q):  # the same opening, then several sources' sentences (argue.py)
+                opener = r.library.row_at(citations[0].doc_id, citations[0].start)
+                sentences, citations = compose_argued(r.library, q, r.hits, r.sims, r.bm, r.naming, opener)
             answer = Answer(q, sentences, citations, abstained=not sentences)
         answer.warnings[:0] = notes
         answer.evidence = {"top_sim": round(r.evidence.top_sim, 4), "coverage": round(r.evidence.coverage, 4),

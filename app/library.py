@@ -70,6 +70,7 @@ class Library:
     vectors: np.ndarray  # one unit-length row per sentence
     chroma_ids: dict[str, int]  # Chroma record id -> sentence row
     generic: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    rows_by_start: dict[tuple[str, int], int] = field(default_factory=dict)
     passage_order: list[str] = field(default_factory=list)  # passage ids, one per row of passage_vectors
     passage_order_ix: dict[str, int] = field(default_factory=dict)
     passage_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
@@ -116,6 +117,12 @@ class Library:
         library.passage_vectors = _unit(passage_rows)
         library.generic = library._genericness()
         return library
+
+    def row_at(self, doc_id: str, start: int) -> int | None:
+        """The sentence row that starts at this offset of this document."""
+        if not self.rows_by_start:
+            self.rows_by_start.update({(s.doc_id, s.start): s.ix for s in self.sentences})
+        return self.rows_by_start.get((doc_id, start))
 
     def _genericness(self) -> np.ndarray:
         """Each sentence's cosine to the corpus centroid: high for sentences that say little in particular."""
