@@ -20,6 +20,7 @@ from .answer import AnswerSentence, Citation
 from .compose import (
     _next_in_paragraph,
     _prev_in_paragraph,
+    antecedents_of,
     citable,
     depends_on_previous,
     footnoted,
@@ -107,19 +108,8 @@ def compose_argued(lib: Library, question: str, hits: list[Hit], sims: np.ndarra
         groups.append([ix])
         used.add(ix)
 
-    def antecedents(ix: int, depth: int = 2) -> list[int] | None:
-        """The sentences ix leans on, earliest first ([] if none); None if they cannot be shown. A
-        paragraph that opens with 'Thus ...' leans on the last sentence of the paragraph before, which
-        may lean on its own predecessor: up to `depth` steps back."""
-        if not depends_on_previous(lib.sentences[ix].text):
-            return []
-        before = ix - 1 if ix > 0 and lib.sentences[ix - 1].doc_id == lib.sentences[ix].doc_id else None
-        if before is None or depth == 0 or not citable(lib.sentences[before].text):
-            return None
-        if before in used:
-            return []
-        earlier = antecedents(before, depth - 1)
-        return None if earlier is None else [*earlier, before]
+    def antecedents(ix: int) -> list[int] | None:
+        return antecedents_of(lib, ix, used)
 
     def with_antecedent(ix: int) -> bool:
         """Add ix, preceded by the sentences it depends on; False if it depends on one we cannot show."""

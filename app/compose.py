@@ -15,6 +15,7 @@ only when their numbers, dates and names agree. Whether to answer at all is deci
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -155,6 +156,23 @@ def same_facts(a: str, b: str) -> bool:
     return facts(a) == facts(b)
 
 
+def antecedents_of(lib: Library, ix: int, used: set[int], depth: int = 2,
+                   stands_alone: Callable[[int], bool] | None = None) -> list[int] | None:
+    """The sentences ix leans on, earliest first ([] if none, or if `stands_alone(ix)`); None if they
+    cannot be shown. A paragraph that opens with 'Thus ...' leans on the last sentence of the paragraph
+    before, which may lean on its own predecessor: up to `depth` steps back. One already in `used` is
+    shown already."""
+    if not depends_on_previous(lib.sentences[ix].text) or (stands_alone is not None and stands_alone(ix)):
+        return []
+    before = ix - 1 if ix > 0 and lib.sentences[ix - 1].doc_id == lib.sentences[ix].doc_id else None
+    if before is None or depth == 0 or not citable(lib.sentences[before].text):
+        return None
+    if before in used:
+        return []
+    earlier = antecedents_of(lib, before, used, depth - 1)
+    return None if earlier is None else [*earlier, before]
+
+
 def compose(lib: Library, question: str, scores: dict[int, float], sims: np.ndarray, models: Models,
             features: Featurizer | None = None) -> tuple[list[AnswerSentence], list[Citation]]:
     """Choose and order sentences; number their citations. `scores`: the ranker's probability that each
@@ -182,27 +200,19 @@ def compose(lib: Library, question: str, scores: dict[int, float], sims: np.ndar
         groups.append([ix])
         used.add(ix)
 
-    def antecedents(ix: int, depth: int = 2, opening: bool = False) -> list[int] | None:
-        """The sentences ix leans on, earliest first ([] if none); None if they cannot be shown. A
-        paragraph that opens with 'Thus ...' leans on the last sentence of the paragraph before, which
-        may lean on its own predecessor: up to `depth` steps back."""
-        if not depends_on_previous(lib.sentences[ix].text):
-            return []
-        before = ix - 1 if ix > 0 and lib.sentences[ix - 1].doc_id == lib.sentences[ix].doc_id else None
+    def opens_alone(ix: int) -> bool:
+        """May the opening sentence stand without the one it leans on? Only it follows the question
+        directly, so only it may lean on the question: an opening 'He' or '... also' whose paragraph names
+        what the question asks about; and a short answer may open "As a result, the Austrians signed ...",
+        where the fact stands alone."""
         text = lib.sentences[ix].text
-        weak = (_PRONOUN.match(text) or (_COMPARING.match(text) and not _DEPENDENT.match(text))) \
-            and not _POINTING.match(text)
-        # Only the opening sentence follows the question directly, so only it may lean on the question.
-        if opening and weak and about_question(ix):
-            return []
-        if opening and not long_answer and _CONNECTIVE.match(text) and not _POINTING.match(text):
-            return []  # a short answer may open "As a result, the Austrians signed ...": the fact stands alone
-        if before is None or depth == 0 or not citable(lib.sentences[before].text):
-            return None
-        if before in used:
-            return []
-        earlier = antecedents(before, depth - 1)
-        return None if earlier is None else [*earlier, before]
+        if _POINTING.match(text):
+            return False
+        weak = _PRONOUN.match(text) or (_COMPARING.match(text) and not _DEPENDENT.match(text))
+        return bool(weak and about_question(ix)) or (not long_answer and bool(_CONNECTIVE.match(text)))
+
+    def antecedents(ix: int, opening: bool = False) -> list[int] | None:
+        return antecedents_of(lib, ix, used, stands_alone=opens_alone if opening else None)
 
     def with_antecedent(ix: int, room: int, opening: bool = False) -> bool:
         """Add ix, preceded by the sentences it depends on; False if it depends on one we cannot show
