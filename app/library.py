@@ -68,7 +68,6 @@ class Library:
     passages: dict[str, PassageRec]
     sentences: list[SentenceRec]
     vectors: np.ndarray  # one unit-length row per sentence
-    chroma_ids: dict[str, int]  # Chroma record id -> sentence row
     generic: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     rows_by_start: dict[tuple[str, int], int] = field(default_factory=dict)
     passage_order: list[str] = field(default_factory=list)  # passage ids, one per row of passage_vectors
@@ -101,17 +100,16 @@ class Library:
 
         s = index.records("sentence", include_embeddings=True)
         order = sorted(range(len(s["ids"])), key=lambda i: (s["metadatas"][i]["doc_id"], s["metadatas"][i]["start"]))
-        sentences, rows, chroma_ids = [], [], {}
+        sentences, rows = [], []
         for i in order:
             meta = s["metadatas"][i]
             rec = SentenceRec(len(sentences), meta["passage_id"], meta["doc_id"], meta["start"], meta["end"],
                               s["documents"][i])
             sentences.append(rec)
             rows.append(s["embeddings"][i])
-            chroma_ids[s["ids"][i]] = rec.ix
             passages[rec.passage_id].sentence_ix.append(rec.ix)
         vectors = _unit(rows)
-        library = cls(index, docs, passages, sentences, vectors, chroma_ids)
+        library = cls(index, docs, passages, sentences, vectors)
         library.passage_order = list(passages)
         library.passage_order_ix = {pid: i for i, pid in enumerate(passages)}
         library.passage_vectors = _unit(passage_rows)
