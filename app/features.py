@@ -105,15 +105,14 @@ class Featurizer:
         self.has_number = np.array([bool(_NUMBER.search(s.text)) for s in lib.sentences], dtype=np.float32)
         self.reason = np.array([bool(_REASON.search(s.text)) for s in lib.sentences], dtype=np.float32)
         self.caps = [{c.lower() for c in _CAP.findall(s.text)} for s in lib.sentences]
-        from .compose import depends_on_previous
+        from .compose import _next_in_paragraph, depends_on_previous
 
         self.leans = np.array([depends_on_previous(s.text) for s in lib.sentences], dtype=np.float32)
         self.para = [0] * len(lib.sentences)  # paragraph number of each sentence (consecutive sentences)
         self.prev = np.full(len(lib.sentences), -1, dtype=np.int64)
         self.next = np.full(len(lib.sentences), -1, dtype=np.int64)
         for i in range(len(lib.sentences) - 1):
-            a, b = lib.sentences[i], lib.sentences[i + 1]
-            if a.doc_id == b.doc_id and "\n" not in lib.docs[a.doc_id].text[a.end : b.start]:
+            if _next_in_paragraph(lib, i) is not None:
                 self.next[i], self.prev[i + 1] = i + 1, i
         members: dict[int, list[int]] = {}
         for i in range(len(lib.sentences)):
