@@ -92,7 +92,6 @@ class Reading:
     evidence: Evidence
     library: Library  # the generation it was read from
     features: Featurizer
-    naming: set[int]  # rows of the sentences that name the question's rare names
 
 
 @dataclass
@@ -155,7 +154,7 @@ class Engine:
         cands = features.candidates(hits, sims, bm)
         X = features.sentence_matrix(question, cands, hits, sims, bm)
         ev = evidence(retriever, question, hits, sims)
-        return Reading(question, hits, sims, bm, cands, X, ev, library, features, retriever.naming(question))
+        return Reading(question, hits, sims, bm, cands, X, ev, library, features)
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         t0 = time.perf_counter()
@@ -190,7 +189,8 @@ class Engine:
             sentences, citations = compose(r.library, q, scores, r.sims, models, r.features)
             if citations and analytic(q):  # the same opening, then several sources' sentences (argue.py)
                 opener = r.library.row_at(citations[0].doc_id, citations[0].start)
-                sentences, citations = compose_argued(r.library, q, r.hits, r.sims, r.bm, r.naming, opener)
+                naming = r.features.r.naming(q)  # its own generation's retriever; only argued answers need it
+                sentences, citations = compose_argued(r.library, q, r.hits, r.sims, r.bm, naming, opener)
             answer = Answer(q, sentences, citations, abstained=not sentences)
         answer.warnings[:0] = notes
         answer.evidence = {"top_sim": round(r.evidence.top_sim, 4), "coverage": round(r.evidence.coverage, 4),
