@@ -77,7 +77,6 @@ def short_answer(probs: np.ndarray, keep_ratio: float, max_n: int) -> list[int]:
 
 def main() -> None:
     from app.engine import Engine
-    from ingest.settings import Settings
 
     t0 = time.perf_counter()
     d = default_dir()
@@ -195,7 +194,6 @@ def main() -> None:
     print(json.dumps({k: v for k, v in report.items() if k != "tradeoff"}, indent=1))
     print(f"threshold {threshold:.3f}, keep_ratio {keep_ratio}, max_factoid {max_factoid}; "
           f"wrote {MODELS.name} in {time.perf_counter() - t0:.0f} s")
-    del Settings
 
 
 def _end_to_end(engine, rows, rankers, abstainers, group, threshold, keep_ratio, max_factoid) -> dict:
