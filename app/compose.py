@@ -231,10 +231,16 @@ def compose(lib: Library, question: str, scores: dict[int, float], sims: np.ndar
                      and same_facts(lib.sentences[g[0]].text, text)), None)
 
     # 1. The opening: what is read first should hold the answer. A sentence that leans on the one before
-    #    ('He', 'These') comes after it, so its chain is worth what its first sentence is worth.
+    #    ('He', 'These') comes after it: in one quotation with it when they are adjacent in one passage
+    #    (`joined`), so the first footnote still holds it; otherwise its chain is worth what its first
+    #    sentence is worth.
     def opening_worth(ix: int) -> float:
         chain = antecedents(ix, opening=True)
-        return -1.0 if chain is None else scores.get(chain[0], 0.0) if chain else scores[ix]
+        if chain is None:
+            return -1.0
+        if not chain or all(lib.sentences[j].passage_id == lib.sentences[ix].passage_id for j in chain):
+            return scores[ix]
+        return scores.get(chain[0], 0.0)
 
     first = max(scored[:OPENERS], key=opening_worth)
     if opening_worth(first) < 0 or not with_antecedent(first, MAX_SENTENCES, opening=True):
@@ -293,13 +299,56 @@ def compose(lib: Library, question: str, scores: dict[int, float], sims: np.ndar
 
     return footnoted(lib, order)
 
+def joined(lib: Library, order: list[list[int]]) -> list[list[int]]:
+    """The reading order with each sentence that leans on the one just before it ('This was rejected by
+    Napoleon, who ...') joined to it as one quotation: one footnote whose quote runs over both sentences,
+    so the footnote a reader meets first holds the answer and reads whole. Only single-source groups that
+    are adjacent in one passage join; three sentences at most (the antecedent walk goes two steps back)."""
+    out: list[list[int]] = []
+    for g in order:
+        prev = out[-1] if out else None
+        if (prev is not None and _is_span(prev) and len(g) == 1 and len(prev) < JOIN_MAX
+                and prev[-1] == g[0] - 1 and lib.sentences[prev[-1]].passage_id == lib.sentences[g[0]].passage_id
+                and depends_on_previous(lib.sentences[g[0]].text)):
+            prev.append(g[0])
+        else:
+            # Near-duplicates from several sources stay one sentence with a footnote each; nothing joins them.
+            out.append(_Sources(g) if len(g) > 1 else [g[0]])
+    return out
+
+
+JOIN_MAX = 3  # the antecedent walk's two steps back, and the sentence itself
+
+
+class _Sources(list):
+    """A group of near-duplicate sentences from different sources: one sentence, a footnote each."""
+
+
+def _is_span(g: list[int]) -> bool:
+    return not isinstance(g, _Sources)
+
+
 def footnoted(lib: Library, order: list[list[int]]) -> tuple[list[AnswerSentence], list[Citation]]:
-    """The answer's sentences in reading order, each group of rows one sentence with a footnote per row,
-    numbered in the order they are first cited."""
+    """The answer's sentences in reading order, numbered in the order first cited. A group of rows is
+    either one sentence cited by each of several sources (near-duplicates), or a span of adjacent
+    sentences of one passage cited by one footnote (`joined`)."""
     citations: list[Citation] = []
     by_row: dict[int, int] = {}
     sentences = []
-    for g in order:
+    for g in joined(lib, order):
+        if _is_span(g):
+            first, last = lib.sentences[g[0]], lib.sentences[g[-1]]
+            p = lib.passages[first.passage_id]
+            doc = lib.docs[first.doc_id]
+            if g[0] not in by_row:
+                quote = p.text[first.start - p.start:last.end - p.start]
+                citations.append(Citation(len(citations) + 1, first.doc_id, doc.title, doc.kind, p.id, first.start,
+                                          last.end, quote, p.text, p.start))
+                for ix in g:
+                    by_row.setdefault(ix, len(citations))
+            text = " ".join(display(lib.sentences[ix].text) for ix in g)
+            sentences.append(AnswerSentence(text, [by_row[g[0]]]))
+            continue
         ns = []
         for ix in g:
             if ix not in by_row:

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from app.cli import main as cli
-from app.compose import _CONNECTIVE, depends_on_previous, display
+from app.compose import _CONNECTIVE, depends_on_previous, display, footnoted
 from ingest.errors import BadQuestionError
 
 LITVINOV = "Why did Litvinov's dismissal matter?"
@@ -197,3 +197,26 @@ def test_other_names_come_from_the_corpus_aliases_file_not_the_code(engine, tmp_
     assert load_aliases(tmp_path / "aliases.toml") == {}  # a teacher's corpus without one has none
     (tmp_path / "aliases.toml").write_text('[aliases]\n"the great war" = "first world war"\n', encoding="utf-8")
     assert load_aliases(tmp_path / "aliases.toml") == {"the great war": "first world war"}
+
+
+def test_a_sentence_that_leans_on_the_one_before_is_quoted_with_it_under_one_footnote(engine):
+    """'His argument has a basis in fact ...' is cited together with the sentence 'His' points back to:
+    one footnote, one quotation over both sentences, verbatim at its offsets, so the first footnote a
+    reader meets holds the answer and reads whole."""
+    lib = engine.library
+    leaning = next(s for s in lib.sentences if s.text.startswith("His argument has a basis in fact"))
+    before = lib.sentences[leaning.ix - 1]
+    assert before.passage_id == leaning.passage_id and depends_on_previous(leaning.text)
+    sentences, citations = footnoted(lib, [[before.ix], [leaning.ix]])
+    assert len(sentences) == 1 and len(citations) == 1 and sentences[0].citations == [1]
+    c = citations[0]
+    assert (c.start, c.end) == (before.start, leaning.end)
+    assert lib.docs[c.doc_id].text[c.start:c.end] == c.quote
+    assert c.quote.startswith(before.text) and c.quote.endswith(leaning.text)
+    # A sentence that stands alone keeps its own footnote, and near-duplicates from two sources stay one
+    # sentence with a footnote each.
+    alone = next(s for s in lib.sentences[leaning.ix + 1:] if not depends_on_previous(s.text))
+    _, apart = footnoted(lib, [[leaning.ix], [alone.ix]])
+    assert len(apart) == 2
+    two_sources, cited = footnoted(lib, [[before.ix, alone.ix], [leaning.ix]])
+    assert len(two_sources) == 2 and two_sources[0].citations == [1, 2] and len(cited) == 3
