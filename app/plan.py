@@ -1,0 +1,735 @@
+"""Essay plans: a question's command words and terms, thesis options with the writers who hold them,
+three to five body sections of quoted evidence with footnotes, a counter-argument and a conclusion.
+
+Everything quoted is a sentence of the sources with its offsets: the same `Citation` objects answers
+carry (app/answer.py), so a page opens the passage with the quote highlighted exactly as for an answer.
+Evidence is found through the engine's own retrieval (`Engine.read`), once per facet of the question
+(causes, successes, failures, turning points, interpretations, chronology), never through a second
+retrieval stack; whether the sources cover the question at all is the engine's decision (`Engine.ask`),
+and a plan is never made for a question it declines. A section whose facet the sources do not speak to
+says so instead of being filled. Without an LLM server the points are the sources' own sentences; with
+one, a point may be written by the model, and is kept only if it passes the support check generated
+answers pass (app/llm.py). This module builds and renders plans; it prints nothing and draws nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .answer import Answer, Citation
+from .argue import NEW_DOC_BONUS
+from .compose import DUPLICATE_SIM, MIN_SUPPORT_SIM, citable, depends_on_previous, display
+from .debate import Debate, debate
+from .engine import Engine, check_question
+from .library import Library
+from .llm import SUPPORT_SIM
+from .mentions import THING, mentions
+from .render import escape_md
+from .retrieve import stems, words
+
+NOT_COVERED = "The sources do not cover this."
+MAX_QUOTES = 3  # evidence quotes per section: one to three, as a teacher's plan has
+MAX_SECTIONS = 5
+MIN_SECTIONS = 3
+# Two leads of one side this similar (cosine of their embeddings) make the same point: one section, not
+# two. Not fitted (there are no gold plans to fit it on): compose.DUPLICATE_SIM (0.86) is when two sentences
+# say the same thing, and a point is broader; 0.6 was chosen by reading the plans for the three questions
+# of tests/test_plan.py and two others, where sentences about one event (the 1935 pacts, Munich) meet.
+SAME_POINT_SIM = 0.6
+# A quote backs a section's point if it is at least this close to the point's sentence: the support
+# check's own bar for a generated sentence and its source (llm.SUPPORT_SIM, calibrated by eval.calibrate).
+BACKS_SIM = SUPPORT_SIM
+
+# --- the question --------------------------------------------------------------------------------
+
+# Command words, what kind of answer each asks for, and what a good answer must weigh: the vocabulary of
+# history exam questions, not knowledge of any corpus. The first that matches wins.
+COMMANDS = [
+    (re.compile(r"\bhow far\b|\bto what extent\b|\bhow much\b|\bhow (important|significant)\b|\bsignifican", re.I),
+     "extent", "the case for the claim against the case against it and against other factors, ending in a "
+     "judgement of how far it holds"),
+    (re.compile(r"\bhow (successful|effective)\b|\b(successful|successes|achievements?)\b", re.I),
+     "evaluate", "successes against failures, judged against the aims of the time, and the short term "
+     "against the long term, before a judgement on the balance"),
+    (re.compile(r"\bwhy\b|\breasons?\b|\bcauses?\b|\bwhat (caused|led)\b|\bmotives?\b|\baccount for\b", re.I),
+     "causes", "the causes against one another (long-term and short-term, motives and circumstances) and the "
+     "readings of the historians who disagree about them, ending in which mattered most"),
+    (re.compile(r"\b(assess|evaluate|discuss|examine|consider|explain|analyse|analyze|compare|describe)\b", re.I),
+     "extent", "the evidence on each side and the historians' readings of it, ending in a clear judgement"),
+]
+_COMMAND_WORDS = re.compile(r"\b(how successful|how effective|how far|to what extent|how much|how important|"
+                            r"how significant|why|assess|evaluate|discuss|examine|consider|explain|analyse|analyze|"
+                            r"compare|describe|account for|what caused|what led)\b", re.I)
+_SPAN = re.compile(r"\b(1\d{3})\s*(?:-|–|—|to|and)\s*(\d{2,4})\b")
+_YEAR = re.compile(r"\b(1\d{3}|20\d{2})(s?)\b")
+
+# Facets: the words each adds to the question's topic for the engine's retrieval, and the cue a sentence
+# must carry to count as that facet's evidence. General English for causes, success and failure.
+FACETS = {
+    "causes": ("reasons motives because aimed wanted feared", re.compile(
+        r"\b(because|due to|as a result|in order to|so that|led to|caused|reasons?|motives?|aims?|aimed|"
+        r"intended|feared|fear|wanted|sought|hoped|to avoid|to prevent|to buy|designed to|buy time|necessary)\b",
+        re.I)),
+    "successes": ("success achieved gained secured", re.compile(
+        r"\b(success\w*|succeed\w*|achiev\w*|gain\w*|secur(ed|ing)|recogni[sz]\w*|strengthen\w*|won|victor\w*|"
+        r"advantages?|boast|removed the danger|buy time|more time)\b", re.I)),
+    "failures": ("failure failed weakness isolated", re.compile(
+        r"\b(fail\w*|weakness(es)? of|isolat\w*|disregarded|left out|not (invited|consulted|successful|recognized|"
+        r"recognised)|betray\w*|invaded the USSR|hurt|losses|defeat of|refus\w*|rejected)\b", re.I)),
+    "turning points": ("turning point change shift", re.compile(
+        r"\b(turning|shift\w*|chang\w*|final straw|new (policy|diplomatic)|replaced|dismissal|instead|lesson)\b",
+        re.I)),
+    "interpretations": ("historians argue interpret view", re.compile(
+        r"\b(historians?|argu\w*|view|interpret\w*|claim\w*|believe\w*|suggest\w*|reading|school)\b", re.I)),
+    "chronology": ("dates events timeline", _YEAR),
+}
+# The facets each kind of question is planned from, with the side each supports. 'for' and 'against' are
+# the question's claim; 'context' sections set the scene.
+PLANS = {
+    "evaluate": [("successes", "for"), ("successes", "for"), ("failures", "against"), ("failures", "against"),
+                 ("turning points", "context")],
+    "causes": [("causes", None), ("causes", None), ("causes", None), ("turning points", None),
+               ("interpretations", None)],
+    "extent": [("claim", "for"), ("claim", "for"), ("other", "against"), ("other", "against"),
+               ("turning points", "context")],
+}
+_NOT_FAILURE = re.compile(r"\b(is|was)n[’']t a failure|\bnot (a|really a) failure", re.I)
+_NOT_SUCCESS = re.compile(r"\bnot (\w+ )?(successful|a success)|\bunsuccessful", re.I)
+LABELS = {"successes": "A success", "failures": "A failure", "causes": "A cause", "turning points": "A turning point",
+          "interpretations": "A reading", "chronology": "Chronology", "claim": "The case for",
+          "other": "Another factor"}
+_CONCLUDING = re.compile(r"^(in conclusion|overall|ultimately|to conclude|in sum|on balance|thus|therefore)\b|"
+                         r"\b(in conclusion|overall|on balance)\b", re.I)
+# An evaluative word a thesis turns round for the other side ('successful' -> 'a failure').
+OPPOSITES = {"successful": "a failure", "effective": "ineffective", "important": "of limited importance",
+             "significant": "of limited significance", "responsible": "not chiefly responsible"}
+_PREDICATE_START = re.compile(r"\b(a|an|responsible|successful|effective|important|significant|\w+(?:ful|ible|able|"
+                              r"ive|ant|ent))\b")
+
+
+@dataclass
+class Brief:
+    """What the question asks: its command words, terms, time span, and what an answer must weigh."""
+
+    command_words: list[str]
+    kind: str  # evaluate, extent or causes
+    key_terms: list[str]
+    span: str | None
+    weigh: str
+    topic: str  # the question without its command words, for retrieval
+    subject: str | None  # 'Stalin's foreign policy 1928-41' in 'How successful was ...'
+    predicate: str | None  # 'responsible for the failure of collective security'
+
+
+def _span(question: str) -> str | None:
+    m = _SPAN.search(question)
+    if m:
+        a, b = m.group(1), m.group(2)
+        b = a[: 4 - len(b)] + b if len(b) < 4 else b  # '1928-41' is 1928-1941
+        return f"{a}–{b}"
+    m = _YEAR.search(question)
+    if m:
+        return f"the {m.group(1)}s" if m.group(2) else m.group(1)
+    return None
+
+
+def read_question(question: str) -> Brief:
+    q = question.strip().rstrip("?").strip()
+    kind, weigh = "extent", COMMANDS[-1][2]
+    for pattern, k, w in COMMANDS:
+        if pattern.search(q):
+            kind, weigh = k, w
+            break
+    commands = list(dict.fromkeys(m.group(0).lower() for m in _COMMAND_WORDS.finditer(q)))
+    topic = " ".join(_COMMAND_WORDS.sub(" ", q).split())
+    topic = re.sub(r"^(was|were|did|does|do|is|are|has|had|the reasons for|reasons for)\s+", "", topic, flags=re.I)
+    terms = [m.text for m in mentions(q) if m.text.lower() not in {w.lower() for w in commands}]
+    terms += [w for w in re.findall(r"[A-Za-z][A-Za-z'’-]+", topic) if w[0].islower() and len(w) > 3
+              and w.lower() in set(words(topic)) and not any(w in t for t in terms)]
+    subject = predicate = None
+    m = re.match(r"^(?:how far|to what extent|how successful|how effective|how important|how significant)\s+"
+                 r"(?:was|were|is|are|did|had)\s+(.+)$", q, re.I)
+    if m:
+        rest = m.group(1)
+        if re.match(r"^how (successful|effective|important|significant)", q, re.I):
+            subject, predicate = rest, re.match(r"^how (\w+)", q, re.I).group(1).lower()
+        else:
+            split = next((p for p in _PREDICATE_START.finditer(rest) if p.start() > 0
+                          and rest[: p.start()].strip().lower() not in {"the", "a", "an"}), None)
+            if split:
+                subject, predicate = rest[: split.start()].strip(), rest[split.start():].strip()
+    return Brief(commands or ["(no command word: treat it as 'assess')"], kind, list(dict.fromkeys(terms)),
+                 _span(q), weigh, topic or q, subject, predicate)
+
+
+# --- the plan ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Section:
+    title: str
+    stance: str  # for, against or context
+    facet: str
+    point: str  # one line; the sources' own sentence unless `generated`
+    quotes: list[int] = field(default_factory=list)  # footnote numbers
+    who: list[str] = field(default_factory=list)
+    covered: bool = True
+    generated: bool = False
+    lead: int | None = None  # the footnote of the sentence that makes the point (after what it leans on)
+
+    def to_json(self) -> dict:
+        return {"title": self.title, "stance": self.stance, "facet": self.facet, "covered": self.covered,
+                "point": self.point, "generated": self.generated, "quotes": self.quotes, "who": self.who}
+
+
+@dataclass
+class Thesis:
+    text: str
+    stance: str
+    holders: list[str]
+    quotes: list[int]
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "stance": self.stance, "holders": self.holders, "quotes": self.quotes}
+
+
+@dataclass
+class Reading:
+    """One group of 'who argues what': a school the sources name (or writers of no school), each
+    writer with the footnotes of what they argue."""
+
+    label: str
+    writers: list[tuple[str, str, list[int]]]  # (name, role, footnotes)
+    claims: list[int]  # footnotes of the school's own sentences
+
+    def to_json(self) -> dict:
+        return {"label": self.label, "claims": self.claims,
+                "writers": [{"name": n, "role": r, "quotes": q} for n, r, q in self.writers]}
+
+
+@dataclass
+class Plan:
+    question: str
+    brief: Brief | None
+    theses: list[Thesis] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    counter: Section | None = None
+    conclusion: str = ""
+    conclusion_quotes: list[int] = field(default_factory=list)
+    debate: list[Reading] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    declined: Answer | None = None  # the engine's decline, when the sources cannot support a plan
+    mode: str = "extractive"
+    warnings: list[str] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def abstained(self) -> bool:
+        return self.declined is not None
+
+    def quote(self, n: int) -> Citation:
+        return self.citations[n - 1]
+
+    def to_json(self) -> dict:
+        b = self.brief
+        out = {"question": self.question, "abstained": self.abstained, "mode": self.mode, "warnings": self.warnings}
+        if self.declined is not None:
+            out["declined"] = {"reason": " ".join([self.declined.text, *self.declined.warnings]),
+                               "nearest": self.declined.to_json()["nearest"]}
+            return out
+        out |= {
+            "command_words": b.command_words, "kind": b.kind, "key_terms": b.key_terms, "time_span": b.span,
+            "weigh": b.weigh,
+            "theses": [t.to_json() for t in self.theses],
+            "sections": [s.to_json() for s in self.sections],
+            "counter_argument": self.counter.to_json() if self.counter else None,
+            "conclusion": {"text": self.conclusion, "quotes": self.conclusion_quotes},
+            "who_argues_what": [r.to_json() for r in self.debate],
+            "citations": [c.to_json() for c in self.citations],
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+        }
+        return out
+
+
+class Footnotes:
+    """Numbers sentences of the library as citations, in the order they are first cited."""
+
+    def __init__(self, lib: Library):
+        self.lib = lib
+        self.citations: list[Citation] = []
+        self.by_row: dict[int, int] = {}
+
+    def cite(self, row: int) -> int:
+        if row not in self.by_row:
+            s = self.lib.sentences[row]
+            p = self.lib.passages[s.passage_id]
+            doc = self.lib.docs[s.doc_id]
+            self.by_row[row] = len(self.citations) + 1
+            self.citations.append(Citation(self.by_row[row], s.doc_id, doc.title, doc.kind, p.id, s.start, s.end,
+                                           s.text, p.text, p.start))
+        return self.by_row[row]
+
+
+def holders(lib: Library, d: Debate, row: int) -> list[str]:
+    """Who argues what this sentence says: the writers it reports, 'historians the sources do not name',
+    or else the writer of the document it is in."""
+    # people of the time are what a sentence reports, not who argues its point
+    named = [n for n in d.holders(row) if any(w.name == n and w.role != "contemporary" for w in d.writers.values())]
+    if any(c.row == row for c in d.unnamed):
+        named.append("historians the sources do not name")
+    if named:
+        return named
+    for s in d.schools:
+        if any(c.row == row for c in s.claims):
+            return [d.writers[k].name for k in s.members] or [f"'{s.label}' historians"]
+    doc = lib.docs[lib.sentences[row].doc_id]
+    return [f"the writer of the {doc.kind} '{doc.title}'"]
+
+
+def _short(lib: Library, row: int) -> str:
+    """A section's title: what its lead sentence is about (an event or name, and its year)."""
+    text = lib.sentences[row].text
+    ms = [m.text for m in mentions(text) if m.kind == THING and len(m.text.split()) > 1]
+    year = _YEAR.search(text)
+    head = ", ".join(dict.fromkeys(ms[:2])) if ms else " ".join(display(text).split()[:8]).rstrip(".,;:") + " …"
+    return f"{head} ({year.group(0)})" if year and year.group(0) not in head else head
+
+
+class Planner:
+    """Builds one plan; holds what the facets share (the question's reading, the rows already used)."""
+
+    def __init__(self, engine: Engine, question: str, brief: Brief):
+        self.engine, self.question, self.brief = engine, question, brief
+        self.base = engine.read(question)
+        self.lib = self.base.library
+        self.debate = debate(self.lib)
+        self.notes = Footnotes(self.lib)
+        self.used: set[int] = set()
+        self.leads: list[tuple[int, str | None]] = []  # each section's point sentence and its side
+        self.vectors = self.lib.vectors
+        subject_words = words(brief.subject or "")
+        self.subject_stems = set(stems(subject_words))
+        for w in subject_words:  # the sources' other names for it ('USSR' is 'Soviet Union')
+            for k, v in engine.retriever.aliases.items():
+                if w == k.strip():
+                    self.subject_stems |= set(stems(words(v)))
+
+    # -- evidence --
+
+    def candidates(self, facet: str, stance: str | None = None) -> list[tuple[float, int]]:
+        """Sentences for one facet, best first: retrieved for the topic plus the facet's words, scored by
+        closeness to both the question and the facet query, carrying the facet's cue."""
+        b = self.brief
+        if facet == "claim":
+            query, cue = self.question, None
+        elif facet == "other":
+            query, cue = b.predicate or b.topic, None
+        else:
+            query, cue = f"{b.topic} {FACETS[facet][0]}", FACETS[facet][1]
+        r = self.engine.read(query)
+        rows = set(r.cands) | {ix for h in r.hits for ix, _ in h.sentences}
+        rows |= set(int(i) for i in np.argsort(-self.base.sims)[:20])
+        out = []
+        for ix in rows:
+            s = self.lib.sentences[ix]
+            if not citable(s.text) or float(self.base.sims[ix]) < MIN_SUPPORT_SIM:
+                continue
+            if cue is not None and not cue.search(s.text):
+                continue
+            if facet == "failures" and (_NOT_FAILURE.search(s.text) or FACETS["successes"][1].search(s.text)) \
+                    or facet == "successes" and (_NOT_SUCCESS.search(s.text) or FACETS["failures"][1].search(s.text)):
+                continue  # "this isn't a failure" argues the other side; a sentence with both weighs them
+            if s.text.rstrip().endswith("?"):
+                continue  # a question asks; it is no evidence
+            if not self.in_span(s.text):
+                continue
+            if facet == "other" and self.subject_stems and self.subject_stems & set(stems(words(s.text))):
+                continue  # another factor: relevant to what happened, not naming the question's subject
+            if facet == "claim" and self.subject_stems and not self.subject_stems & set(stems(words(s.text))):
+                continue
+            score = 0.5 * (float(self.base.sims[ix]) + float(r.sims[ix])) - 0.1 * float(self.lib.generic[ix])
+            if s.doc_id not in self.docs_of(stance):
+                score += NEW_DOC_BONUS  # at equal merit, another writer's evidence (as argue.py prefers)
+            out.append((score, ix))
+        return sorted(out, reverse=True)
+
+    def in_span(self, text: str) -> bool:
+        """Does the sentence fall in the question's time span (a year inside it, or no year at all)?"""
+        m = _SPAN.search(self.question)
+        years = [int(y) for y, _ in _YEAR.findall(text)]
+        if not m or not years:
+            return True
+        a, b = int(m.group(1)), m.group(2)
+        b = int(m.group(1)[: 4 - len(b)] + b)
+        return any(a - 1 <= y <= b + 1 for y in years)
+
+    def docs_of(self, stance: str | None) -> set[str]:
+        return {self.lib.sentences[r].doc_id for r, st in self.leads if st == stance}
+
+    def fresh(self, ix: int, stance: str | None) -> bool:
+        """Not quoted yet, not a near-repeat of a quoted sentence, and not the point of another section
+        of the same side."""
+        return ix not in self.used \
+            and all(float(self.vectors[ix] @ self.vectors[j]) < DUPLICATE_SIM for j in self.used) \
+            and all(float(self.vectors[ix] @ self.vectors[j]) < SAME_POINT_SIM for j, st in self.leads if st == stance)
+
+    def antecedent(self, ix: int) -> int | None:
+        """The sentence before, which 'This was a failure ...' needs (same document)."""
+        if depends_on_previous(self.lib.sentences[ix].text) and ix > 0 \
+                and self.lib.sentences[ix - 1].doc_id == self.lib.sentences[ix].doc_id:
+            return ix - 1
+        return None
+
+    def section(self, facet: str, stance: str) -> Section:
+        ranked = self.candidates(facet, stance)
+        for _, ix in ranked:
+            if not self.fresh(ix, stance):
+                continue
+            before = self.antecedent(ix)
+            if before is not None and (before in self.used or depends_on_previous(self.lib.sentences[before].text)):
+                continue  # it leans on a sentence shown elsewhere, or on one that leans further back
+            rows = [before, ix] if before is not None else [ix]
+            support = [j for _, j in ranked if j not in rows and self.fresh(j, None) and self.antecedent(j) is None
+                       and float(self.vectors[ix] @ self.vectors[j]) >= BACKS_SIM]
+            rows += support[: MAX_QUOTES - len(rows)]
+            self.used |= set(rows)
+            self.leads.append((ix, stance))
+            who = list(dict.fromkeys(h for r in rows for h in holders(self.lib, self.debate, r)))
+            point = display(self.lib.sentences[ix].text)
+            if before is not None:
+                point = display(self.lib.sentences[before].text) + " " + point
+            notes = [self.notes.cite(r) for r in rows]
+            return Section(f"{LABELS.get(facet, facet)}: {_short(self.lib, ix)}", stance, facet, point, notes, who,
+                           lead=self.notes.by_row[ix])
+        return Section(LABELS.get(facet, facet.capitalize()), stance, facet, NOT_COVERED, covered=False)
+
+    # -- the parts of a plan --
+
+    def schools(self) -> list:
+        """The debate's schools whose reading bears on the question (a claim close enough to cite)."""
+        out = []
+        for s in self.debate.schools:
+            best = max(float(self.base.sims[c.row]) for c in s.claims)
+            if best >= MIN_SUPPORT_SIM:
+                out.append(s)
+        return out
+
+    def theses(self, sections: list[Section]) -> list[Thesis]:
+        b = self.brief
+        out: list[Thesis] = []
+        schools = self.schools()
+        if b.kind == "causes" and len(schools) >= 2 or b.kind != "evaluate" and len(schools) >= 2 and not b.subject:
+            for s in schools[:3]:
+                names = [self.debate.writers[k].name for k in s.members] or [f"'{s.label}' historians"]
+                lead = s.claims[0].row
+                out.append(Thesis(f"{s.label} reading: {display(s.claims[0].text)}", s.label, names,
+                                  [self.notes.cite(lead)]))
+            return out
+        subject = b.subject or b.topic
+        subject = subject[0].upper() + subject[1:]
+        verb = "were" if re.search(r"\b(were|are)\b", self.question[:40], re.I) else "was"
+        pred = b.predicate or ("successful" if b.kind == "evaluate" else "the case")
+        opposite = OPPOSITES.get(pred.split()[0].lower(), f"not {pred}") if b.predicate else "not the case"
+        if b.predicate and pred.split()[0].lower() in OPPOSITES and len(pred.split()) > 1:
+            opposite = OPPOSITES[pred.split()[0].lower()] + " " + " ".join(pred.split()[1:])
+        for stance, text in (("for", f"{subject} {verb} largely {pred}."),
+                             ("against", f"{subject} {verb} largely {opposite}.")):
+            side = [s for s in sections if s.stance == stance and s.covered]
+            if not side:
+                continue
+            who = list(dict.fromkeys(h for s in side for h in s.who))
+            out.append(Thesis(text, stance, who, [s.lead for s in side]))
+        both = [h for h in (out[0].holders if out else []) if len(out) == 2 and h in out[1].holders]
+        if len(out) == 2:
+            out.append(Thesis(f"{subject} {verb} {pred} in some respects and {opposite} in others: the judgement "
+                              "turns on the aims it is measured against and the date it is judged at.", "balanced",
+                              both or out[0].holders[:1] + out[1].holders[:1],
+                              [out[0].quotes[0], out[1].quotes[0]]))
+        for s in schools[: 3 - len(out)] if len(out) < 3 else []:
+            names = [self.debate.writers[k].name for k in s.members] or [f"'{s.label}' historians"]
+            out.append(Thesis(f"{s.label} reading: {display(s.claims[0].text)}", s.label, names,
+                              [self.notes.cite(s.claims[0].row)]))
+        return out
+
+    def conclusion(self, sections: list[Section], theses: list[Thesis]) -> tuple[str, list[int]]:
+        """One line that answers the question: the sources' own concluding sentence closest to it if
+        they have one ('Overall ...', 'In conclusion ...', or one under a Conclusion heading), else the
+        balance of the sections."""
+        best = None
+        for ix in np.argsort(-self.base.sims)[:40]:
+            ix = int(ix)
+            s = self.lib.sentences[ix]
+            heading = self.lib.passages[s.passage_id].heading
+            if float(self.base.sims[ix]) < MIN_SUPPORT_SIM or not citable(s.text) or depends_on_previous(s.text):
+                continue
+            if _CONCLUDING.search(s.text) or re.search(r"conclusion", heading, re.I):
+                best = ix
+                break
+        if best is not None:
+            return display(self.lib.sentences[best].text), [self.notes.cite(best)]
+        pro = sum(s.covered for s in sections if s.stance == "for")
+        con = sum(s.covered for s in sections if s.stance == "against")
+        lean = "for" if pro >= con else "against"
+        readings = [t for t in theses if t.stance not in ("for", "against", "balanced")]
+        if self.brief.kind == "causes" and len(readings) >= 2:
+            first, second = (readings[0], readings[1]) if pro >= con else (readings[1], readings[0])
+            return (f"Most of the evidence above fits the {first.stance} reading ({max(pro, con)} of "
+                    f"{pro + con} sections); the {second.stance} reading is the main alternative to weigh.",
+                    [first.quotes[0], second.quotes[0]])
+        return (f"On the sources' evidence the case {lean} the question's claim is the stronger "
+                f"({pro} sections for, {con} against).", [])
+
+    def readings(self) -> list[Reading]:
+        out = []
+        for label, ws, claims in self.debate.groups():
+            out.append(Reading(label, [(w.name, w.role, [self.notes.cite(c.row) for c in w.claims]) for w in ws],
+                               [self.notes.cite(c.row) for c in claims]))
+        return out
+
+    def counter(self, sections: list[Section], theses: list[Thesis]) -> Section:
+        """The strongest case against the plan's leading side: the other side's best evidence not yet
+        used, else its opening section's."""
+        lead = theses[0].stance if theses else "for"
+        other = "against" if lead == "for" else "for"
+        facet = {"evaluate": "failures", "extent": "other"}.get(self.brief.kind, "interpretations")
+        if self.brief.kind == "causes":
+            schools = self.schools()
+            if len(schools) >= 2:
+                s = schools[1]
+                rows = [c.row for c in s.claims][:MAX_QUOTES]
+                names = [self.debate.writers[k].name for k in s.members] or [f"'{s.label}' historians"]
+                return Section(f"The {s.label} reading", "against", "interpretations", display(s.claims[0].text),
+                               [self.notes.cite(r) for r in rows], names)
+        sec = self.section(facet, other)
+        if not sec.covered:  # nothing new on the other side: its strongest section, put as the objection
+            side = [s for s in sections if s.stance == other and s.covered]
+            if side:
+                sec = Section(side[0].title, other, side[0].facet, side[0].point, side[0].quotes, side[0].who,
+                              lead=side[0].lead)
+        sec.title = f"Counter-argument: {sec.title}" if sec.covered else "Counter-argument"
+        return sec
+
+
+def stance_by_school(planner: Planner, sections: list[Section], theses: list[Thesis]) -> None:
+    """For a 'why' question, a section is 'for' the first reading or 'against' it, by which reading's
+    sentences its evidence is closer to."""
+    schools = [t for t in theses if t.stance not in ("for", "against", "balanced")]
+    if len(schools) < 2:
+        for s in sections:
+            s.stance = s.stance or "for"
+        return
+    lib = planner.lib
+
+    def vector(n: int) -> np.ndarray:
+        c = planner.notes.citations[n - 1]
+        return lib.vectors[lib.row_at(c.doc_id, c.start)]
+
+    vec = {t.stance: vector(t.quotes[0]) for t in schools}
+    for s in sections:
+        if not s.covered:
+            s.stance = s.stance or "context"
+            continue
+        v = vector(s.lead)
+        near = max(vec, key=lambda k: float(vec[k] @ v))
+        s.stance = "for" if near == schools[0].stance else "against"
+
+
+def _generate_points(engine: Engine, planner: Planner, sections: list[Section], warnings: list[str]) -> bool:
+    """With an LLM server: each covered section's point rewritten in one line by the model, kept only if
+    the same support check as generated answers passes against the section's quoted passages."""
+    from ingest.errors import LLMServerError
+
+    llm, lib, used = engine.llm, planner.lib, False
+    for s in sections:
+        if not s.covered:
+            continue
+        cits = [planner.notes.citations[n - 1] for n in s.quotes]
+        passages = [lib.passages[c.passage_id] for c in cits]
+        try:
+            text = llm.generate(f"In one sentence, state the point these passages make for an essay answering: "
+                                f"{planner.question}", [c.quote for c in cits])
+        except LLMServerError as e:
+            warnings.append(f"{e} The points are the sources' own sentences.")
+            return used
+        text = re.sub(r"\s*\[\d+\]", "", text).strip().split("\n")[0]
+        if not text or text.upper().startswith("NOT COVERED"):
+            continue
+        checks = [llm.check(engine, text, i + 1, passages) for i in range(len(passages))]
+        if any(c.supported for c in checks):
+            s.point, s.generated, used = text, True, True
+        else:
+            warnings.append(f"A generated point for '{s.title}' was not supported by its quotes; the source's own "
+                            "sentence is shown instead.")
+    return used
+
+
+def outside_span(lib: Library, question: str) -> str | None:
+    """Why the sources cannot support an essay on the question's period, or None: the question sets a
+    time span ('1928-41', 'the 1970s') and no sentence of the sources mentions a year inside it. A plan
+    needs dated evidence from its period; an answer to a factual question may not, so Ask does not check."""
+    m = _SPAN.search(question)
+    if m:
+        a, b = m.group(1), m.group(2)
+        lo, hi = int(a), int(a[: 4 - len(b)] + b)
+    else:
+        y = _YEAR.search(question)
+        if not y:
+            return None
+        lo = int(y.group(1))
+        hi = lo + 9 if y.group(2) else lo
+    years = {int(y) for s in lib.sentences for y, _ in _YEAR.findall(s.text)}
+    if any(lo <= y <= hi for y in years):
+        return None
+    shown = _span(question) or str(lo)
+    return (f"The sources mention no year in {shown} (they run from {min(years)} to {max(years)}), so they "
+            "cannot support an essay on it." if years else f"The sources mention no year in {shown}.")
+
+
+def make_plan(engine: Engine, question: str, progress=None) -> Plan:
+    """The essay plan for a question, or a Plan whose `declined` holds the engine's decline."""
+    t0 = time.perf_counter()
+    step = progress or (lambda *_: None)
+    q = check_question(question)
+    step("Checking the sources cover the question", 0.1)
+    answer = engine.ask(q)
+    if answer.abstained:
+        return Plan(q, None, declined=answer, warnings=list(answer.warnings),
+                    timings_ms={"total": (time.perf_counter() - t0) * 1000})
+    brief = read_question(q)
+    outside = outside_span(engine.library, q)
+    if outside:
+        answer.abstained, answer.sentences, answer.citations = True, [], []
+        from .compose import nearest
+
+        answer.nearest = nearest(engine.library, engine.read(q).hits)
+        answer.warnings.append(outside)
+        return Plan(q, None, declined=answer, warnings=list(answer.warnings),
+                    timings_ms={"total": (time.perf_counter() - t0) * 1000})
+    planner = Planner(engine, q, brief)
+    sections: list[Section] = []
+    for i, (facet, stance) in enumerate(PLANS[brief.kind]):
+        step(f"Finding evidence: {facet}", 0.2 + 0.12 * i)
+        if facet == "claim" and not brief.subject:
+            facet = "interpretations"
+        if facet == "other" and not brief.subject:
+            facet = "failures"
+        sections.append(planner.section(facet, stance))
+    covered = [s for s in sections if s.covered]
+    if len(covered) < MIN_SECTIONS:  # fill from the facets this kind of question does not list first
+        for facet in ("causes", "interpretations", "chronology", "successes", "failures"):
+            if len(covered) >= MIN_SECTIONS:
+                break
+            extra = planner.section(facet, "context")
+            if extra.covered:
+                sections.append(extra)
+                covered.append(extra)
+    # the uncovered keep their place (they tell the student where the sources run out), within five
+    sections = (covered + [s for s in sections if not s.covered])[:MAX_SECTIONS]
+    sections.sort(key=lambda s: {"for": 0, "against": 1}.get(s.stance, 2))
+    step("Weighing the readings", 0.85)
+    theses = planner.theses(sections)
+    if brief.kind == "causes":
+        stance_by_school(planner, sections, theses)
+        sections.sort(key=lambda s: {"for": 0, "against": 1}.get(s.stance, 2))
+    counter = planner.counter(sections, theses)
+    conclusion, cq = planner.conclusion(sections, theses)
+    readings = planner.readings()
+    plan = Plan(q, brief, theses, sections, counter, conclusion, cq, readings, planner.notes.citations,
+                warnings=list(answer.warnings))
+    if engine.llm is not None and _generate_points(engine, planner, [*sections, counter], plan.warnings):
+        plan.mode = "llm"
+    step("Done", 1.0)
+    plan.timings_ms = {"total": (time.perf_counter() - t0) * 1000}
+    return plan
+
+
+def debate_citations(engine: Engine) -> tuple[list[Reading], list[Citation]]:
+    """Who argues what on its own (`footnote debate`, the page's tab), with its own footnote numbers."""
+    lib = engine.library
+    notes = Footnotes(lib)
+    d = debate(lib)
+    out = [Reading(label, [(w.name, w.role, [notes.cite(c.row) for c in w.claims]) for w in ws],
+                   [notes.cite(c.row) for c in claims]) for label, ws, claims in d.groups()]
+    return out, notes.citations
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+ROLE_NAMES = {"historian": "historian", "writer": "writer", "contemporary": "of the time"}
+
+
+def _q(plan_cits: list[Citation], n: int) -> str:
+    return f'"{escape_md(display(plan_cits[n - 1].quote))}" [{n}]'
+
+
+def references_markdown(citations: list[Citation]) -> list[str]:
+    lines = ["## References", ""]
+    for c in citations:
+        lines.append(f"{c.n}. {escape_md(c.title)} ({escape_md(c.kind)}), {escape_md(c.passage_id)}, "
+                     f"characters {c.start}–{c.end}.")
+    return lines
+
+
+def debate_markdown(readings: list[Reading], citations: list[Citation], level: str = "##") -> list[str]:
+    lines = []
+    for r in readings:
+        lines += [f"{level} {escape_md(r.label)}", ""]
+        for n in r.claims:
+            lines.append(f"- {_q(citations, n)}")
+        for name, role, quotes in r.writers:
+            said = " ".join(_q(citations, n) for n in quotes)
+            lines.append(f"- **{escape_md(name)}** ({ROLE_NAMES.get(role, role)}): {said}")
+        lines.append("")
+    return lines
+
+
+def plan_markdown(plan: Plan) -> str:
+    """The plan as Markdown: a heading per section, quotes in double quotation marks followed by [n], the
+    numbered references at the end."""
+    lines = [f"# Essay plan: {escape_md(plan.question)}", ""]
+    if plan.declined is not None:
+        lines += [escape_md(plan.declined.text), ""]
+        lines += [f"- {escape_md(w)}" for w in plan.declined.warnings]
+        if plan.declined.nearest:
+            lines += ["", "Nearest material in the sources (not an answer):", ""]
+            lines += [f"- {escape_md(n.title)}, {escape_md(n.passage_id)}: {escape_md(n.passage)}"
+                      for n in plan.declined.nearest]
+        return "\n".join(lines) + "\n"
+    b, cits = plan.brief, plan.citations
+    lines += ["## The question", "",
+              f"- **Command words:** {escape_md(', '.join(b.command_words))}",
+              f"- **Key terms:** {escape_md(', '.join(b.key_terms)) or '—'}",
+              f"- **Time span:** {escape_md(b.span) if b.span else 'not set by the question: take it from the sources'}",
+              f"- **A good answer weighs:** {escape_md(b.weigh)}.", ""]
+    lines += ["## Thesis options", ""]
+    for i, t in enumerate(plan.theses, 1):
+        quotes = " ".join(_q(cits, n) for n in t.quotes)
+        lines.append(f"{i}. **{escape_md(t.text)}** Held by: {escape_md(', '.join(t.holders))}. {quotes}")
+    lines.append("")
+    for i, s in enumerate(plan.sections, 1):
+        lines += [f"## {i}. {escape_md(s.stance.capitalize())}: {escape_md(s.title)}", ""]
+        lines += section_lines(s, cits)
+    if plan.counter is not None:
+        lines += [f"## {escape_md(plan.counter.title)}", ""]
+        lines += section_lines(plan.counter, cits)
+    lines += ["## Conclusion", "", escape_md(plan.conclusion) + "".join(f" [{n}]" for n in plan.conclusion_quotes), ""]
+    lines += ["## Who argues what", ""]
+    lines += debate_markdown(plan.debate, cits, level="###")
+    for w in plan.warnings:
+        lines += [f"> {escape_md(w)}", ""]
+    lines += references_markdown(cits)
+    return "\n".join(lines) + "\n"
+
+
+def section_lines(s: Section, cits: list[Citation]) -> list[str]:
+    if not s.covered:
+        return [f"*{NOT_COVERED}*", ""]
+    label = "Point (generated, checked against its quotes)" if s.generated else "Point"
+    out = [f"**{label}:** {escape_md(s.point)}", "", "**Evidence:**", ""]
+    out += [f"- {_q(cits, n)}" for n in s.quotes]
+    out += ["", f"**Who argues it:** {escape_md(', '.join(s.who))}", ""]
+    return out
