@@ -484,11 +484,7 @@ class Planner:
                 f"({pro} sections for, {con} against).", [])
 
     def readings(self) -> list[Reading]:
-        out = []
-        for label, ws, claims in self.debate.groups():
-            out.append(Reading(label, [(w.name, w.role, [self.notes.cite(c.row) for c in w.claims]) for w in ws],
-                               [self.notes.cite(c.row) for c in claims]))
-        return out
+        return readings(self.debate, self.notes)
 
     def counter(self, sections: list[Section], theses: list[Thesis]) -> Section:
         """The strongest case against the plan's leading side: the other side's best evidence not yet
@@ -649,12 +645,17 @@ def make_plan(engine: Engine, question: str, progress=None) -> Plan:
 
 def debate_citations(engine: Engine) -> tuple[list[Reading], list[Citation]]:
     """Who argues what on its own (`footnote debate`, the page's tab), with its own footnote numbers."""
-    lib = engine.library
-    notes = Footnotes(lib)
-    d = debate(lib)
-    out = [Reading(label, [(w.name, w.role, [notes.cite(c.row) for c in w.claims]) for w in ws],
-                   [notes.cite(c.row) for c in claims]) for label, ws, claims in d.groups()]
-    return out, notes.citations
+    notes = Footnotes(engine.library)
+    return readings(debate(engine.library), notes), notes.citations
+
+
+def readings(d: Debate, notes: Footnotes) -> list[Reading]:
+    """The debate's groups with footnotes: each school's own sentences first, then its writers'."""
+    out = []
+    for label, ws, claims in d.groups():
+        own = [notes.cite(c.row) for c in claims]
+        out.append(Reading(label, [(w.name, w.role, [notes.cite(c.row) for c in w.claims]) for w in ws], own))
+    return out
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -667,10 +668,12 @@ def _q(plan_cits: list[Citation], n: int) -> str:
 
 
 def references_markdown(citations: list[Citation]) -> list[str]:
+    """The numbered reference list: one paragraph per footnote, '[n] title (kind), passage id, characters'
+    (paragraphs, not a Markdown list, so that Word keeps the numbers as text)."""
     lines = ["## References", ""]
     for c in citations:
-        lines.append(f"{c.n}. {escape_md(c.title)} ({escape_md(c.kind)}), {escape_md(c.passage_id)}, "
-                     f"characters {c.start}–{c.end}.")
+        lines += [f"[{c.n}] {escape_md(c.title)} ({escape_md(c.kind)}), {escape_md(c.passage_id)}, "
+                  f"characters {c.start}–{c.end}.", ""]
     return lines
 
 
@@ -680,8 +683,11 @@ def debate_markdown(readings: list[Reading], citations: list[Citation], level: s
         lines += [f"{level} {escape_md(r.label)}", ""]
         for n in r.claims:
             lines.append(f"- {_q(citations, n)}")
+        shown = set(r.claims)
         for name, role, quotes in r.writers:
-            said = " ".join(_q(citations, n) for n in quotes)
+            # a sentence quoted above (the school's, or another writer's) is referred to by its number
+            said = " ".join(f"[{n}]" if n in shown else _q(citations, n) for n in quotes)
+            shown |= set(quotes)
             lines.append(f"- **{escape_md(name)}** ({ROLE_NAMES.get(role, role)}): {said}")
         lines.append("")
     return lines
