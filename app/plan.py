@@ -35,6 +35,10 @@ NOT_COVERED = "The sources do not cover this."
 MAX_QUOTES = 3  # evidence quotes per section: one to three, as a teacher's plan has
 MAX_SECTIONS = 5
 MIN_SECTIONS = 3
+# Sentences considered per facet beyond the retrieved passages: the closest to the question and to the
+# facet query, enough to hold every sentence of a small corpus (the shipped one has 250) and to bound the
+# work on a large one.
+POOL = 300
 # Two leads of one side this similar (cosine of their embeddings) make the same point: one section, not
 # two. Not fitted (there are no gold plans to fit it on): compose.DUPLICATE_SIM (0.86) is when two sentences
 # say the same thing, and a point is broader; 0.6 was chosen by reading the plans for the three questions
@@ -75,18 +79,29 @@ FACETS = {
         r"intended|feared|fear|wanted|sought|hoped|to avoid|to prevent|to buy|designed to|buy time|necessary)\b",
         re.I)),
     "successes": ("success achieved gained secured", re.compile(
-        r"\b(success\w*|succeed\w*|achiev\w*|gain\w*|secur(ed|ing)|recogni[sz]\w*|strengthen\w*|won|victor\w*|"
-        r"advantages?|boast|removed the danger|buy time|more time)\b", re.I)),
+        r"\b(success\w*|succeed\w*|achieved (his|its|their|the) \w*\s?aims?|met (his|its|their) \S*\s?aims?|"
+        r"gain(ed|s)|secured|recogni[sz]ed|strengthens?|won|victor\w*|advantages?|boast|removed the danger|"
+        r"buy time|more time)\b", re.I)),
     "failures": ("failure failed weakness isolated", re.compile(
         r"\b(fail\w*|weakness(es)? of|isolat\w*|disregarded|left out|not (invited|consulted|successful|recognized|"
-        r"recognised)|betray\w*|invaded the USSR|hurt|losses|defeat of|refus\w*|rejected)\b", re.I)),
+        r"recognised)|betray\w*|invaded the USSR|hurt|losses|refus\w*|rejected)\b", re.I)),
     "turning points": ("turning point change shift", re.compile(
         r"\b(turning|shift\w*|chang\w*|final straw|new (policy|diplomatic)|replaced|dismissal|instead|lesson)\b",
         re.I)),
     "interpretations": ("historians argue interpret view", re.compile(
         r"\b(historians?|argu\w*|view|interpret\w*|claim\w*|believe\w*|suggest\w*|reading|school)\b", re.I)),
     "chronology": ("dates events timeline", _YEAR),
+    # the other side of a characterisation ('a defensive move'): what the sources set against it
+    "contrast": ("however but rather instead", re.compile(
+        r"\b(however|but|although|though|whereas|rather|instead|facade|ploy|pretext|in fact|on the other hand|"
+        r"opposing|critics?|not)\b", re.I)),
 }
+# A cause need not say 'because' ('Britain refused to become involved'): for causes the cue only counts
+# in a sentence's favour, by a bonus the size of argue.NEW_DOC_BONUS (equal merit, then the explicit one).
+OPTIONAL_CUE = {"causes"}
+CUE_BONUS = NEW_DOC_BONUS
+# Predicates that blame an agent: the case against is the other agents ('How far was A responsible for B?').
+_BLAME = re.compile(r"^(responsible|to blame|the (main |chief )?(cause|reason))\b", re.I)
 # The facets each kind of question is planned from, with the side each supports. 'for' and 'against' are
 # the question's claim; 'context' sections set the scene.
 PLANS = {
@@ -97,11 +112,15 @@ PLANS = {
     "extent": [("claim", "for"), ("claim", "for"), ("other", "against"), ("other", "against"),
                ("turning points", "context")],
 }
-_NOT_FAILURE = re.compile(r"\b(is|was)n[’']t a failure|\bnot (a|really a) failure", re.I)
+_NOT_FAILURE = re.compile(r"\b(is|was)n[’']t a failure|\bnot (a|really a) failure|\bthan a failure", re.I)
+# A sentence that gives the other side's verdict belongs to that side, whatever else it mentions.
+_SUCCESS_VERDICT = re.compile(r"\b(is|was|be|been|as)( clearly| rather| indeed)? (a |an )?(\w+ )?success(ful)?\b", re.I)
+_FAILURE_VERDICT = re.compile(r"\b(is|was|be|been|as)( clearly| rather| indeed)? (a |an )?(\w+ )?(failure|unsuccessful)\b|"
+                              r"\bnot (\w+ )?successful", re.I)
 _NOT_SUCCESS = re.compile(r"\bnot (\w+ )?(successful|a success)|\bunsuccessful", re.I)
 LABELS = {"successes": "A success", "failures": "A failure", "causes": "A cause", "turning points": "A turning point",
           "interpretations": "A reading", "chronology": "Chronology", "claim": "The case for",
-          "other": "Another factor"}
+          "other": "Another factor", "contrast": "The case against"}
 _CONCLUDING = re.compile(r"^(in conclusion|overall|ultimately|to conclude|in sum|on balance|thus|therefore)\b|"
                          r"\b(in conclusion|overall|on balance)\b", re.I)
 # An evaluative word a thesis turns round for the other side ('successful' -> 'a failure').
@@ -290,10 +309,12 @@ def holders(lib: Library, d: Debate, row: int) -> list[str]:
     return [f"the writer of the {doc.kind} '{doc.title}'"]
 
 
-def _short(lib: Library, row: int) -> str:
-    """A section's title: what its lead sentence is about (an event or name, and its year)."""
-    text = lib.sentences[row].text
-    ms = [m.text for m in mentions(text) if m.kind == THING and len(m.text.split()) > 1]
+def _short(lib: Library, row: int, before: int | None = None) -> str:
+    """A section's title: what its lead sentence (with the one it leans on) is about: an event or a
+    name, and its year."""
+    text = lib.sentences[row].text if before is None else f"{lib.sentences[before].text} {lib.sentences[row].text}"
+    ms = [m.text for m in mentions(text) if m.kind == THING
+          and len([w for w in m.text.split() if w.lower() not in {"the", "a", "an"}]) > 1]
     year = _YEAR.search(text)
     head = ", ".join(dict.fromkeys(ms[:2])) if ms else " ".join(display(text).split()[:8]).rstrip(".,;:") + " …"
     return f"{head} ({year.group(0)})" if year and year.group(0) not in head else head
@@ -332,26 +353,33 @@ class Planner:
             query, cue = f"{b.topic} {FACETS[facet][0]}", FACETS[facet][1]
         r = self.engine.read(query)
         rows = set(r.cands) | {ix for h in r.hits for ix, _ in h.sentences}
-        rows |= set(int(i) for i in np.argsort(-self.base.sims)[:20])
+        # beyond the retrieved passages, the sentences closest to the question or the facet: a facet's
+        # evidence ("This is a success, because ...") often shares few words with the question
+        rows |= {int(i) for i in np.argsort(-self.base.sims)[:POOL]} | {int(i) for i in np.argsort(-r.sims)[:POOL]}
         out = []
         for ix in rows:
             s = self.lib.sentences[ix]
             if not citable(s.text) or float(self.base.sims[ix]) < MIN_SUPPORT_SIM:
                 continue
-            if cue is not None and not cue.search(s.text):
+            if cue is not None and facet not in OPTIONAL_CUE and not cue.search(s.text):
                 continue
-            if facet == "failures" and (_NOT_FAILURE.search(s.text) or FACETS["successes"][1].search(s.text)) \
-                    or facet == "successes" and (_NOT_SUCCESS.search(s.text) or FACETS["failures"][1].search(s.text)):
-                continue  # "this isn't a failure" argues the other side; a sentence with both weighs them
-            if s.text.rstrip().endswith("?"):
-                continue  # a question asks; it is no evidence
-            if not self.in_span(s.text):
+            if facet == "failures" and (_NOT_FAILURE.search(s.text) or _SUCCESS_VERDICT.search(s.text)) \
+                    or facet == "successes" and (_NOT_SUCCESS.search(s.text) or _FAILURE_VERDICT.search(
+                        _NOT_FAILURE.sub("", s.text))):
+                continue  # "this isn't a failure", "... was a success" argue the other side
+            if s.text.rstrip().endswith("?") or cue is not None and facet in ("successes", "failures") \
+                    and re.search(r"\bwhether\b", s.text, re.I):
+                continue  # a question asks, 'whether it was a success' weighs: neither is evidence for a side
+            before = self.antecedent(ix)
+            if not self.in_span(s.text + (" " + self.lib.sentences[before].text if before is not None else "")):
                 continue
             if facet == "other" and self.subject_stems and self.subject_stems & set(stems(words(s.text))):
                 continue  # another factor: relevant to what happened, not naming the question's subject
             if facet == "claim" and self.subject_stems and not self.subject_stems & set(stems(words(s.text))):
                 continue
             score = 0.5 * (float(self.base.sims[ix]) + float(r.sims[ix])) - 0.1 * float(self.lib.generic[ix])
+            if facet in OPTIONAL_CUE and cue.search(s.text):
+                score += CUE_BONUS
             if s.doc_id not in self.docs_of(stance):
                 score += NEW_DOC_BONUS  # at equal merit, another writer's evidence (as argue.py prefers)
             out.append((score, ix))
@@ -403,7 +431,7 @@ class Planner:
             if before is not None:
                 point = display(self.lib.sentences[before].text) + " " + point
             notes = [self.notes.cite(r) for r in rows]
-            return Section(f"{LABELS.get(facet, facet)}: {_short(self.lib, ix)}", stance, facet, point, notes, who,
+            return Section(f"{LABELS.get(facet, facet)}: {_short(self.lib, ix, before)}", stance, facet, point, notes, who,
                            lead=self.notes.by_row[ix])
         return Section(LABELS.get(facet, facet.capitalize()), stance, facet, NOT_COVERED, covered=False)
 
@@ -428,6 +456,11 @@ class Planner:
                 lead = s.claims[0].row
                 out.append(Thesis(f"{s.label} reading: {display(s.claims[0].text)}", s.label, names,
                                   [self.notes.cite(lead)]))
+            return out
+        if b.kind == "causes":  # no two readings to set against each other: the main causes, one a thesis
+            causes = [x for x in sections if x.covered][:3]
+            for x in causes:
+                out.append(Thesis(f"The most important cause: {x.point}", "cause", x.who, [x.lead]))
             return out
         subject = b.subject or b.topic
         subject = subject[0].upper() + subject[1:]
@@ -464,8 +497,10 @@ class Planner:
             ix = int(ix)
             s = self.lib.sentences[ix]
             heading = self.lib.passages[s.passage_id].heading
-            if float(self.base.sims[ix]) < MIN_SUPPORT_SIM or not citable(s.text) or depends_on_previous(s.text):
-                continue
+            if float(self.base.sims[ix]) < BACKS_SIM or not citable(s.text) or depends_on_previous(s.text):
+                continue  # a conclusion must bear on the question as closely as a quote bears on its point
+            if self.subject_stems and not self.subject_stems & set(stems(words(s.text))):
+                continue  # ... and be about the question's subject
             if _CONCLUDING.search(s.text) or re.search(r"conclusion", heading, re.I):
                 best = ix
                 break
@@ -474,12 +509,17 @@ class Planner:
         pro = sum(s.covered for s in sections if s.stance == "for")
         con = sum(s.covered for s in sections if s.stance == "against")
         lean = "for" if pro >= con else "against"
-        readings = [t for t in theses if t.stance not in ("for", "against", "balanced")]
+        readings = [t for t in theses if t.stance not in ("for", "against", "balanced", "cause")]
         if self.brief.kind == "causes" and len(readings) >= 2:
             first, second = (readings[0], readings[1]) if pro >= con else (readings[1], readings[0])
             return (f"Most of the evidence above fits the {first.stance} reading ({max(pro, con)} of "
                     f"{pro + con} sections); the {second.stance} reading is the main alternative to weigh.",
                     [first.quotes[0], second.quotes[0]])
+        if self.brief.kind == "causes":
+            first = next((x for x in sections if x.covered), None)
+            if first is not None:
+                return (f"Of the causes the sources give, the first section's carries the most evidence: "
+                        f"{first.point}", [first.lead])
         return (f"On the sources' evidence the case {lean} the question's claim is the stronger "
                 f"({pro} sections for, {con} against).", [])
 
@@ -491,7 +531,9 @@ class Planner:
         used, else its opening section's."""
         lead = theses[0].stance if theses else "for"
         other = "against" if lead == "for" else "for"
-        facet = {"evaluate": "failures", "extent": "other"}.get(self.brief.kind, "interpretations")
+        blame = bool(self.brief.predicate and _BLAME.match(self.brief.predicate))
+        facet = {"evaluate": "failures", "extent": "other" if blame else "contrast"}.get(self.brief.kind,
+                                                                                      "interpretations")
         if self.brief.kind == "causes":
             schools = self.schools()
             if len(schools) >= 2:
@@ -501,7 +543,7 @@ class Planner:
                 return Section(f"The {s.label} reading", "against", "interpretations", display(s.claims[0].text),
                                [self.notes.cite(r) for r in rows], names)
         sec = self.section(facet, other)
-        if not sec.covered:  # nothing new on the other side: its strongest section, put as the objection
+        if not sec.covered and self.brief.kind != "causes":  # nothing new on the other side: its strongest section, put as the objection
             side = [s for s in sections if s.stance == other and s.covered]
             if side:
                 sec = Section(side[0].title, other, side[0].facet, side[0].point, side[0].quotes, side[0].who,
@@ -513,10 +555,10 @@ class Planner:
 def stance_by_school(planner: Planner, sections: list[Section], theses: list[Thesis]) -> None:
     """For a 'why' question, a section is 'for' the first reading or 'against' it, by which reading's
     sentences its evidence is closer to."""
-    schools = [t for t in theses if t.stance not in ("for", "against", "balanced")]
+    schools = [t for t in theses if t.stance not in ("for", "against", "balanced", "cause")]
     if len(schools) < 2:
         for s in sections:
-            s.stance = s.stance or "for"
+            s.stance = s.stance or ("for" if s.covered else "context")
         return
     lib = planner.lib
 
@@ -563,6 +605,24 @@ def _generate_points(engine: Engine, planner: Planner, sections: list[Section], 
     return used
 
 
+_COMMAND_START = re.compile(r"^(assess|evaluate|discuss|examine|consider|explain|analyse|analyze|describe|"
+                            r"account for|outline|compare)\s+", re.I)
+
+
+def as_question(question: str) -> str:
+    """An essay title put as the question the engine decides coverage for: 'Assess the reasons for X' is
+    'What were the reasons for X?', 'Explain why X' is 'Why X?'. The engine's abstention model was fitted on
+    questions; a command word it never saw there counts against coverage."""
+    m = _COMMAND_START.match(question)
+    if not m:
+        return question
+    rest = question[m.end():].rstrip("?. ")
+    if re.match(r"(why|how|what|when|who|whether|to what extent)\b", rest, re.I):
+        return rest[0].upper() + rest[1:] + "?"
+    plural = re.match(r"the (\w+s)\b", rest, re.I) and not rest.lower().startswith("the us")
+    return f"What {'were' if plural else 'was'} {rest}?"
+
+
 def outside_span(lib: Library, question: str) -> str | None:
     """Why the sources cannot support an essay on the question's period, or None: the question sets a
     time span ('1928-41', 'the 1970s') and no sentence of the sources mentions a year inside it. A plan
@@ -591,7 +651,8 @@ def make_plan(engine: Engine, question: str, progress=None) -> Plan:
     step = progress or (lambda *_: None)
     q = check_question(question)
     step("Checking the sources cover the question", 0.1)
-    answer = engine.ask(q)
+    answer = engine.ask(as_question(q))
+    answer.question = q
     if answer.abstained:
         return Plan(q, None, declined=answer, warnings=list(answer.warnings),
                     timings_ms={"total": (time.perf_counter() - t0) * 1000})
@@ -611,8 +672,8 @@ def make_plan(engine: Engine, question: str, progress=None) -> Plan:
         step(f"Finding evidence: {facet}", 0.2 + 0.12 * i)
         if facet == "claim" and not brief.subject:
             facet = "interpretations"
-        if facet == "other" and not brief.subject:
-            facet = "failures"
+        if facet == "other" and not (brief.predicate and _BLAME.match(brief.predicate)):
+            facet = "contrast"  # a characterisation: what the sources set against it, not other agents
         sections.append(planner.section(facet, stance))
     covered = [s for s in sections if s.covered]
     if len(covered) < MIN_SECTIONS:  # fill from the facets this kind of question does not list first
