@@ -773,9 +773,9 @@ def plan_markdown(plan: Plan) -> str:
               f"- **Time span:** {escape_md(b.span) if b.span else 'not set by the question: take it from the sources'}",
               f"- **A good answer weighs:** {escape_md(b.weigh)}.", ""]
     lines += ["## Thesis options", ""]
-    for i, t in enumerate(plan.theses, 1):
-        quotes = " ".join(_q(cits, n) for n in t.quotes)
-        lines.append(f"{i}. **{escape_md(t.text)}** Held by: {escape_md(', '.join(t.holders))}. {quotes}")
+    for i, t in enumerate(plan.theses, 1):  # the quotes themselves are in the sections below
+        marks = " ".join(f"[{n}]" for n in t.quotes)
+        lines.append(f"{i}. **{escape_md(t.text)}** {marks} Held by: {escape_md(', '.join(t.holders))}.")
     lines.append("")
     for i, s in enumerate(plan.sections, 1):
         lines += [f"## {i}. {escape_md(s.stance.capitalize())}: {escape_md(s.title)}", ""]

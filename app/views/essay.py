@@ -22,6 +22,7 @@ from app.plan import (
 from ingest.errors import FootnoteError
 
 EXAMPLE = "How successful was Stalin's foreign policy 1928-41?"
+QUOTE_LABEL = 110  # characters of a quote shown on its closed footnote; the passage shows it all
 
 st.title("Essay plan")
 st.markdown("Give an essay question and Footnote plans the essay **from its sources**: thesis options, body "
@@ -37,11 +38,13 @@ engine = ui.engine_or_stop()
 
 
 def footnote(c: Citation, key: str) -> None:
+    """The quote as an expander that opens its passage with the quote highlighted, as Ask's footnotes do."""
     doc = engine.library.docs.get(c.doc_id)
     where = ""
     if doc and c.passage_id in doc.passage_ids:
         where = f" · passage {doc.passage_ids.index(c.passage_id) + 1} of {len(doc.passage_ids)}"
-    with st.expander(f"**\\[{c.n}\\]** {ui.md(c.title)}{where}", key=f"{key}-{c.n}"):
+    quote = c.quote if len(c.quote) <= QUOTE_LABEL else c.quote[:QUOTE_LABEL].rsplit(" ", 1)[0] + " …"
+    with st.expander(f"**\\[{c.n}\\]** “{ui.md(quote)}” — {ui.md(c.title)}{where}", key=f"{key}-{c.n}"):
         st.markdown(ui.citation_html(c), unsafe_allow_html=True)
         length = f" of {len(doc.text):,}" if doc else ""
         st.caption(f"{ui.md(c.title)} — {ui.md(c.kind)} · {ui.md(c.passage_id)} · "
@@ -49,32 +52,33 @@ def footnote(c: Citation, key: str) -> None:
         ui.sources_link(c.doc_id, c.passage_id, c.start, c.end, label="Read it in the document")
 
 
-def quote_html(c: Citation) -> str:
-    return f"“{ui.esc(c.quote)}”<sup>[{c.n}]</sup>"
-
-
-def show_section(s: Section, cits: list[Citation]) -> None:
+def show_section(s: Section, cits: list[Citation], key: str) -> None:
     if not s.covered:
         st.info(NOT_COVERED, icon=":material/block:")
         return
     label = "Point (generated, checked against its quotes)" if s.generated else "Point"
-    st.markdown(f"**{label}:** {ui.esc(s.point)}", unsafe_allow_html=True)
-    for n in s.quotes:
-        st.markdown(f"- {quote_html(cits[n - 1])}", unsafe_allow_html=True)
+    st.markdown(f"<b>{label}:</b> {ui.esc(s.point)}", unsafe_allow_html=True)
     st.caption(f"Who argues it: {ui.md(', '.join(s.who))}")
+    for n in s.quotes:
+        footnote(cits[n - 1], key)
 
 
 def show_readings(readings: list[Reading], cits: list[Citation]) -> None:
-    for r in readings:
+    """Each reading: its own sentences, then each writer with what they argue; a sentence already shown
+    in the reading is referred to by its number."""
+    for i, r in enumerate(readings):
         st.markdown(f"#### {ui.md(r.label)}")
         shown = set(r.claims)
         for n in r.claims:
-            st.markdown(f"- {quote_html(cits[n - 1])}", unsafe_allow_html=True)
-        for name, role, quotes in r.writers:
-            said = " ".join(f"<sup>[{n}]</sup>" if n in shown else quote_html(cits[n - 1]) for n in quotes)
-            shown |= set(quotes)
-            st.markdown(f"- <b>{ui.esc(name)}</b> ({ui.esc(ROLE_NAMES.get(role, role))}): {said}",
+            footnote(cits[n - 1], f"debate-{i}")
+        for j, (name, role, quotes) in enumerate(r.writers):
+            again = "".join(f"<sup>[{n}]</sup>" for n in quotes if n in shown)
+            st.markdown(f"<b>{ui.esc(name)}</b> ({ui.esc(ROLE_NAMES.get(role, role))}){again}",
                         unsafe_allow_html=True)
+            for n in quotes:
+                if n not in shown:
+                    footnote(cits[n - 1], f"debate-{i}-{j}")
+            shown |= set(quotes)
 
 
 def show_decline(plan: Plan) -> None:
@@ -100,15 +104,15 @@ def show_plan(plan: Plan) -> None:
                 f"- **A good answer weighs:** {ui.md(b.weigh)}.")
     st.subheader("Thesis options")
     for i, t in enumerate(plan.theses, 1):
-        quotes = " ".join(quote_html(cits[n - 1]) for n in t.quotes)
-        st.markdown(f"{i}. <b>{ui.esc(t.text)}</b> <i>Held by: {ui.esc(', '.join(t.holders))}.</i> {quotes}",
+        marks = "".join(f"<sup>[{n}]</sup>" for n in t.quotes)
+        st.markdown(f"{i}. <b>{ui.esc(t.text)}</b>{marks} <i>Held by: {ui.esc(', '.join(t.holders))}.</i>",
                     unsafe_allow_html=True)
     for i, s in enumerate(plan.sections, 1):
         st.subheader(f"{i}. {ui.md(s.stance.capitalize())}: {ui.md(s.title)}")
-        show_section(s, cits)
+        show_section(s, cits, f"plan-s{i}")
     if plan.counter is not None:
         st.subheader(ui.md(plan.counter.title))
-        show_section(plan.counter, cits)
+        show_section(plan.counter, cits, "plan-counter")
     st.subheader("Conclusion")
     marks = "".join(f"<sup>[{n}]</sup>" for n in plan.conclusion_quotes)
     st.markdown(f"{ui.esc(plan.conclusion)}{marks}", unsafe_allow_html=True)
@@ -153,12 +157,6 @@ with tab_plan:
         show_decline(plan)
     else:
         show_plan(plan)
-        st.markdown("**Footnotes**")
-        used = {n for t in plan.theses for n in t.quotes} | set(plan.conclusion_quotes)
-        used |= {n for s in [*plan.sections, *([plan.counter] if plan.counter else [])] for n in s.quotes}
-        for c in plan.citations:
-            if c.n in used:  # the plan's own; who argues what has its tab
-                footnote(c, "plan-fn")
         markdown = plan_markdown(plan)
         downloads(markdown, f"Essay plan: {plan.question}")
 with tab_debate:
@@ -166,6 +164,3 @@ with tab_debate:
                "every claim is a sentence of the sources.")
     readings, cits = debate_citations(engine)
     show_readings(readings, cits)
-    st.markdown("**Footnotes**")
-    for c in cits:
-        footnote(c, "debate-fn")
