@@ -75,9 +75,10 @@ _YEAR = re.compile(r"\b(1\d{3}|20\d{2})(s?)\b")
 # must carry to count as that facet's evidence. General English for causes, success and failure.
 FACETS = {
     "causes": ("reasons motives because aimed wanted feared", re.compile(
-        r"\b(because|due to|as a result|in order to|so that|led to|caused|reasons?|motives?|aims?|aimed|"
-        r"intended|feared|fear|wanted|sought|hoped|to avoid|to prevent|to buy|designed to|buy time|necessary)\b",
-        re.I)),
+        r"\b(because|due to|as a result|in order to|so that|led to|lead to|caused|reasons?|motives?|aims?|aimed|"
+        r"intended|feared|fearing|fear|wanted|sought|hoped|to avoid|prevent\w*|to buy|designed to|buy time|"
+        r"necessary|protect\w*|concluded|only by|danger|threat|refus\w*|rejected|distrust\w*|suspicious|"
+        r"lesson|no other choice)\b", re.I)),
     "successes": ("success achieved gained secured", re.compile(
         r"\b(success\w*|succeed\w*|achieved (his|its|their|the) \w*\s?aims?|met (his|its|their) \S*\s?aims?|"
         r"gain(ed|s)|secured|recogni[sz]ed|strengthens?|won|victor\w*|advantages?|boast|removed the danger|"
@@ -96,10 +97,6 @@ FACETS = {
         r"\b(however|but|although|though|whereas|rather|instead|facade|ploy|pretext|in fact|on the other hand|"
         r"opposing|critics?|not)\b", re.I)),
 }
-# A cause need not say 'because' ('Britain refused to become involved'): for causes the cue only counts
-# in a sentence's favour, by a bonus the size of argue.NEW_DOC_BONUS (equal merit, then the explicit one).
-OPTIONAL_CUE = {"causes"}
-CUE_BONUS = NEW_DOC_BONUS
 # Predicates that blame an agent: the case against is the other agents ('How far was A responsible for B?').
 _BLAME = re.compile(r"^(responsible|to blame|the (main |chief )?(cause|reason))\b", re.I)
 # The facets each kind of question is planned from, with the side each supports. 'for' and 'against' are
@@ -361,7 +358,7 @@ class Planner:
             s = self.lib.sentences[ix]
             if not citable(s.text) or float(self.base.sims[ix]) < MIN_SUPPORT_SIM:
                 continue
-            if cue is not None and facet not in OPTIONAL_CUE and not cue.search(s.text):
+            if cue is not None and not cue.search(s.text):
                 continue
             if facet == "failures" and (_NOT_FAILURE.search(s.text) or _SUCCESS_VERDICT.search(s.text)) \
                     or facet == "successes" and (_NOT_SUCCESS.search(s.text) or _FAILURE_VERDICT.search(
@@ -378,8 +375,6 @@ class Planner:
             if facet == "claim" and self.subject_stems and not self.subject_stems & set(stems(words(s.text))):
                 continue
             score = 0.5 * (float(self.base.sims[ix]) + float(r.sims[ix])) - 0.1 * float(self.lib.generic[ix])
-            if facet in OPTIONAL_CUE and cue.search(s.text):
-                score += CUE_BONUS
             if s.doc_id not in self.docs_of(stance):
                 score += NEW_DOC_BONUS  # at equal merit, another writer's evidence (as argue.py prefers)
             out.append((score, ix))
@@ -512,8 +507,8 @@ class Planner:
         readings = [t for t in theses if t.stance not in ("for", "against", "balanced", "cause")]
         if self.brief.kind == "causes" and len(readings) >= 2:
             first, second = (readings[0], readings[1]) if pro >= con else (readings[1], readings[0])
-            return (f"Most of the evidence above fits the {first.stance} reading ({max(pro, con)} of "
-                    f"{pro + con} sections); the {second.stance} reading is the main alternative to weigh.",
+            return (f"Most of the evidence above sits closer to the {first.stance} reading ({max(pro, con)} of "
+                    f"{pro + con} sections) than to the {second.stance} reading, the main alternative to weigh.",
                     [first.quotes[0], second.quotes[0]])
         if self.brief.kind == "causes":
             first = next((x for x in sections if x.covered), None)
@@ -668,7 +663,11 @@ def make_plan(engine: Engine, question: str, progress=None) -> Plan:
                     timings_ms={"total": (time.perf_counter() - t0) * 1000})
     planner = Planner(engine, q, brief)
     sections: list[Section] = []
-    for i, (facet, stance) in enumerate(PLANS[brief.kind]):
+    facets = PLANS[brief.kind]
+    if brief.kind == "causes" and len(planner.schools()) >= 2:
+        # the readings are the theses and the counter-argument already: a dated section instead
+        facets = [(f if f != "interpretations" else "chronology", st) for f, st in facets]
+    for i, (facet, stance) in enumerate(facets):
         step(f"Finding evidence: {facet}", 0.2 + 0.12 * i)
         if facet == "claim" and not brief.subject:
             facet = "interpretations"
