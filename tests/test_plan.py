@@ -128,6 +128,27 @@ def test_cli_plan_json_has_the_documented_shape_and_writes_docx(index_env, capsy
     assert Document(str(out)).paragraphs
 
 
+def readme_schema() -> dict:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- plan-schema -->", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    return json.loads(block)
+
+
+@pytest.mark.parametrize("question", [SUCCESS, PACT, BLAME, SEVENTIES])
+def test_plan_json_validates_against_the_schema_in_the_readme(plans, question):
+    import jsonschema
+
+    jsonschema.validate(json.loads(json.dumps(plans[question].to_json())), readme_schema())
+
+
+def test_the_readme_schema_rejects_a_plan_without_sections(plans):
+    import jsonschema
+
+    broken = plans[SUCCESS].to_json() | {"sections": []}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, readme_schema())
+
+
 def test_cli_plan_exit_codes(index_env, capsys, tmp_path):
     assert cli(["plan", "--out", str(tmp_path / "plan.pdf"), PACT]) == 2
     assert cli(["plan", "   "]) == 2
