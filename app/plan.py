@@ -123,6 +123,7 @@ _CONCLUDING = re.compile(r"^(in conclusion|overall|ultimately|to conclude|in sum
 # An evaluative word a thesis turns round for the other side ('successful' -> 'a failure').
 OPPOSITES = {"successful": "a failure", "effective": "ineffective", "important": "of limited importance",
              "significant": "of limited significance", "responsible": "not chiefly responsible"}
+# ('not mainly' for any other: 'The Nazi-Soviet Pact was not mainly a defensive move.')
 _PREDICATE_START = re.compile(r"\b(a|an|responsible|successful|effective|important|significant|\w+(?:ful|ible|able|"
                               r"ive|ant|ent))\b")
 
@@ -461,11 +462,11 @@ class Planner:
         subject = subject[0].upper() + subject[1:]
         verb = "were" if re.search(r"\b(were|are)\b", self.question[:40], re.I) else "was"
         pred = b.predicate or ("successful" if b.kind == "evaluate" else "the case")
-        opposite = OPPOSITES.get(pred.split()[0].lower(), f"not {pred}") if b.predicate else "not the case"
-        if b.predicate and pred.split()[0].lower() in OPPOSITES and len(pred.split()) > 1:
-            opposite = OPPOSITES[pred.split()[0].lower()] + " " + " ".join(pred.split()[1:])
-        for stance, text in (("for", f"{subject} {verb} largely {pred}."),
-                             ("against", f"{subject} {verb} largely {opposite}.")):
+        head, rest = pred.split()[0].lower(), " ".join(pred.split()[1:])
+        opposite = f"{OPPOSITES[head]} {rest}".strip() if head in OPPOSITES else f"not mainly {pred}"
+        against = f"{subject} {verb} {opposite}." if opposite.startswith("not") else \
+            f"{subject} {verb} largely {opposite}."
+        for stance, text in (("for", f"{subject} {verb} largely {pred}."), ("against", against)):
             side = [s for s in sections if s.stance == stance and s.covered]
             if not side:
                 continue
@@ -473,9 +474,16 @@ class Planner:
             out.append(Thesis(text, stance, who, [s.lead for s in side]))
         both = [h for h in (out[0].holders if out else []) if len(out) == 2 and h in out[1].holders]
         if len(out) == 2:
-            out.append(Thesis(f"{subject} {verb} {pred} in some respects and {opposite} in others: the judgement "
-                              "turns on the aims it is measured against and the date it is judged at.", "balanced",
-                              both or out[0].holders[:1] + out[1].holders[:1],
+            if b.kind == "evaluate":
+                text = (f"{subject} {verb} {pred} in some respects and {opposite} in others: the judgement turns "
+                        "on the aims it is measured against and the date it is judged at.")
+            elif _BLAME.match(pred):
+                text = (f"{subject} {verb} {pred} to some extent, but not alone: the judgement turns on how much "
+                        "the other factors weigh.")
+            else:
+                text = (f"{subject} {verb} {pred} in part: the judgement turns on which of the motives and readings "
+                        "below weighs most.")
+            out.append(Thesis(text, "balanced", both or out[0].holders[:1] + out[1].holders[:1],
                               [out[0].quotes[0], out[1].quotes[0]]))
         for s in schools[: 3 - len(out)] if len(out) < 3 else []:
             names = [self.debate.writers[k].name for k in s.members] or [f"'{s.label}' historians"]

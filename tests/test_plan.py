@@ -14,9 +14,12 @@ from docx import Document
 from streamlit.testing.v1 import AppTest
 
 from app.cli import main as cli
+from app.compose import display
 from app.debate import debate, subjects
 from app.export import markdown_docx
+from app.llm import Generator
 from app.plan import NOT_COVERED, make_plan, plan_markdown, read_question
+from tests.test_llm import fake_llm, first_sentence, passage  # noqa: F401
 
 SUCCESS = "How successful was Stalin's foreign policy 1928-41?"
 PACT = "Why did Stalin sign the Nazi-Soviet Pact?"
@@ -91,6 +94,33 @@ def test_a_question_on_a_period_the_sources_never_reach_gets_no_plan_but_the_rea
 def test_a_question_the_engine_declines_gets_no_plan(engine):
     plan = make_plan(engine, "What is photosynthesis?")
     assert plan.abstained and plan.to_json()["declined"]["nearest"]
+
+
+@pytest.fixture
+def llm_engine(engine, fake_llm):  # noqa: F811
+    engine.llm = Generator(fake_llm.url, "fake-model", timeout=2.0)
+    yield engine
+    engine.llm = None
+
+
+def test_with_an_llm_a_point_that_restates_its_quote_is_kept_as_generated(llm_engine, fake_llm):  # noqa: F811
+    fake_llm.reply = lambda p: f"{first_sentence(passage(p, 1))} [1]"
+    plan = make_plan(llm_engine, PACT)
+    generated = [s for s in [*plan.sections, plan.counter] if s.generated]
+    assert plan.mode == "llm" and generated
+    for s in generated:  # the model restated the section's first quote, and the check let it through
+        assert s.point == first_sentence(plan.citations[s.quotes[0] - 1].quote)
+    assert any("In one sentence" in m[-1]["content"] for m in fake_llm.prompts)
+
+
+def test_with_an_llm_a_point_its_quotes_do_not_support_is_not_used(llm_engine, fake_llm):  # noqa: F811
+    fake_llm.reply = lambda p: "The moon landing of 1969 was planned by the Politburo. [1]"
+    plan = make_plan(llm_engine, PACT)
+    assert plan.mode == "extractive" and not any(s.generated for s in plan.sections)
+    assert any("not supported" in w for w in plan.warnings)
+    for s in plan.sections:  # the sources' own sentences instead
+        assert "moon" not in s.point
+        assert s.point == NOT_COVERED or s.point.endswith(display(plan.citations[s.lead - 1].quote))
 
 
 def test_the_question_is_read_for_command_words_terms_and_span():
