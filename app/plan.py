@@ -6,7 +6,8 @@ carry (app/answer.py), so a page opens the passage with the quote highlighted ex
 Evidence is found through the engine's own retrieval (`Engine.read`), once per facet of the question
 (causes, successes, failures, turning points, interpretations, chronology), never through a second
 retrieval stack; whether the sources cover the question at all is the engine's decision (`Engine.ask`),
-and a plan is never made for a question it declines. A section whose facet the sources do not speak to
+and a plan is never made for a question it declines, nor for a period no sentence of the sources dates
+(an essay needs evidence from its period; a factual answer may not). A section whose facet the sources do not speak to
 says so instead of being filled. Without an LLM server the points are the sources' own sentences; with
 one, a point may be written by the model, and is kept only if it passes the support check generated
 answers pass (app/llm.py). This module builds and renders plans; it prints nothing and draws nothing.
@@ -117,7 +118,7 @@ _FAILURE_VERDICT = re.compile(r"\b(is|was|be|been|as)( clearly| rather| indeed)?
 _NOT_SUCCESS = re.compile(r"\bnot (\w+ )?(successful|a success)|\bunsuccessful", re.I)
 LABELS = {"successes": "A success", "failures": "A failure", "causes": "A cause", "turning points": "A turning point",
           "interpretations": "A reading", "chronology": "Chronology", "claim": "The case for",
-          "other": "Another factor", "contrast": "The case against"}
+          "other": "Another factor", "contrast": "The case against", "answer": "What the sources say"}
 _CONCLUDING = re.compile(r"^(in conclusion|overall|ultimately|to conclude|in sum|on balance|thus|therefore)\b|"
                          r"\b(in conclusion|overall|on balance)\b", re.I)
 # An evaluative word a thesis turns round for the other side ('successful' -> 'a failure').
@@ -215,7 +216,7 @@ class Thesis:
 
 
 @dataclass
-class Reading:
+class DebateGroup:
     """One group of 'who argues what': a school the sources name (or writers of no school), each
     writer with the footnotes of what they argue."""
 
@@ -237,7 +238,7 @@ class Plan:
     counter: Section | None = None
     conclusion: str = ""
     conclusion_quotes: list[int] = field(default_factory=list)
-    debate: list[Reading] = field(default_factory=list)
+    debate: list[DebateGroup] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
     declined: Answer | None = None  # the engine's decline, when the sources cannot support a plan
     mode: str = "extractive"
@@ -431,6 +432,25 @@ class Planner:
                            lead=self.notes.by_row[ix])
         return Section(LABELS.get(facet, facet.capitalize()), stance, facet, NOT_COVERED, covered=False)
 
+    def from_answer(self, sentence, answer: Answer) -> Section | None:
+        """A section made of one sentence of the engine's answer to the question (its citation's sentence
+        and what it leans on), when the facets found too little."""
+        rows = [self.lib.row_at(c.doc_id, c.start) for c in answer.citations if c.n in sentence.citations]
+        rows = [r for r in rows if r is not None and self.fresh(r, "context")]
+        if not rows or not citable(self.lib.sentences[rows[0]].text):
+            return None
+        ix = rows[0]
+        before = self.antecedent(ix)
+        if before is not None and (before in self.used or depends_on_previous(self.lib.sentences[before].text)):
+            return None
+        rows = [before, ix] if before is not None else [ix]
+        self.used |= set(rows)
+        self.leads.append((ix, "context"))
+        point = " ".join(display(self.lib.sentences[r].text) for r in rows)
+        who = list(dict.fromkeys(h for r in rows for h in holders(self.lib, self.debate, r)))
+        return Section(f"What the sources say: {_short(self.lib, ix, before)}", "context", "answer", point,
+                       [self.notes.cite(r) for r in rows], who, lead=self.notes.by_row[ix])
+
     # -- the parts of a plan --
 
     def schools(self) -> list:
@@ -454,7 +474,7 @@ class Planner:
                                   [self.notes.cite(lead)]))
             return out
         if b.kind == "causes":  # no two readings to set against each other: the main causes, one a thesis
-            causes = [x for x in sections if x.covered][:3]
+            causes = [x for x in sections if x.covered and x.facet == "causes"][:3]
             for x in causes:
                 out.append(Thesis(f"The most important cause: {x.point}", "cause", x.who, [x.lead]))
             return out
@@ -519,14 +539,16 @@ class Planner:
                     f"{pro + con} sections) than to the {second.stance} reading, the main alternative to weigh.",
                     [first.quotes[0], second.quotes[0]])
         if self.brief.kind == "causes":
-            first = next((x for x in sections if x.covered), None)
+            first = next((x for x in sections if x.covered and x.facet == "causes"), None)
             if first is not None:
                 return (f"Of the causes the sources give, the first section's carries the most evidence: "
                         f"{first.point}", [first.lead])
+            return ("The sources state no cause outright: the sections above are the nearest they come, so an "
+                    "answer must argue from them with care.", [])
         return (f"On the sources' evidence the case {lean} the question's claim is the stronger "
                 f"({pro} sections for, {con} against).", [])
 
-    def readings(self) -> list[Reading]:
+    def readings(self) -> list[DebateGroup]:
         return readings(self.debate, self.notes)
 
     def counter(self, sections: list[Section], theses: list[Thesis]) -> Section:
@@ -691,11 +713,31 @@ def make_plan(engine: Engine, question: str, progress=None) -> Plan:
             if extra.covered:
                 sections.append(extra)
                 covered.append(extra)
+        # then from the engine's own answer to the question: its sentences are cited already
+        for sentence in answer.sentences:
+            if len(covered) >= MIN_SECTIONS:
+                break
+            extra = planner.from_answer(sentence, answer)
+            if extra is not None:
+                sections.append(extra)
+                covered.append(extra)
     # the uncovered keep their place (they tell the student where the sources run out), within five
     sections = (covered + [s for s in sections if not s.covered])[:MAX_SECTIONS]
     sections.sort(key=lambda s: {"for": 0, "against": 1}.get(s.stance, 2))
+    if not covered:  # the engine found the topic, but no facet of an essay on it: no plan, as a decline
+        answer.abstained, answer.sentences, answer.citations = True, [], []
+        from .compose import nearest
+
+        answer.nearest = nearest(planner.lib, planner.base.hits)
+        answer.warnings.append("The sources mention this, but hold no evidence for any section of an essay on it "
+                               "(no successes, failures, causes or readings close enough to quote).")
+        return Plan(q, None, declined=answer, warnings=list(answer.warnings),
+                    timings_ms={"total": (time.perf_counter() - t0) * 1000})
     step("Weighing the readings", 0.85)
     theses = planner.theses(sections)
+    if not theses:  # one side, or none, to set against another: the strongest section's point is the thesis
+        best = covered[0]
+        theses = [Thesis(f"On the sources' evidence: {best.point}", best.stance, best.who, [best.lead])]
     if brief.kind == "causes":
         stance_by_school(planner, sections, theses)
         sections.sort(key=lambda s: {"for": 0, "against": 1}.get(s.stance, 2))
@@ -711,18 +753,18 @@ def make_plan(engine: Engine, question: str, progress=None) -> Plan:
     return plan
 
 
-def debate_citations(engine: Engine) -> tuple[list[Reading], list[Citation]]:
+def debate_citations(engine: Engine) -> tuple[list[DebateGroup], list[Citation]]:
     """Who argues what on its own (`footnote debate`, the page's tab), with its own footnote numbers."""
     notes = Footnotes(engine.library)
     return readings(debate(engine.library), notes), notes.citations
 
 
-def readings(d: Debate, notes: Footnotes) -> list[Reading]:
+def readings(d: Debate, notes: Footnotes) -> list[DebateGroup]:
     """The debate's groups with footnotes: each school's own sentences first, then its writers'."""
     out = []
     for label, ws, claims in d.groups():
         own = [notes.cite(c.row) for c in claims]
-        out.append(Reading(label, [(w.name, w.role, [notes.cite(c.row) for c in w.claims]) for w in ws], own))
+        out.append(DebateGroup(label, [(w.name, w.role, [notes.cite(c.row) for c in w.claims]) for w in ws], own))
     return out
 
 
@@ -745,7 +787,7 @@ def references_markdown(citations: list[Citation]) -> list[str]:
     return lines
 
 
-def debate_markdown(readings: list[Reading], citations: list[Citation], level: str = "##") -> list[str]:
+def debate_markdown(readings: list[DebateGroup], citations: list[Citation], level: str = "##") -> list[str]:
     lines = []
     for r in readings:
         lines += [f"{level} {escape_md(r.label)}", ""]

@@ -12,8 +12,8 @@ from app.export import markdown_docx
 from app.plan import (
     NOT_COVERED,
     ROLE_NAMES,
+    DebateGroup,
     Plan,
-    Reading,
     Section,
     debate_citations,
     make_plan,
@@ -63,7 +63,7 @@ def show_section(s: Section, cits: list[Citation], key: str) -> None:
         footnote(cits[n - 1], key)
 
 
-def show_readings(readings: list[Reading], cits: list[Citation]) -> None:
+def show_readings(readings: list[DebateGroup], cits: list[Citation]) -> None:
     """Each reading: its own sentences, then each writer with what they argue; a sentence already shown
     in the reading is referred to by its number."""
     for i, r in enumerate(readings):
