@@ -140,8 +140,10 @@ if asked and question.strip():
         bar.empty()
         st.session_state["plan"] = plan
     except FootnoteError as e:
+        st.session_state.pop("plan", None)  # the plan below would be another question's
         st.error(ui.message(str(e)), icon=":material/error:")
     except Exception as e:  # a bug: a message the student can pass on, the traceback in the server's log
+        st.session_state.pop("plan", None)
         logging.getLogger("footnote").exception("could not plan %r", question)
         st.error(ui.message(f"Footnote could not plan this essay (an internal error: {type(e).__name__}). "
                             "Please report it with the question."), icon=":material/error:")
