@@ -96,7 +96,7 @@ FACETS = {
     # the other side of a characterisation ('a defensive move'): what the sources set against it
     "contrast": ("however but rather instead", re.compile(
         r"\b(however|but|although|though|whereas|rather|instead|facade|ploy|pretext|in fact|on the other hand|"
-        r"opposing|critics?|not)\b", re.I)),
+        r"opposing|critics?)\b", re.I)),
 }
 # Predicates that blame an agent: the case against is the other agents ('How far was A responsible for B?').
 _BLAME = re.compile(r"^(responsible|to blame|the (main |chief )?(cause|reason))\b", re.I)
@@ -324,7 +324,7 @@ class Planner:
 
     def __init__(self, engine: Engine, question: str, brief: Brief):
         self.engine, self.question, self.brief = engine, question, brief
-        self.base = engine.read(question)
+        self.base = engine.read(as_question(question))  # as the engine decided coverage for it
         self.lib = self.base.library
         self.debate = debate(self.lib)
         self.notes = Footnotes(self.lib)
@@ -362,6 +362,8 @@ class Planner:
                 continue
             if cue is not None and not cue.search(s.text):
                 continue
+            if facet == "contrast" and float(self.base.sims[ix]) < BACKS_SIM:
+                continue  # 'but' and 'however' are everywhere: only a sentence close to the question counts
             if facet == "failures" and (_NOT_FAILURE.search(s.text) or _SUCCESS_VERDICT.search(s.text)) \
                     or facet == "successes" and (_NOT_SUCCESS.search(s.text) or _FAILURE_VERDICT.search(
                         _NOT_FAILURE.sub("", s.text))):
