@@ -145,7 +145,8 @@ def _internal(e: Exception) -> str:
 
 def cmd_plan(args, settings: Settings) -> int:
     from app.engine import Engine
-    from app.plan import make_plan, plan_markdown
+    from app.plan import make_plan
+    from app.plan_markdown import plan_markdown
     from app.safe_text import argument, json_line
 
     out = Path(args.out) if args.out else None
@@ -179,7 +180,8 @@ def cmd_plan(args, settings: Settings) -> int:
 
 def cmd_debate(args, settings: Settings) -> int:
     from app.engine import Engine
-    from app.plan import debate_citations, debate_markdown, references_markdown
+    from app.plan import debate_citations
+    from app.plan_markdown import debate_markdown, references_markdown
     from app.safe_text import json_line
 
     readings, citations = debate_citations(Engine.load(settings))

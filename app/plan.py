@@ -1,16 +1,17 @@
-"""Essay plans: a question's command words and terms, thesis options with the writers who hold them,
-three to five body sections of quoted evidence with footnotes, a counter-argument and a conclusion.
+"""Essay plans: thesis options with the writers who hold them, three to five body sections of quoted
+evidence with footnotes, a counter-argument and a conclusion, for a question read by brief.py.
 
 Everything quoted is a sentence of the sources with its offsets: the same `Citation` objects answers
 carry (app/answer.py), so a page opens the passage with the quote highlighted exactly as for an answer.
 Evidence is found through the engine's own retrieval (`Engine.read`), once per facet of the question
 (causes, successes, failures, turning points, interpretations, chronology), never through a second
-retrieval stack; whether the sources cover the question at all is the engine's decision (`Engine.ask`),
-and a plan is never made for a question it declines, nor for a period no sentence of the sources dates
-(an essay needs evidence from its period; a factual answer may not). A section whose facet the sources do not speak to
+retrieval stack. Whether the sources cover the question at all is the engine's decision (`Engine.ask`):
+no plan for a question it declines, nor for a period no sentence of the sources dates (an essay needs
+evidence from its period; a factual answer may not). A section whose facet the sources do not speak to
 says so instead of being filled. Without an LLM server the points are the sources' own sentences; with
 one, a point may be written by the model, and is kept only if it passes the support check generated
-answers pass (app/llm.py). This module builds and renders plans; it prints nothing and draws nothing.
+answers pass (app/llm.py). This module builds plans; plan_markdown.py writes them out. It prints nothing
+and draws nothing.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ import numpy as np
 
 from .answer import Answer, Citation
 from .argue import NEW_DOC_BONUS
+from .brief import YEAR, Brief, as_question, outside_span, read_question, span_years
 from .compose import DUPLICATE_SIM, MIN_SUPPORT_SIM, citable, depends_on_previous, display
 from .debate import Debate, debate
 from .engine import Engine, check_question
 from .library import Library
 from .llm import SUPPORT_SIM
 from .mentions import THING, mentions
-from .render import escape_md
 from .retrieve import stems, words
 
 NOT_COVERED = "The sources do not cover this."
@@ -49,29 +50,6 @@ SAME_POINT_SIM = 0.6
 # check's own bar for a generated sentence and its source (llm.SUPPORT_SIM, calibrated by eval.calibrate).
 BACKS_SIM = SUPPORT_SIM
 
-# --- the question --------------------------------------------------------------------------------
-
-# Command words, what kind of answer each asks for, and what a good answer must weigh: the vocabulary of
-# history exam questions, not knowledge of any corpus. The first that matches wins.
-COMMANDS = [
-    (re.compile(r"\bhow far\b|\bto what extent\b|\bhow much\b|\bhow (important|significant)\b|\bsignifican", re.I),
-     "extent", "the case for the claim against the case against it and against other factors, ending in a "
-     "judgement of how far it holds"),
-    (re.compile(r"\bhow (successful|effective)\b|\b(successful|successes|achievements?)\b", re.I),
-     "evaluate", "successes against failures, judged against the aims of the time, and the short term "
-     "against the long term, before a judgement on the balance"),
-    (re.compile(r"\bwhy\b|\breasons?\b|\bcauses?\b|\bwhat (caused|led)\b|\bmotives?\b|\baccount for\b", re.I),
-     "causes", "the causes against one another (long-term and short-term, motives and circumstances) and the "
-     "readings of the historians who disagree about them, ending in which mattered most"),
-    (re.compile(r"\b(assess|evaluate|discuss|examine|consider|explain|analyse|analyze|compare|describe)\b", re.I),
-     "extent", "the evidence on each side and the historians' readings of it, ending in a clear judgement"),
-]
-_COMMAND_WORDS = re.compile(r"\b(how successful|how effective|how far|to what extent|how much|how important|"
-                            r"how significant|why|assess|evaluate|discuss|examine|consider|explain|analyse|analyze|"
-                            r"compare|describe|account for|what caused|what led)\b", re.I)
-_SPAN = re.compile(r"\b(1\d{3})\s*(?:-|–|—|to|and)\s*(\d{2,4})\b")
-_YEAR = re.compile(r"\b(1\d{3}|20\d{2})(s?)\b")
-
 # Facets: the words each adds to the question's topic for the engine's retrieval, and the cue a sentence
 # must carry to count as that facet's evidence. General English for causes, success and failure.
 FACETS = {
@@ -86,13 +64,13 @@ FACETS = {
         r"buy time|more time)\b", re.I)),
     "failures": ("failure failed weakness isolated", re.compile(
         r"\b(fail\w*|weakness(es)? of|isolat\w*|disregarded|left out|not (invited|consulted|successful|recognized|"
-        r"recognised)|betray\w*|invaded the USSR|hurt|losses|refus\w*|rejected)\b", re.I)),
+        r"recognised)|betray\w*|hurt|losses|refus\w*|rejected)\b", re.I)),
     "turning points": ("turning point change shift", re.compile(
         r"\b(turning|shift\w*|chang\w*|final straw|new (policy|diplomatic)|replaced|dismissal|instead|lesson)\b",
         re.I)),
     "interpretations": ("historians argue interpret view", re.compile(
         r"\b(historians?|argu\w*|view|interpret\w*|claim\w*|believe\w*|suggest\w*|reading|school)\b", re.I)),
-    "chronology": ("dates events timeline", _YEAR),
+    "chronology": ("dates events timeline", YEAR),
     # the other side of a characterisation ('a defensive move'): what the sources set against it
     "contrast": ("however but rather instead", re.compile(
         r"\b(however|but|although|though|whereas|rather|instead|facade|ploy|pretext|in fact|on the other hand|"
@@ -125,65 +103,6 @@ _CONCLUDING = re.compile(r"^(in conclusion|overall|ultimately|to conclude|in sum
 OPPOSITES = {"successful": "a failure", "effective": "ineffective", "important": "of limited importance",
              "significant": "of limited significance", "responsible": "not chiefly responsible"}
 # ('not mainly' for any other: 'The Nazi-Soviet Pact was not mainly a defensive move.')
-_PREDICATE_START = re.compile(r"\b(a|an|responsible|successful|effective|important|significant|\w+(?:ful|ible|able|"
-                              r"ive|ant|ent))\b")
-
-
-@dataclass
-class Brief:
-    """What the question asks: its command words, terms, time span, and what an answer must weigh."""
-
-    command_words: list[str]
-    kind: str  # evaluate, extent or causes
-    key_terms: list[str]
-    span: str | None
-    weigh: str
-    topic: str  # the question without its command words, for retrieval
-    subject: str | None  # 'Stalin's foreign policy 1928-41' in 'How successful was ...'
-    predicate: str | None  # 'responsible for the failure of collective security'
-
-
-def _span(question: str) -> str | None:
-    m = _SPAN.search(question)
-    if m:
-        a, b = m.group(1), m.group(2)
-        b = a[: 4 - len(b)] + b if len(b) < 4 else b  # '1928-41' is 1928-1941
-        return f"{a}–{b}"
-    m = _YEAR.search(question)
-    if m:
-        return f"the {m.group(1)}s" if m.group(2) else m.group(1)
-    return None
-
-
-def read_question(question: str) -> Brief:
-    q = question.strip().rstrip("?").strip()
-    kind, weigh = "extent", COMMANDS[-1][2]
-    for pattern, k, w in COMMANDS:
-        if pattern.search(q):
-            kind, weigh = k, w
-            break
-    commands = list(dict.fromkeys(m.group(0).lower() for m in _COMMAND_WORDS.finditer(q)))
-    topic = " ".join(_COMMAND_WORDS.sub(" ", q).split())
-    topic = re.sub(r"^(was|were|did|does|do|is|are|has|had|the reasons for|reasons for)\s+", "", topic, flags=re.I)
-    terms = [m.text for m in mentions(q) if m.text.lower() not in {w.lower() for w in commands}]
-    terms += [w for w in re.findall(r"[A-Za-z][A-Za-z'’-]+", topic) if w[0].islower() and len(w) > 3
-              and w.lower() in set(words(topic)) and not any(w in t for t in terms)]
-    subject = predicate = None
-    m = re.match(r"^(?:how far|to what extent|how successful|how effective|how important|how significant)\s+"
-                 r"(?:was|were|is|are|did|had)\s+(.+)$", q, re.I)
-    if m:
-        rest = m.group(1)
-        if re.match(r"^how (successful|effective|important|significant)", q, re.I):
-            subject, predicate = rest, re.match(r"^how (\w+)", q, re.I).group(1).lower()
-        else:
-            split = next((p for p in _PREDICATE_START.finditer(rest) if p.start() > 0
-                          and rest[: p.start()].strip().lower() not in {"the", "a", "an"}), None)
-            if split:
-                subject, predicate = rest[: split.start()].strip(), rest[split.start():].strip()
-    return Brief(commands or ["(no command word: treat it as 'assess')"], kind, list(dict.fromkeys(terms)),
-                 _span(q), weigh, topic or q, subject, predicate)
-
-
 # --- the plan ------------------------------------------------------------------------------------
 
 
@@ -314,7 +233,7 @@ def _short(lib: Library, row: int, before: int | None = None) -> str:
     text = lib.sentences[row].text if before is None else f"{lib.sentences[before].text} {lib.sentences[row].text}"
     ms = [m.text for m in mentions(text) if m.kind == THING
           and len([w for w in m.text.split() if w.lower() not in {"the", "a", "an"}]) > 1]
-    year = _YEAR.search(text)
+    year = YEAR.search(text)
     head = ", ".join(dict.fromkeys(ms[:2])) if ms else " ".join(display(text).split()[:8]).rstrip(".,;:") + " …"
     return f"{head} ({year.group(0)})" if year and year.group(0) not in head else head
 
@@ -385,14 +304,13 @@ class Planner:
         return sorted(out, reverse=True)
 
     def in_span(self, text: str) -> bool:
-        """Does the sentence fall in the question's time span (a year inside it, or no year at all)?"""
-        m = _SPAN.search(self.question)
-        years = [int(y) for y, _ in _YEAR.findall(text)]
-        if not m or not years:
+        """Does the sentence fall in the question's time span (a year inside it, give or take one, or no
+        year at all)?"""
+        span = span_years(self.question)
+        years = [int(y) for y, _ in YEAR.findall(text)]
+        if span is None or not years:
             return True
-        a, b = int(m.group(1)), m.group(2)
-        b = int(m.group(1)[: 4 - len(b)] + b)
-        return any(a - 1 <= y <= b + 1 for y in years)
+        return any(span[0] - 1 <= y <= span[1] + 1 for y in years)
 
     def docs_of(self, stance: str | None) -> set[str]:
         return {self.lib.sentences[r].doc_id for r, st in self.leads if st == stance}
@@ -632,46 +550,6 @@ def _generate_points(engine: Engine, planner: Planner, sections: list[Section], 
     return used
 
 
-_COMMAND_START = re.compile(r"^(assess|evaluate|discuss|examine|consider|explain|analyse|analyze|describe|"
-                            r"account for|outline|compare)\s+", re.I)
-
-
-def as_question(question: str) -> str:
-    """An essay title put as the question the engine decides coverage for: 'Assess the reasons for X' is
-    'What were the reasons for X?', 'Explain why X' is 'Why X?'. The engine's abstention model was fitted on
-    questions; a command word it never saw there counts against coverage."""
-    m = _COMMAND_START.match(question)
-    if not m:
-        return question
-    rest = question[m.end():].rstrip("?. ")
-    if re.match(r"(why|how|what|when|who|whether|to what extent)\b", rest, re.I):
-        return rest[0].upper() + rest[1:] + "?"
-    plural = re.match(r"the (\w+s)\b", rest, re.I) and not rest.lower().startswith("the us")
-    return f"What {'were' if plural else 'was'} {rest}?"
-
-
-def outside_span(lib: Library, question: str) -> str | None:
-    """Why the sources cannot support an essay on the question's period, or None: the question sets a
-    time span ('1928-41', 'the 1970s') and no sentence of the sources mentions a year inside it. A plan
-    needs dated evidence from its period; an answer to a factual question may not, so Ask does not check."""
-    m = _SPAN.search(question)
-    if m:
-        a, b = m.group(1), m.group(2)
-        lo, hi = int(a), int(a[: 4 - len(b)] + b)
-    else:
-        y = _YEAR.search(question)
-        if not y:
-            return None
-        lo = int(y.group(1))
-        hi = lo + 9 if y.group(2) else lo
-    years = {int(y) for s in lib.sentences for y, _ in _YEAR.findall(s.text)}
-    if any(lo <= y <= hi for y in years):
-        return None
-    shown = _span(question) or str(lo)
-    return (f"The sources mention no year in {shown} (they run from {min(years)} to {max(years)}), so they "
-            "cannot support an essay on it." if years else f"The sources mention no year in {shown}.")
-
-
 def make_plan(engine: Engine, question: str, progress=None) -> Plan:
     """The essay plan for a question, or a Plan whose `declined` holds the engine's decline."""
     t0 = time.perf_counter()
@@ -770,84 +648,3 @@ def readings(d: Debate, notes: Footnotes) -> list[DebateGroup]:
     return out
 
 
-# --- rendering -----------------------------------------------------------------------------------
-
-ROLE_NAMES = {"historian": "historian", "writer": "writer", "contemporary": "of the time"}
-
-
-def _q(plan_cits: list[Citation], n: int) -> str:
-    return f'"{escape_md(display(plan_cits[n - 1].quote))}" [{n}]'
-
-
-def references_markdown(citations: list[Citation]) -> list[str]:
-    """The numbered reference list: one paragraph per footnote, '[n] title (kind), passage id, characters'
-    (paragraphs, not a Markdown list, so that Word keeps the numbers as text)."""
-    lines = ["## References", ""]
-    for c in citations:
-        lines += [f"[{c.n}] {escape_md(c.title)} ({escape_md(c.kind)}), {escape_md(c.passage_id)}, "
-                  f"characters {c.start}–{c.end}.", ""]
-    return lines
-
-
-def debate_markdown(readings: list[DebateGroup], citations: list[Citation], level: str = "##") -> list[str]:
-    lines = []
-    for r in readings:
-        lines += [f"{level} {escape_md(r.label)}", ""]
-        for n in r.claims:
-            lines.append(f"- {_q(citations, n)}")
-        shown = set(r.claims)
-        for name, role, quotes in r.writers:
-            # a sentence quoted above (the school's, or another writer's) is referred to by its number
-            said = " ".join(f"[{n}]" if n in shown else _q(citations, n) for n in quotes)
-            shown |= set(quotes)
-            lines.append(f"- **{escape_md(name)}** ({ROLE_NAMES.get(role, role)}): {said}")
-        lines.append("")
-    return lines
-
-
-def plan_markdown(plan: Plan) -> str:
-    """The plan as Markdown: a heading per section, quotes in double quotation marks followed by [n], the
-    numbered references at the end."""
-    lines = [f"# Essay plan: {escape_md(plan.question)}", ""]
-    if plan.declined is not None:
-        lines += [escape_md(plan.declined.text), ""]
-        lines += [f"- {escape_md(w)}" for w in plan.declined.warnings]
-        if plan.declined.nearest:
-            lines += ["", "Nearest material in the sources (not an answer):", ""]
-            lines += [f"- {escape_md(n.title)}, {escape_md(n.passage_id)}: {escape_md(n.passage)}"
-                      for n in plan.declined.nearest]
-        return "\n".join(lines) + "\n"
-    b, cits = plan.brief, plan.citations
-    lines += ["## The question", "",
-              f"- **Command words:** {escape_md(', '.join(b.command_words))}",
-              f"- **Key terms:** {escape_md(', '.join(b.key_terms)) or '—'}",
-              f"- **Time span:** {escape_md(b.span) if b.span else 'not set by the question: take it from the sources'}",
-              f"- **A good answer weighs:** {escape_md(b.weigh)}.", ""]
-    lines += ["## Thesis options", ""]
-    for i, t in enumerate(plan.theses, 1):  # the quotes themselves are in the sections below
-        marks = " ".join(f"[{n}]" for n in t.quotes)
-        lines.append(f"{i}. **{escape_md(t.text)}** {marks} Held by: {escape_md(', '.join(t.holders))}.")
-    lines.append("")
-    for i, s in enumerate(plan.sections, 1):
-        lines += [f"## {i}. {escape_md(s.stance.capitalize())}: {escape_md(s.title)}", ""]
-        lines += section_lines(s, cits)
-    if plan.counter is not None:
-        lines += [f"## {escape_md(plan.counter.title)}", ""]
-        lines += section_lines(plan.counter, cits)
-    lines += ["## Conclusion", "", escape_md(plan.conclusion) + "".join(f" [{n}]" for n in plan.conclusion_quotes), ""]
-    lines += ["## Who argues what", ""]
-    lines += debate_markdown(plan.debate, cits, level="###")
-    for w in plan.warnings:
-        lines += [f"> {escape_md(w)}", ""]
-    lines += references_markdown(cits)
-    return "\n".join(lines) + "\n"
-
-
-def section_lines(s: Section, cits: list[Citation]) -> list[str]:
-    if not s.covered:
-        return [f"*{NOT_COVERED}*", ""]
-    label = "Point (generated, checked against its quotes)" if s.generated else "Point"
-    out = [f"**{label}:** {escape_md(s.point)}", "", "**Evidence:**", ""]
-    out += [f"- {_q(cits, n)}" for n in s.quotes]
-    out += ["", f"**Who argues it:** {escape_md(', '.join(s.who))}", ""]
-    return out

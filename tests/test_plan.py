@@ -13,12 +13,14 @@ import pytest
 from docx import Document
 from streamlit.testing.v1 import AppTest
 
+from app.brief import read_question
 from app.cli import main as cli
 from app.compose import display
 from app.debate import debate, subjects
 from app.export import markdown_docx
 from app.llm import Generator
-from app.plan import NOT_COVERED, make_plan, plan_markdown, read_question
+from app.plan import NOT_COVERED, make_plan
+from app.plan_markdown import plan_markdown
 from tests.test_llm import fake_llm, first_sentence, passage  # noqa: F401
 
 SUCCESS = "How successful was Stalin's foreign policy 1928-41?"

@@ -9,16 +9,8 @@ import streamlit as st
 from app import ui
 from app.answer import Citation
 from app.export import markdown_docx
-from app.plan import (
-    NOT_COVERED,
-    ROLE_NAMES,
-    DebateGroup,
-    Plan,
-    Section,
-    debate_citations,
-    make_plan,
-    plan_markdown,
-)
+from app.plan import NOT_COVERED, DebateGroup, Plan, Section, debate_citations, make_plan
+from app.plan_markdown import ROLE_NAMES, plan_markdown
 from ingest.errors import FootnoteError
 
 EXAMPLE = "How successful was Stalin's foreign policy 1928-41?"
