@@ -300,13 +300,11 @@ def read_debate(lib: Library) -> Debate:
     return Debate(writers, ordered, unnamed)
 
 
-_cache: dict[int, Debate] = {}
+_cache: list[tuple[Library, Debate]] = []  # the last library read, and its debate
 
 
 def debate(lib: Library) -> Debate:
-    """The library's debate, read once per library (an ingest opens a new library)."""
-    key = id(lib)
-    if key not in _cache:
-        _cache.clear()
-        _cache[key] = read_debate(lib)
-    return _cache[key]
+    """The library's debate, read once per library (an ingest makes the engine open a new one)."""
+    if not _cache or _cache[0][0] is not lib:
+        _cache[:] = [(lib, read_debate(lib))]
+    return _cache[0][1]
