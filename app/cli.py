@@ -5,6 +5,8 @@ results and errors; a FootnoteError becomes a one-line message and exit code 2, 
     footnote sources                          list indexed documents
     footnote status                           where the index lives and what it holds
     footnote ask "question" [--json] [--file FILE [--conversation]] [--llm URL --model NAME]
+    footnote plan "question" [--json] [--out plan.md|plan.docx]   a cited essay plan
+    footnote debate [--json]                  who argues what: the historians the sources name, cited
     footnote eval [--questions FILE] [--out DIR]
     footnote app                              start the Streamlit app on 127.0.0.1:8501
 """
@@ -141,6 +143,56 @@ def _internal(e: Exception) -> str:
             f"{': ' + detail if detail else ''}). Please report it with the question.")
 
 
+def cmd_plan(args, settings: Settings) -> int:
+    from app.engine import Engine
+    from app.plan import make_plan
+    from app.plan_markdown import plan_markdown
+    from app.safe_text import argument, json_line
+
+    out = Path(args.out) if args.out else None
+    if out is not None and out.suffix.lower() not in (".md", ".docx"):
+        _err(f"--out names a .md or .docx file, not {out.name}")
+        return 2
+    question = " ".join(argument(a)[0] for a in args.question)
+    engine = Engine.load(settings, llm_url=args.llm, llm_model=args.model)
+    try:
+        plan = make_plan(engine, question)
+    except FootnoteError:
+        raise
+    except Exception as e:  # a bug: one line a user can report, not a traceback
+        _err(_internal(e))
+        return 1
+    markdown = plan_markdown(plan)
+    if out is not None:
+        try:
+            if out.suffix.lower() == ".docx":
+                from app.export import markdown_docx
+
+                out.write_bytes(markdown_docx(markdown, title=f"Essay plan: {plan.question}"))
+            else:
+                out.write_text(markdown, encoding="utf-8")
+        except OSError as e:
+            _err(f"cannot write {out}: {e.strerror or e}")
+            return 2
+    print(json_line(plan.to_json()) if args.json else markdown.rstrip("\n"))
+    return 0
+
+
+def cmd_debate(args, settings: Settings) -> int:
+    from app.engine import Engine
+    from app.plan import debate_citations
+    from app.plan_markdown import debate_markdown, references_markdown
+    from app.safe_text import json_line
+
+    readings, citations = debate_citations(Engine.load(settings))
+    if args.json:
+        print(json_line({"readings": [r.to_json() for r in readings], "citations": [c.to_json() for c in citations]}))
+    else:
+        print("\n".join(["# Who argues what", "", *debate_markdown(readings, citations),
+                         *references_markdown(citations)]).rstrip("\n"))
+    return 0
+
+
 def cmd_eval(args, settings: Settings) -> int:
     from eval.run import main as eval_main
 
@@ -189,6 +241,19 @@ def parser() -> argparse.ArgumentParser:
                    help="an OpenAI-compatible or Ollama server URL for generative answers")
     s.add_argument("--model", default=os.environ.get("FOOTNOTE_LLM_MODEL"), help="the model name on that server")
     s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("plan", help="a cited essay plan for a question")
+    s.add_argument("question", nargs="+")
+    s.add_argument("--json", action="store_true", help="print the plan as one JSON object")
+    s.add_argument("--out", help="also write the plan to a .md or .docx file")
+    s.add_argument("--llm", default=os.environ.get("FOOTNOTE_LLM_URL"),
+                   help="an LLM server to write the points (each checked against its quotes)")
+    s.add_argument("--model", default=os.environ.get("FOOTNOTE_LLM_MODEL"), help="the model name on that server")
+    s.set_defaults(func=cmd_plan)
+
+    s = sub.add_parser("debate", help="who argues what: the historians and writers the sources name, cited")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(func=cmd_debate)
 
     s = sub.add_parser("eval", help="run the evaluation set and write a report")
     s.add_argument("--questions", help="a questions file: eval/questions.yaml's format, or the tuning set's questions.jsonl")
