@@ -1,0 +1,629 @@
+"""The timeline: every dated event the indexed sources mention, in time order, each with the sentence it
+comes from as a citation, the same event in several documents merged into one entry, and dates the
+sources give differently for the same event flagged as conflicts.
+
+What it does: finds dates in every indexed sentence (a day, a month, a year, a span "1933-1938",
+a decade "the 1920s", "the late 1930s"), resolves a relative date ("two years later") or a month without
+a year ("In September") against a date the text has just given, and leaves it out when it has none;
+labels each date with the clause around it; merges mentions across documents; numbers citations.
+What it does not do: print or draw (app/cli.py and app/views/timeline.py render), or know any corpus:
+every threshold is one the engine already uses for the same judgement, and says so where it is set.
+
+Dates are found with regular expressions, not python-dateutil or dateparser: dateutil parses one date per
+string and fills what the text leaves out from a default (a bare "May" becomes a day of this year), while
+a timeline must keep "May 1939" a month and "1922" a year, find several dates in one sentence, and read
+spans and decades, which are not dates to either library. The calendar check (no 31 June) is datetime's.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import numpy as np
+
+from .answer import Citation
+from .compose import DUPLICATE_SIM
+from .library import Library
+from .llm import SUPPORT_SIM
+from .retrieve import stems, words
+
+MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
+MONTHS |= {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m} | {"sept": 9}
+
+# "two years later", "the following year", "a decade after": a date relative to one the text just gave.
+_NUMBER = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+           "eight": 8, "nine": 9, "ten": 10, "twelve": 12}
+_RELATIVE = re.compile(r"\b(?:(?P<n>a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|\d{1,2})\s+"
+                       r"(?P<unit>years?|months?|decades?)\s+(?:later|after(?:wards)?)|the\s+(?:following|next)\s+"
+                       r"(?P<unit1>year|month|decade))\b", re.IGNORECASE)
+# "After the failure at Munich, one year later": the date counts from the event named, not from a date
+# read earlier, so the anchor is that event's date in the timeline, or nothing.
+_AFTER_EVENT = re.compile(r"\b(?:after|since|following)\s+(?P<event>[^,;]+)[,;]", re.IGNORECASE)
+# A relative date leans on the date given just before it: in the same sentence, or within the three
+# sentences before (about one paragraph of the shipped essays, one branch of the mind map); further back,
+# the reader could not tell either, so the date is left out.
+LOOKBACK = 3
+
+# Decades qualified "early", "mid", "late": the first, middle and last four years.
+_PART = {"early": (0, 3), "mid": (3, 6), "late": (6, 9)}
+
+# Clause boundaries for labels: a date's event is the clause around it, not the whole sentence. A clause
+# opening with "which" holds the date only as an afterthought ("sub-aims which have been met by 1941"),
+# so it is read with the clause before it.
+_CLAUSE = re.compile(r"\s*(?:[;:\[\]–—]|\s-\s|,\s+(?=(?:which|while|whereas|but|although)\b)|\s(?=which\b|while\b|"
+                     r"whereas\b))\s*", re.IGNORECASE)
+_PAREN = re.compile(r"\([^()]*\)")
+_DATE_MARK = "\x00"
+# The words that attached a date to its clause go with it: "the Munich Conference of 1938 was" reads
+# "the Munich Conference was"; "before" and "after" stay, since they change what is said.
+_DATE_WORDS = re.compile(r"(?:\b(?:(?:up\s+)?until|in|on|by|of|from|during|throughout|around|since|as\s+of)\s+)?"
+                         r"(?:the\s+)?\x00+", re.IGNORECASE)
+_LEADING = re.compile(r"^(?:[\s,.\-–—'\"‘“]+|(?:thus|however|finally|also|then|in addition|as a result|and|but|so|"
+                      r"most notably|as|in|on|by|of|at|from|during|since|until|while|which)\b)+[\s,]*", re.IGNORECASE)
+_TRAILING = re.compile(r"(?:[\s,.\-–—'\"‘“”’]+|\b(?:and|or|but|in|of|on|by|to|the|a|an|from)\b)+$", re.IGNORECASE)
+# "the Franco-Soviet Pact of 1935" in a sentence about 1938: the date names the pact, so that is its event.
+_NAMED = re.compile(r"((?:[A-Z][\w’'-]*\s+)*[A-Z][\w’'-]*)\s+of\s+(?:the\s+)?\x00+\s*$")
+LABEL_WORDS = 14
+
+
+@dataclass(frozen=True)
+class When:
+    """A date as precise as the source gives it: a day, a month, a year, or a span of years."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+    end_year: int | None = None  # the last year of a span or decade
+    written: str = ""  # "the late 1930s", "1933-1938": how a span or decade is shown
+
+    @property
+    def first(self) -> date:
+        return date(self.year, self.month or 1, self.day or 1)
+
+    @property
+    def last(self) -> date:
+        if self.end_year is not None:
+            return date(self.end_year, 12, 31)
+        if self.month is None:
+            return date(self.year, 12, 31)
+        return date(self.year, self.month, self.day or calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def precision(self) -> int:
+        """3 a day, 2 a month, 1 a year, 0 a span: the more precise date of two that agree is shown."""
+        if self.end_year is not None:
+            return 0
+        return 3 if self.day else 2 if self.month else 1
+
+    def agrees(self, other: When) -> bool:
+        """Could both be the same moment? (Their days overlap: 1935 and May 1935 agree, 1922 and 1923 do not.)"""
+        return self.first <= other.last and other.first <= self.last
+
+    def iso(self) -> str:
+        if self.end_year is not None:
+            return self.written or f"{self.year}–{self.end_year}"
+        if self.day:
+            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+        return f"{self.year:04d}-{self.month:02d}" if self.month else f"{self.year:04d}"
+
+    def to_json(self) -> dict:
+        return {"date": self.iso(), "first": self.first.isoformat(), "last": self.last.isoformat()}
+
+
+@dataclass
+class Mention:
+    """One date in one sentence."""
+
+    row: int  # the sentence's row in the library
+    doc_id: str
+    when: When
+    written: str  # the date as the text gives it ("May 3rd 1939", "two years later")
+    start: int  # the date's offsets in the clean text
+    end: int
+    label: str  # the clause around the date, cleaned
+    quote_end: int  # where the citation ends (a mind-map date on a line of its own cites the next line too)
+    resolved_from: str = ""  # for a relative date or a month without a year: the date it was read against
+
+
+@dataclass
+class Conflict:
+    """Another document's date for the same event, which does not agree with the entry's."""
+
+    when: When
+    mentions: list[Mention]
+    citations: list[Citation] = field(default_factory=list)
+
+
+@dataclass
+class Entry:
+    when: When
+    label: str
+    mentions: list[Mention]  # the agreeing mentions, every document's
+    citations: list[Citation] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+
+    @property
+    def doc_ids(self) -> list[str]:
+        return sorted({m.doc_id for m in self.mentions} | {m.doc_id for c in self.conflicts for m in c.mentions})
+
+    def to_json(self) -> dict:
+        return {**self.when.to_json(), "label": self.label,
+                "citations": [c.n for c in self.citations], "documents": self.doc_ids,
+                "conflicts": [{**c.when.to_json(), "citations": [x.n for x in c.citations]} for c in self.conflicts]}
+
+
+# --- finding dates -----------------------------------------------------------------------------------
+
+_MONTH = "(?P<m>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<d>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<y>1\d{3}|20\d{2})"  # a plausible year, 1000-2099
+_APOS = r"['’]?"
+_PATTERNS = {  # tried in this order at each position; the first that matches wins
+    "day_month": rf"{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?",  # 23 August 1939 · 3 September
+    "month_day": rf"{_MONTH}\s+{_DAY},?\s+{_YEAR}",  # May 3rd 1939 · August 23, 1939
+    "decade": rf"(?:(?P<q>early|mid|late)[\s-]+)?(?P<y>1\d{{2}}0|20\d0){_APOS}s",  # the late 1930s · the 1920's
+    "between": rf"between\s+{_YEAR}\s+and\s+(?P<y2>\d{{4}})",  # between 1935 and 1937
+    "from": rf"from\s+{_YEAR}\s+to\s+(?P<y2>\d{{4}})",  # from 1919 to 1945
+    "span": rf"{_YEAR}\s*[-–—]\s*(?P<y2>\d{{4}}|\d{{2}})(?!\d|{_APOS}s)",  # 1936-1939 · 1919-20 · 1920 - 1925
+    "month": rf"{_MONTH}(?:,?\s+{_YEAR})?",  # August, 1939 · May 1939 · (in) September
+    "year": rf"(?:(?P<q>early|mid|late)[\s-]+)?{_YEAR}",  # 1922 · [1922] · mid-1939 · early 1945
+}
+_COMPILED = {k: re.compile(rf"\b{v}\b", re.IGNORECASE) for k, v in _PATTERNS.items()}
+_START = re.compile(r"\b(?=\w)")
+# A month named without a year is a date only after a word that introduces one ("In September the two
+# countries invaded"): otherwise "May" is as likely the verb.
+_MONTH_CUE = re.compile(r"(?:\b(?:in|by|during|until|from|since|early|late|mid|of|before|after)|^)\s*$", re.IGNORECASE)
+# A four-digit number that counts something is not a year: "1500 men", "2000 tanks", "1200%".
+_COUNTS = re.compile(r"\s*%|\s+(?!(?:was|has|this|thus|its|his|as|is|across|towards|afterwards|always|"
+                     r"perhaps|unless|whereas|besides)\b)[a-z]{2,}s\b")
+
+
+def dates_in(text: str) -> list[tuple[int, int, str, dict]]:
+    """(start, end, kind, parts) of every date expression in the text, left to right, never overlapping."""
+    out, at = [], 0
+    for w in _START.finditer(text):
+        if w.start() < at:
+            continue
+        for kind, rx in _COMPILED.items():
+            m = rx.match(text, w.start())
+            if m is None:
+                continue
+            parts = {k: v for k, v in m.groupdict().items() if v}
+            if "m" in parts and not parts["m"][0].isupper():
+                continue  # month names are capitalised in English; "may" is the verb
+            if kind == "month" and "y" not in parts and not _MONTH_CUE.search(text[: m.start()]):
+                continue
+            if kind == "year" and _COUNTS.match(text, m.end()):
+                continue
+            out.append((m.start(), m.end(), kind, parts))
+            at = m.end()
+            break
+    return out
+
+
+def _when(kind: str, parts: dict, year: int | None) -> When | None:
+    """The When of one date expression; `year` fills a day or month the text gives without one."""
+    try:
+        y = int(parts["y"]) if "y" in parts else year
+        if y is None:
+            return None
+        if kind == "decade":
+            q = (parts.get("q") or "").lower()
+            lo, hi = _PART.get(q, (0, 9))
+            return When(y + lo, end_year=y + hi, written=f"{q + ' ' if q else ''}{y}s")
+        if kind in ("span", "between", "from"):
+            y2 = int(parts["y2"]) if len(parts["y2"]) == 4 else (y // 100) * 100 + int(parts["y2"])  # 1919-20
+            if not y < y2 <= y + 100:
+                return None  # "1945-1939", or not a span of years at all
+            return When(y, end_year=y2, written=f"{y}–{y2}")
+        if "m" in parts:
+            month = MONTHS[parts["m"].lower()]
+            day = int(parts["d"]) if "d" in parts else None
+            date(y, month, day or 1)  # the calendar's check: no 31 June
+            return When(y, month, day)
+        return When(y)
+    except (ValueError, KeyError):
+        return None
+
+
+# --- labels ------------------------------------------------------------------------------------------
+
+
+def label_of(sentence: str, start: int, end: int, others: list[tuple[int, int]]) -> str:
+    """The clause around the date at sentence[start:end], without its date(s), cleaned and shortened."""
+    masked = sentence
+    for a, b in [*others, (start, end)]:  # dates are never cut by a clause boundary and never shown in labels
+        masked = masked[:a] + _DATE_MARK * (b - a) + masked[b:]
+    inside = next((m for m in _PAREN.finditer(masked) if m.start() < start < m.end()), None)
+    if inside is None:  # an aside in brackets is not the date's clause: "Litinov (Soviet commissar) argued"
+        masked = _PAREN.sub(lambda m: " " * len(m.group(0)), masked)
+    else:
+        masked = " " * (inside.start() + 1) + masked[inside.start() + 1: inside.end() - 1] + " " * (len(masked) - inside.end() + 1)
+    if not others and masked[:start].strip() == "The" and re.match(r"\s+[a-z]", masked[end:]):
+        masked = masked[:start] + sentence[start:end] + masked[end:]  # "The 1920's witnessed": the date is the subject
+    if others:
+        named = _NAMED.search(masked[:end])
+        if named and named.end() == end:
+            return named.group(1)
+    cuts = [0] + [x for m in _CLAUSE.finditer(masked) for x in (m.start(), m.end())] + [len(masked)]
+    bounds = [(a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=True)]
+    here = next((i for i, (a, b) in enumerate(bounds) if a <= start < b), 0)
+    if here and re.match(r"\s*(which|who)\b", masked[bounds[here][0]:], re.IGNORECASE):
+        bounds[here - 1: here + 1] = [(bounds[here - 1][0], bounds[here][1])]
+        here -= 1
+
+    def clean(a: int, b: int) -> str:
+        text = _DATE_WORDS.sub(" ", masked[a:b])
+        text = " ".join(text.replace(_DATE_MARK, " ").split())
+        text = _LEADING.sub("", text)
+        return _TRAILING.sub("", text)
+
+    label = clean(*bounds[here])
+    # A clause that was only its date ("Operation Barbarossa (June, 1941)") takes the clause before it.
+    if len(re.findall(r"[A-Za-z]{2,}", label)) < 2:
+        if inside is not None:
+            return label_of(sentence[: inside.start()], start, start, [])
+        for j in (here - 1, here + 1):
+            if 0 <= j < len(bounds) and len(re.findall(r"[A-Za-z]{2,}", clean(*bounds[j]))) >= 2:
+                label = clean(*bounds[j])
+                break
+    ws = label.split()
+    if len(ws) > LABEL_WORDS:
+        label = _TRAILING.sub("", " ".join(ws[:LABEL_WORDS])) + "…"
+    return label[:1].upper() + label[1:]
+
+
+# --- mentions ----------------------------------------------------------------------------------------
+
+
+def _has_words(text: str, spans: list[tuple[int, int]]) -> bool:
+    """Does the text say anything besides the dates at these spans?"""
+    for a, b in sorted(spans, reverse=True):
+        text = text[:a] + " " + text[b:]
+    return bool(re.search(r"[A-Za-z]{2,}", text))
+
+
+def mentions(lib: Library, anchor_of: Callable[[str], int | None] | None = None) -> list[Mention]:
+    """Every date in every sentence of the library, in document order. A month or day without a year and
+    a relative date are read against the last explicit date in the same sentence or the LOOKBACK
+    sentences before it in the same document; `anchor_of(text)` gives the year of an event a relative date
+    counts from ("after the failure at Munich, barely one year later"), or None. Unresolved: left out."""
+    found: list[Mention] = []
+    last: dict[str, tuple[int, When, str]] = {}  # doc -> (row, the last explicit moment, as written)
+    for s in lib.sentences:
+        prev = last.get(s.doc_id)
+        context = (prev[1], prev[2]) if prev is not None and s.ix - prev[0] <= LOOKBACK else None
+        here: list[Mention] = []
+
+        def add(w: When, a: int, b: int, resolved: str = "", s=s, here=here) -> None:
+            here.append(Mention(s.ix, s.doc_id, w, s.text[a:b], s.start + a, s.start + b, "", s.end, resolved))
+
+        explicit: list[tuple[int, When, str]] = []  # (end offset, moment, as written) in this sentence
+        for a, b, kind, parts in dates_in(s.text):
+            if "y" in parts:
+                w = _when(kind, parts, None)
+                if w is not None:
+                    add(w, a, b)
+                    if w.end_year is None:
+                        explicit.append((b, w, s.text[a:b]))
+                continue
+            base = (explicit[-1][1], explicit[-1][2]) if explicit else context
+            month = MONTHS[parts["m"].lower()]
+            if base is None or (base[0].month is not None and month < base[0].month):
+                continue  # no year to read it with, or 'In May' after 'August 1939': either year; left out
+            w = _when(kind, parts, base[0].year)
+            if w is not None:
+                add(w, a, b, base[1])
+        for m in _RELATIVE.finditer(s.text):
+            n = m.group("n")
+            count = 1 if n is None else _NUMBER.get(n.lower()) or int(n)
+            unit = (m.group("unit") or m.group("unit1")).lower().rstrip("s")
+            before = [(w, t) for b, w, t in explicit if b <= m.start()]
+            after = _AFTER_EVENT.search(s.text[: m.start()])
+            if before:
+                base = before[-1]
+            elif after is not None:  # counted from an event the sentence names: its date, or nothing
+                year0 = anchor_of(after.group("event")) if anchor_of else None
+                base = (When(year0), after.group("event").strip()) if year0 else None
+            else:
+                base = context
+            if base is None or (unit == "month" and base[0].month is None):
+                continue
+            if unit == "month":
+                k = base[0].year * 12 + base[0].month - 1 + count
+                w = When(k // 12, k % 12 + 1)
+            else:
+                w = When(base[0].year + count * (10 if unit == "decade" else 1))
+            add(w, m.start(), m.end(), base[1])
+        here.sort(key=lambda x: x.start)
+        spans = [(x.start - s.start, x.end - s.start) for x in here]
+        for x, own in zip(here, spans, strict=True):
+            x.label = label_of(s.text, *own, [o for o in spans if o != own])
+        # A date on a line of its own (a mind map's "1917" over "Bolshevik Revolution") labels the next line.
+        nxt = s.ix + 1
+        if here and not _has_words(s.text, spans) and nxt < len(lib.sentences) \
+                and lib.sentences[nxt].passage_id == s.passage_id and not dates_in(lib.sentences[nxt].text):
+            for x in here:
+                x.label = label_of(lib.sentences[nxt].text, 0, 0, [])
+                x.quote_end = lib.sentences[nxt].end
+        found += [x for x in here if x.label]
+        if explicit:
+            last[s.doc_id] = (s.ix, explicit[-1][1], explicit[-1][2])
+    return found
+
+
+# --- merging -----------------------------------------------------------------------------------------
+
+# Two mentions with agreeing dates are one event when they paraphrase each other and name the same
+# distinctive thing. SUPPORT_SIM is the cosine the engine calibrated for "this sentence says what that
+# passage says" (app/llm.py: 72% of true paraphrase pairs pass it, 0.7% of false pairs); the better of the
+# labels' and the sentences' cosine counts, since a label drops what its sentence says around the date
+# ("reported to Berlin on May 3rd 1939: '...Molotov...'"). Paraphrase alone is not enough in a corpus on one
+# subject, where most sentences sound alike ("After Lenin's death in 1924, Soviet foreign policy changed"
+# and "the British first recognised the USSR in 1924": 0.45), so the pair must also share a name: a
+# capitalised word (or a spelling variant of it, at the retriever's fuzzy-match cutoff) that is not one of
+# the corpus's main actors. A main actor is a name in more than NAME_SHARE of the sentences: on the shipped
+# corpus Stalin, Germany, the USSR, Soviet, France, Britain (12-30%) against Litvinov, Munich, Poland,
+# Rapallo, Molotov (2-5%); the share is of sentences, so it scales to any corpus.
+# A conflict, two dates for one event, needs more, because a different date already suggests a different
+# event ("1933: Hitler cancels the Rapallo Treaty" is not "1922: the Treaty of Rapallo"): labels that say
+# the same thing (compose.DUPLICATE_SIM, the bar at which an answer merges two sources' sentences into
+# one) and name exactly the same distinctive things.
+SAME_EVENT_SIM = SUPPORT_SIM
+SAME_THING_SIM = DUPLICATE_SIM
+NAME_SHARE = 0.1
+VARIANT_RATIO = 86  # two spellings of one name (Litvinov, Litinov): the retriever's fuzzy-match cutoff
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]*")
+
+
+class _Matcher:
+    """How alike two mentions are: their labels' and sentences' embeddings, and the names they share."""
+
+    def __init__(self, lib: Library, found: list[Mention], encode: Callable[[str], np.ndarray]):
+        df = Counter(st for s in lib.sentences for st in set(stems(words(s.text))))
+        limit = NAME_SHARE * len(lib.sentences)
+        per_row = Counter(m.row for m in found)
+
+        def names(m: Mention) -> frozenset[str]:
+            text = lib.sentences[m.row].text
+            ws = set(words(" ".join(_NAME.findall(text))))
+            if per_row[m.row] > 1:  # two dates in one sentence: only the names of this date's clause
+                ws &= set(words(m.label))
+            return frozenset(stems(sorted(w for w in ws if not w.isdigit() and df[stems([w])[0]] <= limit)))
+
+        self.names = [names(m) for m in found]
+        vecs = {t: np.asarray(encode(t), dtype=np.float32).ravel() for t in sorted({m.label for m in found})}
+        label = np.stack([vecs[m.label] for m in found]) if found else np.zeros((0, 1), dtype=np.float32)
+        label /= np.linalg.norm(label, axis=1, keepdims=True) + 1e-9
+        sentence = lib.vectors[[m.row for m in found]] if found else label
+        self.label_sim = label @ label.T
+        self.sim = np.maximum(self.label_sim, sentence @ sentence.T)
+        self.at = {id(m): i for i, m in enumerate(found)}
+
+    def i(self, m: Mention) -> int:
+        return self.at[id(m)]
+
+    @staticmethod
+    def found_in(a: frozenset, b: frozenset) -> frozenset:
+        """The names of a that b also has, spelling variants included."""
+        from rapidfuzz import fuzz
+
+        return frozenset(x for x in a if x in b or any(x[0] == y[0] and fuzz.ratio(x, y) >= VARIANT_RATIO for y in b))
+
+    def share_name(self, a: Mention, b: Mention) -> bool:
+        return bool(self.found_in(self.names[self.i(a)], self.names[self.i(b)]))
+
+    def same_event(self, a: Mention, b: Mention) -> bool:
+        return float(self.sim[self.i(a), self.i(b)]) >= SAME_EVENT_SIM and self.share_name(a, b)
+
+    def same_thing(self, a: Mention, b: Mention) -> bool:
+        """Labels that say the same thing and name the same things (two dates for it: a conflict)."""
+        na, nb = self.names[self.i(a)], self.names[self.i(b)]
+        return (a.doc_id != b.doc_id and float(self.label_sim[self.i(a), self.i(b)]) >= SAME_THING_SIM
+                and bool(na) and self.found_in(na, nb) == na and self.found_in(nb, na) == nb)
+
+
+def _is_span(m: Mention) -> bool:
+    return m.when.end_year is not None
+
+
+def _groups(found: list[Mention], match: _Matcher) -> list[list[Mention]]:
+    """Mentions merged into events: pairs that are one event (above), most alike first, joined while every
+    date in the group agrees with every other (so a bare '1939' cannot bridge August and September). Two
+    dates in one sentence are two events; a span merges only with the same span."""
+    n = len(found)
+    agree = np.array([[a.when.agrees(b.when) and a.row != b.row and _is_span(a) == _is_span(b)
+                       and (not _is_span(a) or a.when == b.when) for b in found] for a in found], dtype=bool)
+    edges = sorted(((float(match.sim[i, j]), i, j) for i in range(n) for j in range(i + 1, n)
+                    if agree[i, j] and match.same_event(found[i], found[j])), reverse=True)
+    group = list(range(n))
+    members = {i: [i] for i in range(n)}
+    for _, i, j in edges:
+        gi, gj = group[i], group[j]
+        if gi == gj or not all(agree[x, y] for x in members[gi] for y in members[gj]):
+            continue
+        for x in members[gj]:
+            group[x] = gi
+        members[gi] += members.pop(gj)
+    return [[found[i] for i in sorted(ms)] for ms in members.values()]
+
+
+def _citation(lib: Library, m: Mention) -> Citation:
+    s = lib.sentences[m.row]
+    p, doc = lib.passages[s.passage_id], lib.docs[s.doc_id]
+    return Citation(0, s.doc_id, doc.title, doc.kind, p.id, s.start, m.quote_end, doc.text[s.start:m.quote_end],
+                    p.text, p.start)
+
+
+def _best(ms: list[Mention]) -> Mention:
+    """The mention that dates the event most precisely (the earliest-read of equals)."""
+    return max(ms, key=lambda m: (m.when.precision, -m.when.first.toordinal(), -m.row))
+
+
+def build(lib: Library, encode: Callable[[str], np.ndarray]) -> list[Entry]:
+    """The timeline of a library: entries in time order, unnumbered citations (see `numbered`)."""
+    explicit = [m for m in mentions(lib) if m.when.end_year is None and not m.resolved_from]
+    df = Counter(st for s in lib.sentences for st in set(stems(words(s.text))))
+
+    def anchor_of(event: str) -> int | None:
+        """The year of an event a relative date counts from ("after the failure ... at Munich"): the year
+        every explicitly dated sentence naming its distinctive names gives, if they agree on one."""
+        names = {st for st in stems(words(" ".join(_NAME.findall(" " + event))))
+                 if df[st] <= NAME_SHARE * len(lib.sentences)}
+        if not names:
+            return None
+        years = {m.when.year for m in explicit if names <= set(stems(words(lib.sentences[m.row].text)))}
+        return years.pop() if len(years) == 1 else None
+
+    found = mentions(lib, anchor_of)
+    if not found:
+        return []
+    match = _Matcher(lib, found, encode)
+    groups = _groups(found, match)
+    entries = []
+    for g in groups:
+        head = _best(g)
+        entries.append(Entry(head.when, head.label, g, [_citation(lib, m) for m in _unique_rows(g)]))
+    # Conflicts: an event another group dates differently. The group with more documents keeps the entry
+    # (ties: the more precise, then the earlier); the other's mentions become its conflict.
+    entries.sort(key=lambda e: (-len(e.doc_ids), -e.when.precision, e.when.first))
+    gone: set[int] = set()
+    for i, e in enumerate(entries):
+        if i in gone:
+            continue
+        for j in range(i + 1, len(entries)):
+            f = entries[j]
+            if j in gone or e.when.agrees(f.when) or _is_span(e.mentions[0]) or _is_span(f.mentions[0]):
+                continue
+            if any(match.same_thing(a, b) for a in e.mentions for b in f.mentions):
+                e.conflicts.append(Conflict(f.when, f.mentions, f.citations))
+                gone.add(j)
+    kept = [e for i, e in enumerate(entries) if i not in gone]
+    kept.sort(key=lambda e: (e.when.first, e.when.last, min(m.start for m in e.mentions)))
+    return kept
+
+
+def _unique_rows(ms: list[Mention]) -> list[Mention]:
+    seen, out = set(), []
+    for m in sorted(ms, key=lambda m: (m.doc_id, m.start)):
+        if m.row not in seen:
+            seen.add(m.row)
+            out.append(m)
+    return out
+
+
+# --- the timeline of an engine's index, cached per generation ------------------------------------------
+
+_cache: dict[tuple[str, str], list[Entry]] = {}
+_cache_lock = threading.Lock()
+
+
+def timeline(engine) -> list[Entry]:
+    """The timeline of the engine's live index: built once per index generation (about a second for
+    the shipped corpus: one embedding per label), so an ingest that changes the documents changes it."""
+    engine.follow_index()
+    lib = engine.library
+    key = (engine.settings.where, lib.index.generation)
+    with _cache_lock:
+        if key not in _cache:
+            _cache.clear()  # only the live generation is worth keeping
+            _cache[key] = build(lib, engine.encode)
+        return _cache[key]
+
+
+def select(entries: list[Entry], start: int | None = None, end: int | None = None, doc: str | None = None,
+           query: str | None = None) -> list[Entry]:
+    """The entries that overlap the years start..end, are cited from document `doc` (its citations only,
+    and its conflicts), and whose label or quotes contain every word of `query`."""
+    out = []
+    terms = [t for t in (query or "").lower().split() if t]
+    for e in entries:
+        if start is not None and e.when.last.year < start or end is not None and e.when.first.year > end:
+            continue
+        if doc is not None:
+            if doc not in e.doc_ids:
+                continue
+            e = replace(e, mentions=[m for m in e.mentions if m.doc_id == doc] or e.mentions,
+                        citations=[c for c in e.citations if c.doc_id == doc],
+                        conflicts=[c for c in e.conflicts])
+        text = " ".join([e.label, *(c.quote for c in e.citations),
+                         *(c.quote for k in e.conflicts for c in k.citations)]).lower()
+        if all(t in text for t in terms):
+            out.append(e)
+    return out
+
+
+def numbered(entries: list[Entry]) -> tuple[list[Entry], list[Citation]]:
+    """Copies of the entries whose citations are numbered 1, 2, ... in reading order, one number per
+    quoted sentence, and the citations in that order (a footnote list, as an answer has)."""
+    by_key: dict[tuple[str, int, int], Citation] = {}
+    out = []
+
+    def number(cs: list[Citation]) -> list[Citation]:
+        got = []
+        for c in cs:
+            key = (c.doc_id, c.start, c.end)
+            if key not in by_key:
+                by_key[key] = replace(c, n=len(by_key) + 1)
+            got.append(by_key[key])
+        return got
+
+    for e in entries:
+        conflicts = [replace(k, citations=number(k.citations)) for k in e.conflicts]
+        out.append(replace(e, citations=number(e.citations), conflicts=conflicts))
+    return out, list(by_key.values())
+
+
+def marks(cs: list[Citation]) -> str:
+    return "".join(f"[{c.n}]" for c in cs)
+
+
+def conflict_note(e: Entry) -> str:
+    """'sources disagree: 1923 [4]' for an entry with conflicts, else ''."""
+    return "; ".join(f"sources disagree: {k.when.iso()} {marks(k.citations)}" for k in e.conflicts)
+
+
+def to_json(entries: list[Entry], citations: list[Citation]) -> dict:
+    return {"entries": [e.to_json() for e in entries], "citations": [c.to_json() for c in citations],
+            "conflicts": sum(1 for e in entries if e.conflicts)}
+
+
+def to_markdown(entries: list[Entry], citations: list[Citation], title: str = "Timeline") -> str:
+    """The timeline as Markdown: one bullet per entry, conflicts in bold, the quoted sources as footnotes."""
+    from .render import escape_md
+
+    lines = [f"# {escape_md(title)}", ""]
+    for e in entries:
+        note = f" **{escape_md(conflict_note(e))}**" if e.conflicts else ""
+        refs = "".join(f"[^{c.n}]" for c in e.citations)
+        lines.append(f"- **{e.when.iso()}** {escape_md(e.label)}{refs}{note}")
+    lines.append("")
+    for c in citations:
+        lines.append(f"[^{c.n}]: {escape_md(c.title)} ({escape_md(c.kind)}), {escape_md(c.passage_id)}: "
+                     f"“{escape_md(' '.join(c.quote.split()))}”")
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(entries: list[Entry], citations: list[Citation]) -> str:
+    """One row per citation: the entry's date and label, whether it is the entry's date or a conflicting
+    one, and the source with the quote and its offsets (a spreadsheet can sort and filter it)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["date", "first", "last", "event", "role", "date_given", "n", "doc_id", "title", "passage_id",
+                "start", "end", "quote"])
+    for e in entries:
+        rows = [("agrees", e.when, c) for c in e.citations]
+        rows += [("conflicts", k.when, c) for k in e.conflicts for c in k.citations]
+        for role, given, c in rows:
+            w.writerow([e.when.iso(), e.when.first.isoformat(), e.when.last.isoformat(), e.label, role,
+                        given.iso(), c.n, c.doc_id, c.title, c.passage_id, c.start, c.end, c.quote])
+    return out.getvalue()
