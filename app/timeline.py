@@ -21,14 +21,14 @@ import calendar
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
 
 from .answer import Citation
-from .compose import DUPLICATE_SIM
+from .compose import DUPLICATE_SIM, depends_on_previous
 from .library import Library
 from .llm import SUPPORT_SIM
 from .retrieve import stems, words
@@ -403,6 +403,7 @@ class _Matcher:
         label /= np.linalg.norm(label, axis=1, keepdims=True) + 1e-9
         sentence = lib.vectors[[m.row for m in found]] if found else label
         self.label_sim = label @ label.T
+        self.describes = label @ sentence.T  # how well each label describes each sentence
         self.sim = np.maximum(self.label_sim, sentence @ sentence.T)
         self.at = {id(m): i for i, m in enumerate(found)}
 
@@ -466,6 +467,19 @@ def _best(ms: list[Mention]) -> Mention:
     return max(ms, key=lambda m: (m.when.precision, -m.when.first.toordinal(), -m.row))
 
 
+def _label(ms: list[Mention], match: _Matcher) -> str:
+    """The entry's label: the mention label that best describes the other mentions' sentences (on
+    average), so "Litvinov replaced by Molotov" names an event that another source dates by "the German
+    charge d'affaires reported to Berlin on May 3rd 1939: '...Molotov...'"."""
+    if len(ms) == 1:
+        return ms[0].label
+    idx = [match.i(m) for m in ms]
+    score = [sum(float(match.describes[i, j]) for j in idx if j != i) for i in idx]
+    # a label that leans on the sentence before it ('The move towards this ...') reads worst out of place
+    return ms[max(range(len(ms)), key=lambda k: (not depends_on_previous(ms[k].label), score[k],
+                                                 ms[k].when.precision))].label
+
+
 def build(lib: Library, encode: Callable[[str], np.ndarray]) -> list[Entry]:
     """The timeline of a library: entries in time order, unnumbered citations (see `numbered`)."""
     explicit = [m for m in mentions(lib) if m.when.end_year is None and not m.resolved_from]
@@ -489,7 +503,7 @@ def build(lib: Library, encode: Callable[[str], np.ndarray]) -> list[Entry]:
     entries = []
     for g in groups:
         head = _best(g)
-        entries.append(Entry(head.when, head.label, g, [_citation(lib, m) for m in _unique_rows(g)]))
+        entries.append(Entry(head.when, _label(g, match), g, [_citation(lib, m) for m in _unique_rows(g)]))
     # Conflicts: an event another group dates differently. The group with more documents keeps the entry
     # (ties: the more precise, then the earlier); the other's mentions become its conflict.
     entries.sort(key=lambda e: (-len(e.doc_ids), -e.when.precision, e.when.first))
@@ -537,21 +551,22 @@ def timeline(engine) -> list[Entry]:
         return _cache[key]
 
 
-def select(entries: list[Entry], start: int | None = None, end: int | None = None, doc: str | None = None,
-           query: str | None = None) -> list[Entry]:
-    """The entries that overlap the years start..end, are cited from document `doc` (its citations only,
-    and its conflicts), and whose label or quotes contain every word of `query`."""
+def select(entries: list[Entry], start: int | None = None, end: int | None = None,
+           doc: str | Collection[str] | None = None, query: str | None = None) -> list[Entry]:
+    """The entries that overlap the years start..end, are dated by the document(s) `doc` (keeping only
+    their citations, and every conflict, since a conflict needs both sides), and whose label or quotes
+    contain every word of `query`."""
+    wanted = None if doc is None else {doc} if isinstance(doc, str) else set(doc)
+    terms = (query or "").lower().split()
     out = []
-    terms = [t for t in (query or "").lower().split() if t]
     for e in entries:
-        if start is not None and e.when.last.year < start or end is not None and e.when.first.year > end:
+        if (start is not None and e.when.last.year < start) or (end is not None and e.when.first.year > end):
             continue
-        if doc is not None:
-            if doc not in e.doc_ids:
+        if wanted is not None:
+            own = [c for c in e.citations if c.doc_id in wanted]
+            if not own and not any(c.doc_id in wanted for k in e.conflicts for c in k.citations):
                 continue
-            e = replace(e, mentions=[m for m in e.mentions if m.doc_id == doc] or e.mentions,
-                        citations=[c for c in e.citations if c.doc_id == doc],
-                        conflicts=[c for c in e.conflicts])
+            e = replace(e, mentions=[m for m in e.mentions if m.doc_id in wanted] or e.mentions, citations=own)
         text = " ".join([e.label, *(c.quote for c in e.citations),
                          *(c.quote for k in e.conflicts for c in k.citations)]).lower()
         if all(t in text for t in terms):
@@ -575,8 +590,8 @@ def numbered(entries: list[Entry]) -> tuple[list[Entry], list[Citation]]:
         return got
 
     for e in entries:
-        conflicts = [replace(k, citations=number(k.citations)) for k in e.conflicts]
-        out.append(replace(e, citations=number(e.citations), conflicts=conflicts))
+        own = number(e.citations)  # the entry's own sources first, then those that date it differently
+        out.append(replace(e, citations=own, conflicts=[replace(k, citations=number(k.citations)) for k in e.conflicts]))
     return out, list(by_key.values())
 
 
