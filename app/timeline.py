@@ -69,7 +69,7 @@ _LEADING = re.compile(r"^(?:[\s,.\-–—'\"‘“]+|(?:thus|however|finally|als
 _TRAILING = re.compile(r"(?:[\s,.\-–—'\"‘“”’]+|\b(?:and|or|but|in|of|on|by|to|the|a|an|from)\b)+$", re.IGNORECASE)
 # "the Franco-Soviet Pact of 1935" in a sentence about 1938: the date names the pact, so that is its event.
 _NAMED = re.compile(r"((?:[A-Z][\w’'-]*\s+)*[A-Z][\w’'-]*)\s+of\s+(?:the\s+)?\x00+\s*$")
-LABEL_WORDS = 14
+LABEL_WORDS = 16  # a line of the terminal or the page; the footnote holds the whole sentence
 
 
 @dataclass(frozen=True)
@@ -155,6 +155,7 @@ class Entry:
     def to_json(self) -> dict:
         return {**self.when.to_json(), "label": self.label,
                 "citations": [c.n for c in self.citations], "documents": self.doc_ids,
+                "given": {str(c.n): given(self, c) for c in self.citations + [c for k in self.conflicts for c in k.citations]},
                 "conflicts": [{**c.when.to_json(), "citations": [x.n for x in c.citations]} for c in self.conflicts]}
 
 
@@ -260,7 +261,7 @@ def label_of(sentence: str, start: int, end: int, others: list[tuple[int, int]])
 
     def clean(a: int, b: int) -> str:
         text = _DATE_WORDS.sub(" ", masked[a:b])
-        text = " ".join(text.replace(_DATE_MARK, " ").split())
+        text = re.sub(r"\s+([,.;:!?])", r"\1", " ".join(text.replace(_DATE_MARK, " ").split()))
         text = _LEADING.sub("", text)
         return _TRAILING.sub("", text)
 
@@ -595,6 +596,15 @@ def numbered(entries: list[Entry]) -> tuple[list[Entry], list[Citation]]:
     return out, list(by_key.values())
 
 
+def given(e: Entry, c: Citation) -> str:
+    """How the cited sentence dates the event: '“August, 1939”', or for a date read from an earlier one
+    '“two years later” (1941, from 1939)'."""
+    ms = [m for m in e.mentions + [m for k in e.conflicts for m in k.mentions]
+          if m.doc_id == c.doc_id and c.start <= m.start < c.end]
+    return ", ".join(f"“{m.written}”" + (f" ({m.when.iso()}, from {m.resolved_from})" if m.resolved_from else "")
+                     for m in ms)
+
+
 def marks(cs: list[Citation]) -> str:
     return "".join(f"[{c.n}]" for c in cs)
 
@@ -636,9 +646,8 @@ def to_csv(entries: list[Entry], citations: list[Citation]) -> str:
     w.writerow(["date", "first", "last", "event", "role", "date_given", "n", "doc_id", "title", "passage_id",
                 "start", "end", "quote"])
     for e in entries:
-        rows = [("agrees", e.when, c) for c in e.citations]
-        rows += [("conflicts", k.when, c) for k in e.conflicts for c in k.citations]
-        for role, given, c in rows:
+        rows = [("agrees", c) for c in e.citations] + [("conflicts", c) for k in e.conflicts for c in k.citations]
+        for role, c in rows:
             w.writerow([e.when.iso(), e.when.first.isoformat(), e.when.last.isoformat(), e.label, role,
-                        given.iso(), c.n, c.doc_id, c.title, c.passage_id, c.start, c.end, c.quote])
+                        given(e, c), c.n, c.doc_id, c.title, c.passage_id, c.start, c.end, c.quote])
     return out.getvalue()

@@ -43,16 +43,17 @@ if rows:
     pick = alt.selection_point(name="pick", fields=["year"])
     chart = (alt.Chart(pd.DataFrame(rows)).mark_bar()
              .encode(x=alt.X("year:O", title=None), y=alt.Y("count():Q", title="events"),
-                     color=alt.Color("document:N", legend=alt.Legend(orient="bottom", columns=1, title=None)),
+                     color=alt.Color("document:N", legend=alt.Legend(orient="bottom", columns=1, title=None,
+                                                                      labelLimit=0)),
                      opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
                      tooltip=["year:O", "document:N", "count():Q"])
-             .add_params(pick).properties(height=220))
-    event = st.altair_chart(chart, on_select="rerun", key="tl_chart", width="stretch")
+             .add_params(pick).properties(height=200))
+    event = st.altair_chart(chart, on_select="rerun", key="tl_chart", width="stretch", height=340)
     points = (event or {}).get("selection", {}).get("pick") or []
     picked = sorted({p["year"] for p in points if "year" in p})
     if picked:
         picked_year = picked[0]
-        shown = timeline.select(shown, picked_year, picked_year)
+        shown = [e for e in shown if e.when.first.year == picked_year]  # what the bar counts
         st.caption(f"Showing {picked_year} only: click the bar again, or elsewhere in the chart, to show every year.")
 
 numbered, citations = timeline.numbered(shown)
@@ -70,13 +71,12 @@ for i, e in enumerate(numbered):
             st.warning(ui.md(f"The sources date this differently: {e.when.iso()} "
                              f"{timeline.marks(e.citations)}; {timeline.conflict_note(e)}."),
                        icon=":material/report:")
-        dated = [(c, e.when) for c in e.citations] + [(c, k.when) for k in e.conflicts for c in k.citations]
-        for c, when in dated:
+        for c in e.citations + [c for k in e.conflicts for c in k.citations]:
             doc = docs.get(c.doc_id)
             where = ""
             if doc and c.passage_id in doc.passage_ids:
                 where = f" · passage {doc.passage_ids.index(c.passage_id) + 1} of {len(doc.passage_ids)}"
-            st.markdown(f"**\\[{c.n}\\]** {ui.md(c.title)}{where} · dated {ui.md(when.iso())}")
+            st.markdown(f"**\\[{c.n}\\]** {ui.md(c.title)}{where} · dates it {ui.md(timeline.given(e, c))}")
             st.markdown(ui.citation_html(c), unsafe_allow_html=True)
             st.caption(f"{ui.md(c.kind)} · {ui.md(c.passage_id)} · characters {c.start:,}–{c.end:,}")
             ui.sources_link(c.doc_id, c.passage_id, c.start, c.end, label="Read it in the document")
