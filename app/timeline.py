@@ -64,9 +64,9 @@ _DATE_MARK = "\x00"
 # "the Munich Conference was"; "before" and "after" stay, since they change what is said.
 _DATE_WORDS = re.compile(r"(?:\b(?:(?:up\s+)?until|in|on|by|of|from|during|throughout|around|since|as\s+of)\s+)?"
                          r"(?:the\s+)?\x00+", re.IGNORECASE)
-_LEADING = re.compile(r"^(?:[\s,.\-–—'\"‘“]+|(?:thus|however|finally|also|then|in addition|as a result|and|but|so|"
+_LEADING = re.compile(r"^(?:[\s,.\-–—'\"‘“()]+|(?:thus|however|finally|also|then|in addition|as a result|and|but|so|"
                       r"most notably|as|in|on|by|of|at|from|during|since|until|while|which)\b)+[\s,]*", re.IGNORECASE)
-_TRAILING = re.compile(r"(?:[\s,.\-–—'\"‘“”’]+|\b(?:and|or|but|in|of|on|by|to|the|a|an|from)\b)+$", re.IGNORECASE)
+_TRAILING = re.compile(r"(?:[\s,.\-–—'\"‘“”’(]+|\b(?:and|or|but|in|of|on|by|to|the|a|an|from)\b)+$", re.IGNORECASE)
 # "the Franco-Soviet Pact of 1935" in a sentence about 1938: the date names the pact, so that is its event.
 _NAMED = re.compile(r"((?:[A-Z][\w’'-]*\s+)*[A-Z][\w’'-]*)\s+of\s+(?:the\s+)?\x00+\s*$")
 LABEL_WORDS = 16  # a line of the terminal or the page; the footnote holds the whole sentence
@@ -177,9 +177,12 @@ _PATTERNS = {  # tried in this order at each position; the first that matches wi
 }
 _COMPILED = {k: re.compile(rf"\b{v}\b", re.IGNORECASE) for k, v in _PATTERNS.items()}
 _START = re.compile(r"\b(?=\w)")
+_ANY = re.compile(r"\d|\b(?:" + "|".join(m.title() for m in MONTHS) + r")\b")  # a date needs a digit or a month
 # A month named without a year is a date only after a word that introduces one ("In September the two
 # countries invaded"): otherwise "May" is as likely the verb.
 _MONTH_CUE = re.compile(r"(?:\b(?:in|by|during|until|from|since|early|late|mid|of|before|after)|^)\s*$", re.IGNORECASE)
+# A number in a name or code is not a year: "the MX-1593 program", "Type 1939-A" (after a hyphenated word).
+_CODE = re.compile(r"[A-Za-z]-$")
 # A four-digit number that counts something is not a year: "1500 men", "2000 tanks", "1200%".
 _COUNTS = re.compile(r"\s*%|\s+(?!(?:was|has|this|thus|its|his|as|is|across|towards|afterwards|always|"
                      r"perhaps|unless|whereas|besides)\b)[a-z]{2,}s\b")
@@ -188,6 +191,8 @@ _COUNTS = re.compile(r"\s*%|\s+(?!(?:was|has|this|thus|its|his|as|is|across|towa
 def dates_in(text: str) -> list[tuple[int, int, str, dict]]:
     """(start, end, kind, parts) of every date expression in the text, left to right, never overlapping."""
     out, at = [], 0
+    if not _ANY.search(text):
+        return out
     for w in _START.finditer(text):
         if w.start() < at:
             continue
@@ -200,7 +205,7 @@ def dates_in(text: str) -> list[tuple[int, int, str, dict]]:
                 continue  # month names are capitalised in English; "may" is the verb
             if kind == "month" and "y" not in parts and not _MONTH_CUE.search(text[: m.start()]):
                 continue
-            if kind == "year" and _COUNTS.match(text, m.end()):
+            if kind == "year" and (_COUNTS.match(text, m.end()) or _CODE.search(text[: m.start()])):
                 continue
             out.append((m.start(), m.end(), kind, parts))
             at = m.end()
@@ -379,81 +384,144 @@ def mentions(lib: Library, anchor_of: Callable[[str], int | None] | None = None)
 SAME_EVENT_SIM = SUPPORT_SIM
 SAME_THING_SIM = DUPLICATE_SIM
 NAME_SHARE = 0.1
+LABEL_IS_SENTENCE = 0.8  # share of a sentence's words its label keeps for the sentence's vector to stand for it
 VARIANT_RATIO = 86  # two spellings of one name (Litvinov, Litinov): the retriever's fuzzy-match cutoff
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]*")
 
 
 class _Matcher:
-    """How alike two mentions are: their labels' and sentences' embeddings, and the names they share."""
+    """How alike two mentions are: their labels' and sentences' embeddings, and the names they share.
+    Vectors are compared pair by pair, never as a full matrix, so a large library stays cheap."""
 
-    def __init__(self, lib: Library, found: list[Mention], encode: Callable[[str], np.ndarray]):
-        df = Counter(st for s in lib.sentences for st in set(stems(words(s.text))))
+    def __init__(self, lib: Library, found: list[Mention], encode: Callable[[str], np.ndarray],
+                 sentence_stems: list[set[str]]):
+        df = Counter(st for ss in sentence_stems for st in ss)
         limit = NAME_SHARE * len(lib.sentences)
         per_row = Counter(m.row for m in found)
 
-        def names(m: Mention) -> frozenset[str]:
-            text = lib.sentences[m.row].text
-            ws = set(words(" ".join(_NAME.findall(text))))
+        def names(m: Mention) -> set[str]:
+            ws = set(words(" ".join(_NAME.findall(lib.sentences[m.row].text))))
             if per_row[m.row] > 1:  # two dates in one sentence: only the names of this date's clause
                 ws &= set(words(m.label))
-            return frozenset(stems(sorted(w for w in ws if not w.isdigit() and df[stems([w])[0]] <= limit)))
+            return {st for st in stems(sorted(ws)) if not st.isdigit() and df[st] <= limit}
 
-        self.names = [names(m) for m in found]
-        vecs = {t: np.asarray(encode(t), dtype=np.float32).ravel() for t in sorted({m.label for m in found})}
-        label = np.stack([vecs[m.label] for m in found]) if found else np.zeros((0, 1), dtype=np.float32)
-        label /= np.linalg.norm(label, axis=1, keepdims=True) + 1e-9
-        sentence = lib.vectors[[m.row for m in found]] if found else label
-        self.label_sim = label @ label.T
-        self.describes = label @ sentence.T  # how well each label describes each sentence
-        self.sim = np.maximum(self.label_sim, sentence @ sentence.T)
-        self.at = {id(m): i for i, m in enumerate(found)}
+        raw = [names(m) for m in found]
+        canon = _spellings(sorted(set().union(*raw)))
+        self.names = [frozenset(canon[x] for x in r) for r in raw]
+        self.sentence = lib.vectors[[m.row for m in found]]
+        # A label that keeps most of its sentence reads as the sentence does: its stored vector serves, and
+        # only the others are embedded (about 9 ms each on a busy 2-core laptop, most of the build's time).
+        vecs: dict[str, np.ndarray] = {}
+        label = np.empty_like(self.sentence)
+        for k, m in enumerate(found):
+            said = set(words(lib.sentences[m.row].text)) - set(words(m.written))
+            if len(set(words(m.label)) & said) >= LABEL_IS_SENTENCE * len(said):
+                label[k] = self.sentence[k]
+            else:
+                if m.label not in vecs:
+                    vecs[m.label] = np.asarray(encode(m.label), dtype=np.float32).ravel()
+                label[k] = vecs[m.label]
+        self.label = label / (np.linalg.norm(label, axis=1, keepdims=True) + 1e-9)
 
-    def i(self, m: Mention) -> int:
-        return self.at[id(m)]
+    def sims(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """For pairs (i[k], j[k]): the better of the labels' and the sentences' cosine (a label drops what
+        its sentence says around the date: "reported to Berlin on May 3rd 1939: '...Molotov...'")."""
+        return np.maximum(np.einsum("ij,ij->i", self.label[i], self.label[j]),
+                          np.einsum("ij,ij->i", self.sentence[i], self.sentence[j]))
 
-    @staticmethod
-    def found_in(a: frozenset, b: frozenset) -> frozenset:
-        """The names of a that b also has, spelling variants included."""
-        from rapidfuzz import fuzz
+    def label_sims(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        return np.einsum("ij,ij->i", self.label[i], self.label[j])
 
-        return frozenset(x for x in a if x in b or any(x[0] == y[0] and fuzz.ratio(x, y) >= VARIANT_RATIO for y in b))
 
-    def share_name(self, a: Mention, b: Mention) -> bool:
-        return bool(self.found_in(self.names[self.i(a)], self.names[self.i(b)]))
+def _spellings(names: list[str]) -> dict[str, str]:
+    """Each name's canonical spelling: names with the same first letter and a fuzzy ratio of at least
+    VARIANT_RATIO are one name (Litvinov, Litinov), as the retriever matches a question's words."""
+    from rapidfuzz import fuzz, process
 
-    def same_event(self, a: Mention, b: Mention) -> bool:
-        return float(self.sim[self.i(a), self.i(b)]) >= SAME_EVENT_SIM and self.share_name(a, b)
-
-    def same_thing(self, a: Mention, b: Mention) -> bool:
-        """Labels that say the same thing and name the same things (two dates for it: a conflict)."""
-        na, nb = self.names[self.i(a)], self.names[self.i(b)]
-        return (a.doc_id != b.doc_id and float(self.label_sim[self.i(a), self.i(b)]) >= SAME_THING_SIM
-                and bool(na) and self.found_in(na, nb) == na and self.found_in(nb, na) == nb)
+    canon: dict[str, str] = {}
+    for i, x in enumerate(names):
+        if x in canon:
+            continue
+        canon[x] = x
+        rest = [y for y in names[i + 1:] if y[0] == x[0] and y not in canon]
+        for y, _, _ in process.extract(x, rest, scorer=fuzz.ratio, score_cutoff=VARIANT_RATIO, limit=None):
+            canon[y] = x
+    return canon
 
 
 def _is_span(m: Mention) -> bool:
     return m.when.end_year is not None
 
 
-def _groups(found: list[Mention], match: _Matcher) -> list[list[Mention]]:
+def _overlapping(found: list[Mention]) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs (i < j) whose dates could be one event: two points whose dates agree, or the same span.
+    Points are swept in date order (a point covers a year at most), spans grouped by their value."""
+    pairs: list[tuple[int, int]] = []
+    points = sorted((i for i, m in enumerate(found) if not _is_span(m)), key=lambda i: found[i].when.first)
+    for k, i in enumerate(points):
+        last = found[i].when.last
+        for j in points[k + 1:]:
+            if found[j].when.first > last:
+                break
+            pairs.append((min(i, j), max(i, j)))
+    spans: dict[When, list[int]] = {}
+    for i, m in enumerate(found):
+        if _is_span(m):
+            spans.setdefault(m.when, []).append(i)
+    pairs += [(a, b) for ms in spans.values() for x, a in enumerate(ms) for b in ms[x + 1:]]
+    pairs = [(i, j) for i, j in pairs if found[i].row != found[j].row]  # two dates in one sentence: two events
+    if not pairs:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    i, j = np.array(pairs, dtype=int).T
+    return i, j
+
+
+def _groups(found: list[Mention], match: _Matcher) -> list[list[int]]:
     """Mentions merged into events: pairs that are one event (above), most alike first, joined while every
-    date in the group agrees with every other (so a bare '1939' cannot bridge August and September). Two
-    dates in one sentence are two events; a span merges only with the same span."""
-    n = len(found)
-    agree = np.array([[a.when.agrees(b.when) and a.row != b.row and _is_span(a) == _is_span(b)
-                       and (not _is_span(a) or a.when == b.when) for b in found] for a in found], dtype=bool)
-    edges = sorted(((float(match.sim[i, j]), i, j) for i in range(n) for j in range(i + 1, n)
-                    if agree[i, j] and match.same_event(found[i], found[j])), reverse=True)
-    group = list(range(n))
-    members = {i: [i] for i in range(n)}
-    for _, i, j in edges:
-        gi, gj = group[i], group[j]
-        if gi == gj or not all(agree[x, y] for x in members[gi] for y in members[gj]):
+    date in the group agrees with every other (so a bare '1939' cannot bridge August and September)."""
+    i, j = _overlapping(found)
+    sim = match.sims(i, j)
+    keep = [k for k in np.flatnonzero(sim >= SAME_EVENT_SIM) if match.names[i[k]] & match.names[j[k]]]
+    alike = {(int(i[k]), int(j[k])): float(sim[k]) for k in keep}
+
+    def fits(x: int, y: int) -> bool:
+        """May x and y sit in one entry? Their dates agree, and two sentences of one document are one
+        event only if they say the same thing: a document tells an event once (a mind map's lines are
+        different events, though 'September 1938 ... Czechoslovakia' and 'Munich 29 September 1938,
+        Czechoslovakia' share a month and a name)."""
+        if not found[x].when.agrees(found[y].when):
+            return False
+        return found[x].doc_id != found[y].doc_id or alike.get((min(x, y), max(x, y)), 0.0) >= SAME_THING_SIM
+
+    group = list(range(len(found)))
+    members = {x: [x] for x in range(len(found))}
+    for k in sorted(keep, key=lambda k: -sim[k]):
+        gi, gj = group[i[k]], group[j[k]]
+        if gi == gj or not all(fits(x, y) for x in members[gi] for y in members[gj]):
             continue
         for x in members[gj]:
             group[x] = gi
         members[gi] += members.pop(gj)
-    return [[found[i] for i in sorted(ms)] for ms in members.values()]
+    return [sorted(ms) for ms in members.values()]
+
+
+def _conflicting(found: list[Mention], match: _Matcher) -> list[tuple[int, int]]:
+    """Pairs of mentions in different documents that give one event dates that do not agree: labels that
+    say the same thing (SAME_THING_SIM) and name exactly the same distinctive names. Only mentions that
+    share a name are compared."""
+    by_name: dict[str, list[int]] = {}
+    for x, ns in enumerate(match.names):
+        if not _is_span(found[x]):
+            for n in ns:
+                by_name.setdefault(n, []).append(x)
+    pairs = {(a, b) for ms in by_name.values() for k, a in enumerate(ms) for b in ms[k + 1:]
+             if found[a].doc_id != found[b].doc_id and match.names[a] == match.names[b]
+             and not found[a].when.agrees(found[b].when)}
+    if not pairs:
+        return []
+    i, j = np.array(sorted(pairs), dtype=int).T
+    sim = match.label_sims(i, j)
+    return [(int(a), int(b)) for a, b, c in zip(i, j, sim, strict=True) if c >= SAME_THING_SIM]
 
 
 def _citation(lib: Library, m: Mention) -> Citation:
@@ -468,23 +536,25 @@ def _best(ms: list[Mention]) -> Mention:
     return max(ms, key=lambda m: (m.when.precision, -m.when.first.toordinal(), -m.row))
 
 
-def _label(ms: list[Mention], match: _Matcher) -> str:
+def _label(idx: list[int], found: list[Mention], match: _Matcher) -> str:
     """The entry's label: the mention label that best describes the other mentions' sentences (on
     average), so "Litvinov replaced by Molotov" names an event that another source dates by "the German
     charge d'affaires reported to Berlin on May 3rd 1939: '...Molotov...'"."""
-    if len(ms) == 1:
-        return ms[0].label
-    idx = [match.i(m) for m in ms]
-    score = [sum(float(match.describes[i, j]) for j in idx if j != i) for i in idx]
+    if len(idx) == 1:
+        return found[idx[0]].label
+    describes = match.label[idx] @ match.sentence[idx].T
+    score = describes.sum(axis=1) - np.diag(describes)
     # a label that leans on the sentence before it ('The move towards this ...') reads worst out of place
-    return ms[max(range(len(ms)), key=lambda k: (not depends_on_previous(ms[k].label), score[k],
-                                                 ms[k].when.precision))].label
+    best = max(range(len(idx)), key=lambda k: (not depends_on_previous(found[idx[k]].label), float(score[k]),
+                                               found[idx[k]].when.precision))
+    return found[idx[best]].label
 
 
 def build(lib: Library, encode: Callable[[str], np.ndarray]) -> list[Entry]:
     """The timeline of a library: entries in time order, unnumbered citations (see `numbered`)."""
+    sentence_stems = [set(stems(words(s.text))) for s in lib.sentences]
+    df = Counter(st for ss in sentence_stems for st in ss)
     explicit = [m for m in mentions(lib) if m.when.end_year is None and not m.resolved_from]
-    df = Counter(st for s in lib.sentences for st in set(stems(words(s.text))))
 
     def anchor_of(event: str) -> int | None:
         """The year of an event a relative date counts from ("after the failure ... at Munich"): the year
@@ -493,33 +563,36 @@ def build(lib: Library, encode: Callable[[str], np.ndarray]) -> list[Entry]:
                  if df[st] <= NAME_SHARE * len(lib.sentences)}
         if not names:
             return None
-        years = {m.when.year for m in explicit if names <= set(stems(words(lib.sentences[m.row].text)))}
+        years = {m.when.year for m in explicit if names <= sentence_stems[m.row]}
         return years.pop() if len(years) == 1 else None
 
     found = mentions(lib, anchor_of)
     if not found:
         return []
-    match = _Matcher(lib, found, encode)
+    match = _Matcher(lib, found, encode, sentence_stems)
     groups = _groups(found, match)
+    group_of = {x: g for g, idx in enumerate(groups) for x in idx}
     entries = []
-    for g in groups:
-        head = _best(g)
-        entries.append(Entry(head.when, _label(g, match), g, [_citation(lib, m) for m in _unique_rows(g)]))
+    for idx in groups:
+        ms = [found[x] for x in idx]
+        entries.append(Entry(_best(ms).when, _label(idx, found, match), ms,
+                             [_citation(lib, m) for m in _unique_rows(ms)]))
     # Conflicts: an event another group dates differently. The group with more documents keeps the entry
-    # (ties: the more precise, then the earlier); the other's mentions become its conflict.
-    entries.sort(key=lambda e: (-len(e.doc_ids), -e.when.precision, e.when.first))
+    # (ties: the more precise date, then the earlier); the other's mentions become its conflict.
+    def rank(g: int) -> tuple:
+        e = entries[g]
+        return (-len(e.doc_ids), -e.when.precision, e.when.first)
+
     gone: set[int] = set()
-    for i, e in enumerate(entries):
-        if i in gone:
+    clashes = sorted({tuple(sorted((group_of[a], group_of[b]), key=rank)) for a, b in _conflicting(found, match)},
+                     key=lambda p: (rank(p[0]), rank(p[1])))
+    for keep, other in clashes:
+        if keep in gone or other in gone or entries[keep].when.agrees(entries[other].when):
             continue
-        for j in range(i + 1, len(entries)):
-            f = entries[j]
-            if j in gone or e.when.agrees(f.when) or _is_span(e.mentions[0]) or _is_span(f.mentions[0]):
-                continue
-            if any(match.same_thing(a, b) for a in e.mentions for b in f.mentions):
-                e.conflicts.append(Conflict(f.when, f.mentions, f.citations))
-                gone.add(j)
-    kept = [e for i, e in enumerate(entries) if i not in gone]
+        f = entries[other]
+        entries[keep].conflicts.append(Conflict(f.when, f.mentions, f.citations))
+        gone.add(other)
+    kept = [e for g, e in enumerate(entries) if g not in gone]
     kept.sort(key=lambda e: (e.when.first, e.when.last, min(m.start for m in e.mentions)))
     return kept
 
