@@ -35,6 +35,7 @@ from .retrieve import stems, words
 
 MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 MONTHS |= {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m} | {"sept": 9}
+MONTH_WORDS = set(MONTHS) | {d.lower() for d in calendar.day_name}  # capitalised, but never what an event is about
 
 # "two years later", "the following year", "a decade after": a date relative to one the text just gave.
 _NUMBER = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -400,7 +401,7 @@ class _Matcher:
         per_row = Counter(m.row for m in found)
 
         def names(m: Mention) -> set[str]:
-            ws = set(words(" ".join(_NAME.findall(lib.sentences[m.row].text))))
+            ws = set(words(" ".join(_NAME.findall(lib.sentences[m.row].text)))) - MONTH_WORDS
             if per_row[m.row] > 1:  # two dates in one sentence: only the names of this date's clause
                 ws &= set(words(m.label))
             return {st for st in stems(sorted(ws)) if not st.isdigit() and df[st] <= limit}
@@ -422,6 +423,9 @@ class _Matcher:
                     vecs[m.label] = np.asarray(encode(m.label), dtype=np.float32).ravel()
                 label[k] = vecs[m.label]
         self.label = label / (np.linalg.norm(label, axis=1, keepdims=True) + 1e-9)
+        # a sentence with two dates tells two events: only each date's own clause speaks for it
+        shared = np.array([per_row[m.row] > 1 for m in found])
+        self.sentence = np.where(shared[:, None], self.label, self.sentence)
 
     def sims(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """For pairs (i[k], j[k]): the better of the labels' and the sentences' cosine (a label drops what
@@ -483,6 +487,16 @@ def _groups(found: list[Mention], match: _Matcher) -> list[list[int]]:
     sim = match.sims(i, j)
     keep = [k for k in np.flatnonzero(sim >= SAME_EVENT_SIM) if match.names[i[k]] & match.names[j[k]]]
     alike = {(int(i[k]), int(j[k])): float(sim[k]) for k in keep}
+    # Across documents, each other's best match: a document tells an event once, so of the sentences in
+    # another document that could be the same event, only the closest is (a year-level "1939" otherwise
+    # joins whichever 1939 event of another document happens to sound alike and share a name).
+    best: dict[tuple[int, str], tuple[float, int]] = {}
+    for (x, y), c in alike.items():
+        for a, b in ((x, y), (y, x)):
+            if found[a].doc_id != found[b].doc_id and c > best.get((a, found[b].doc_id), (-1.0, -1))[0]:
+                best[(a, found[b].doc_id)] = (c, b)
+    keep = [k for k in keep if found[i[k]].doc_id == found[j[k]].doc_id
+            or (best[(int(i[k]), found[j[k]].doc_id)][1] == j[k] and best[(int(j[k]), found[i[k]].doc_id)][1] == i[k])]
 
     def fits(x: int, y: int) -> bool:
         """May x and y sit in one entry? Their dates agree, and two sentences of one document are one
