@@ -642,8 +642,8 @@ def timeline(engine) -> list[Entry]:
 def select(entries: list[Entry], start: int | None = None, end: int | None = None,
            doc: str | Collection[str] | None = None, query: str | None = None) -> list[Entry]:
     """The entries that overlap the years start..end, are dated by the document(s) `doc` (keeping only
-    their citations, and every conflict, since a conflict needs both sides), and whose label or quotes
-    contain every word of `query`."""
+    their citations, except in an entry with a conflict, which needs both sides), and whose label or
+    quotes contain every word of `query`."""
     wanted = None if doc is None else {doc} if isinstance(doc, str) else set(doc)
     terms = (query or "").lower().split()
     out = []
@@ -651,10 +651,11 @@ def select(entries: list[Entry], start: int | None = None, end: int | None = Non
         if (start is not None and e.when.last.year < start) or (end is not None and e.when.first.year > end):
             continue
         if wanted is not None:
-            own = [c for c in e.citations if c.doc_id in wanted]
-            if not own and not any(c.doc_id in wanted for k in e.conflicts for c in k.citations):
+            if not wanted & set(e.doc_ids):
                 continue
-            e = replace(e, mentions=[m for m in e.mentions if m.doc_id in wanted] or e.mentions, citations=own)
+            if not e.conflicts:  # a conflict keeps both sides, whichever document was asked for
+                e = replace(e, mentions=[m for m in e.mentions if m.doc_id in wanted],
+                            citations=[c for c in e.citations if c.doc_id in wanted])
         text = " ".join([e.label, *(c.quote for c in e.citations),
                          *(c.quote for k in e.conflicts for c in k.citations)]).lower()
         if all(t in text for t in terms):

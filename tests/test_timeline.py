@@ -188,6 +188,8 @@ def test_a_document_that_dates_rapallo_to_1923_is_flagged_as_a_conflict_with_bot
     numbered, _ = timeline.numbered([rapallo])
     assert timeline.conflict_note(numbered[0]) == "sources disagree: 1923 [4]"
     assert [e for e in conflict_entries if e.conflicts] == [rapallo]
+    (chosen,) = [e for e in timeline.select(conflict_entries, doc="week3-rapallo") if e.conflicts]
+    assert len(chosen.citations) == 3, "a conflict keeps both sides whichever document is chosen"
 
 
 # --- footnote timeline -------------------------------------------------------------------------------
