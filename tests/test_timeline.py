@@ -19,8 +19,9 @@ import pytest
 from conftest import make_home
 from streamlit.testing.v1 import AppTest
 
-from app import timeline
+from app import dates, timeline
 from app.cli import main
+from app.dates import When
 from app.engine import Engine
 from ingest.pipeline import ingest
 from ingest.settings import Settings
@@ -79,30 +80,30 @@ def conflict_entries(conflict_index):
     ("This may have been posturing: 2000 tanks, 1200% and 31 June 1939", []),
 ])
 def test_dates_are_read_as_days_months_years_spans_and_decades(text, expected):
-    found = [timeline._when(kind, parts, None) for _, _, kind, parts in timeline.dates_in(text)]
+    found = [dates.when_of(kind, parts, None) for _, _, kind, parts in dates.dates_in(text)]
     assert [w.iso() for w in found if w is not None] == expected
 
 
 def test_dates_that_agree_overlap_and_dates_that_differ_do_not():
-    assert timeline.When(1935).agrees(timeline.When(1935, 5))
-    assert timeline.When(1936, end_year=1939).agrees(timeline.When(1936))
-    assert not timeline.When(1922).agrees(timeline.When(1923))
-    assert not timeline.When(1939, 8, 23).agrees(timeline.When(1939, 9))
+    assert When(1935).agrees(When(1935, 5))
+    assert When(1936, end_year=1939).agrees(When(1936))
+    assert not When(1922).agrees(When(1923))
+    assert not When(1939, 8, 23).agrees(When(1939, 9))
 
 
 def test_relative_dates_and_months_without_a_year_are_read_against_the_date_before_them(engine):
     found = {(m.doc_id, m.written): m for m in timeline.mentions(engine.library)}
     later = found[("stalin-aims-successes-failures", "two years later")]
-    assert later.when == timeline.When(1941) and later.resolved_from == "1939"
-    assert found[("soviet-fp-1919-1945", "September")].when == timeline.When(1939, 9)
-    assert found[("stalin-fp-mind-map", "3 September")].when == timeline.When(1939, 9, 3)
+    assert later.when == When(1941) and later.resolved_from == "1939"
+    assert found[("soviet-fp-1919-1945", "September")].when == When(1939, 9)
+    assert found[("stalin-fp-mind-map", "3 September")].when == When(1939, 9, 3)
     # "In July Zhukhov defeated the Japanese": no year in the sentences before it, so it is left out
     assert ("nazi-soviet-pact-preview", "July") not in found
 
 
 def test_a_relative_date_after_a_named_event_counts_from_that_events_date(entries):
     after_munich = [e for e in entries if "failure of the Soviet collective security policy at Munich" in e.label]
-    assert [e.when for e in after_munich] == [timeline.When(1939)]
+    assert [e.when for e in after_munich] == [When(1939)]
 
 
 # --- the corpus's timeline ---------------------------------------------------------------------------
@@ -181,7 +182,7 @@ def test_a_document_that_dates_rapallo_to_1923_is_flagged_as_a_conflict_with_bot
     (rapallo,) = find(conflict_entries, 1922, "Rapallo")
     assert len(rapallo.citations) == 3
     (conflict,) = rapallo.conflicts
-    assert conflict.when == timeline.When(1923)
+    assert conflict.when == When(1923)
     assert [c.doc_id for c in conflict.citations] == ["week3-rapallo"]
     assert "1923" in conflict.citations[0].quote
     assert not find(conflict_entries, 1923, "Rapallo"), "the conflicting date is part of the entry, not its own"
