@@ -125,7 +125,9 @@ def label_of(sentence: str, start: int, end: int, others: list[tuple[int, int]])
         here -= 1
 
     def clean(a: int, b: int) -> str:
-        text = _DATE_WORDS.sub(" ", masked[a:b])
+        # "lost to Poland in the 1920-21 war": a date naming the noun after it goes alone
+        text = re.sub(r"(\bthe\s+)\x00+\s+([a-z]+)(?=\s*(?:[.,;]|$))", r"\1\2", masked[a:b])
+        text = _DATE_WORDS.sub(" ", text)
         text = re.sub(r"\s+([,.;:!?])", r"\1", " ".join(text.replace(_DATE_MARK, " ").split()))
         text = _LEADING.sub("", text)
         return _TRAILING.sub("", text)
