@@ -185,14 +185,19 @@ def cmd_timeline(args, settings: Settings) -> int:
     if out is not None:
         title = "Timeline" + (f" of {engine.library.docs[args.doc].title}" if args.doc else "")
         markdown = timeline.to_markdown(entries, citations, title)
-        data = {".md": lambda: markdown.encode("utf-8"), ".csv": lambda: timeline.to_csv(entries, citations).encode("utf-8"),
-                ".docx": lambda: __import__("app.export", fromlist=["markdown_docx"]).markdown_docx(markdown, title)}
+        suffix = out.suffix.lower()
+        if suffix == ".docx":
+            from app.export import markdown_docx
+
+            data = markdown_docx(markdown, title)
+        else:
+            data = (markdown if suffix == ".md" else timeline.to_csv(entries, citations)).encode("utf-8")
         try:
-            out.write_bytes(data[out.suffix.lower()]())
+            out.write_bytes(data)
         except OSError as e:
             _err(f"cannot write {out}: {e.strerror or e}")
             return 2
-        print(f"wrote {out}: {_count(len(entries), 'entry').replace('entrys', 'entries')}, "
+        print(f"wrote {out}: {len(entries)} {'entry' if len(entries) == 1 else 'entries'}, "
               f"{_count(len(citations), 'citation')}")
         return 0
     if args.json:
