@@ -8,6 +8,7 @@ results and errors; a FootnoteError becomes a one-line message and exit code 2, 
     footnote plan "question" [--json] [--out plan.md|plan.docx]   a cited essay plan
     footnote debate [--json]                  who argues what: the historians the sources name, cited
     footnote eval [--questions FILE] [--out DIR]
+    footnote timeline [--from YEAR] [--to YEAR] [--doc ID] [--json] [--out FILE.md|.csv|.docx]
     footnote app                              start the Streamlit app on 127.0.0.1:8501
 """
 
@@ -213,6 +214,61 @@ def cmd_app(args, settings: Settings) -> int:
     return stcli.main()
 
 
+def cmd_timeline(args, settings: Settings) -> int:
+    import textwrap
+
+    from app import timeline
+    from app.engine import Engine
+    from app.safe_text import json_line
+
+    if args.start is not None and args.end is not None and args.start > args.end:
+        _err(f"--from {args.start} is after --to {args.end}")
+        return 2
+    out = Path(args.out) if args.out else None
+    if out is not None and out.suffix.lower() not in (".md", ".csv", ".docx"):
+        _err(f"--out writes .md, .csv or .docx, not {out.name}")
+        return 2
+    engine = Engine.load(settings)
+    if args.doc is not None and args.doc not in engine.library.docs:
+        _err(f"no document {args.doc} in the index; `footnote sources` lists them")
+        return 2
+    chosen = timeline.select(timeline.timeline(engine), args.start, args.end, args.doc)
+    entries, citations = timeline.numbered(chosen)
+    if out is not None:
+        title = "Timeline" + (f" of {engine.library.docs[args.doc].title}" if args.doc else "")
+        markdown = timeline.to_markdown(entries, citations, title)
+        suffix = out.suffix.lower()
+        if suffix == ".docx":
+            from app.export import markdown_docx
+
+            data = markdown_docx(markdown, title)
+        else:
+            data = (markdown if suffix == ".md" else timeline.to_csv(entries, citations)).encode("utf-8")
+        try:
+            out.write_bytes(data)
+        except OSError as e:
+            _err(f"cannot write {out}: {e.strerror or e}")
+            return 2
+        print(f"wrote {out}: {len(entries)} {'entry' if len(entries) == 1 else 'entries'}, "
+              f"{_count(len(citations), 'citation')}")
+        return 0
+    if args.json:
+        print(json_line(timeline.to_json(entries, citations)))
+        return 0
+    width = max((len(e.when.iso()) for e in entries), default=10)
+    for e in entries:
+        note = f"  ! {timeline.conflict_note(e)}" if e.conflicts else ""
+        print(printable(f"{e.when.iso():<{width}}  {e.label} {timeline.marks(e.citations)}{note}"))
+    if not entries:
+        print("No dated events in the sources for that choice.")
+    print()
+    for c in citations:
+        print(printable(f"[{c.n}] {c.title} ({c.kind}), {c.passage_id}, characters {c.start}-{c.end}:"))
+        print(textwrap.fill(printable(f"“{' '.join(c.quote.split())}”"), 100, initial_indent="    ",
+                            subsequent_indent="    "))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="footnote", description="Answers history questions from its sources, "
                                 "with a footnote on every sentence.")
@@ -261,6 +317,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--limit", type=int, help="only the first N questions")
     s.add_argument("--articles", help="tuning-set format only: the articles to use, comma-separated (default all)")
     s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("timeline", help="the dated events in the sources, in order, each with its footnotes")
+    s.add_argument("--from", dest="start", type=int, metavar="YEAR", help="from this year on")
+    s.add_argument("--to", dest="end", type=int, metavar="YEAR", help="up to this year")
+    s.add_argument("--doc", metavar="ID", help="only what this document dates (`footnote sources` lists ids)")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.add_argument("--out", metavar="FILE", help="write the timeline to FILE.md, FILE.csv or FILE.docx")
+    s.set_defaults(func=cmd_timeline)
 
     s = sub.add_parser("app", help="start the Streamlit app")
     s.add_argument("--host", default="127.0.0.1")
