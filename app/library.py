@@ -122,6 +122,17 @@ class Library:
             self.rows_by_start.update({(s.doc_id, s.start): s.ix for s in self.sentences})
         return self.rows_by_start.get((doc_id, start))
 
+    def rows_in(self, doc_id: str, start: int, end: int) -> list[int]:
+        """The sentence rows a quotation from start to end covers (a footnote may quote adjacent sentences)."""
+        first = self.row_at(doc_id, start)
+        if first is None:
+            return []
+        rows = [first]
+        while rows[-1] + 1 < len(self.sentences) and self.sentences[rows[-1] + 1].doc_id == doc_id \
+                and self.sentences[rows[-1] + 1].end <= end:
+            rows.append(rows[-1] + 1)
+        return rows
+
     def _genericness(self) -> np.ndarray:
         """Each sentence's cosine to the corpus centroid: high for sentences that say little in particular."""
         if not len(self.vectors):

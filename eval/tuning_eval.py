@@ -93,7 +93,9 @@ def main(questions: Path, out: Path | None = None, limit: int | None = None, art
         a = engine.ask(q.q)
         quotes = [c.quote for c in a.citations]
         records.append({"id": q.id, "kind": q.kind, "q": q.q, "abstained": a.abstained, "analytic": analytic(q.q),
-                        "cited": len(quotes), "first": bool(quotes) and _holds(quotes[0], q.answers),
+                        # sentences, not footnotes: one footnote may quote two adjacent sentences
+                        "cited": sum(len(engine.library.rows_in(c.doc_id, c.start, c.end)) for c in a.citations),
+                        "footnotes": len(quotes), "first": bool(quotes) and _holds(quotes[0], q.answers),
                         "any": any(_holds(t, q.answers) for t in quotes), "ms": a.timings_ms.get("total", 0.0),
                         "answer": a.text})
     ans = [r for r in records if r["kind"] == "answerable"]

@@ -17,10 +17,10 @@ TUNING = default_dir()
 needs_tuning_set = pytest.mark.skipif(not (TUNING / "questions.jsonl").exists(),
                                       reason="the public tuning set (../shared/datasets/squad-history) is absent")
 ARTICLES = ["warsaw-pact", "russian-soviet-federative-socialist-republic"]  # the two smallest: fast to ingest
-# Measured 2026-11-26 on these two articles: first 69.2%, any 92.5%, answerable answered 97.4%, off-topic
+# Measured 2026-11-26 on these two articles: first 70.0%, any 93.4%, answerable answered 97.4%, off-topic
 # answered 0% (BM25: top sentence 67.0%, top 6 92.1%). The models were fitted on all 18 articles, so this
 # is a regression floor, not a held-out figure; floors sit about 5 points under.
-FLOORS = {"first_cited_holds_answer": 0.64, "any_cited_holds_answer": 0.87, "answerable_answered": 0.92,
+FLOORS = {"first_cited_holds_answer": 0.65, "any_cited_holds_answer": 0.88, "answerable_answered": 0.92,
           "offcorpus_answered_at_most": 0.05}
 
 
