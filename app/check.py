@@ -46,8 +46,8 @@ MAX_SENTENCES = 120
 MAX_CLAIM_CHARS = 1000  # the engine reads at most this much at once (engine.MAX_QUESTION_CHARS)
 CANDIDATES = 12  # source sentences compared with each claim: the best by cosine and by BM25
 
-FEATURES = ("cos", "overlap", "window_overlap", "plain_overlap", "date_with_other", "date_alone", "name_with_other",
-            "name_alone")
+FEATURES = ("cos", "overlap", "window_overlap", "plain_overlap", "rare_overlap", "rare_missing", "date_with_other",
+            "date_alone", "name_with_other", "name_alone")
 
 
 class AnswerCheckError(FootnoteError):
@@ -146,7 +146,7 @@ def facts(text: str) -> set[tuple[str, str]]:
             out.add(("number", _NUMBER_WORDS[w]))
         elif w in MONTHS:
             out.add(("month", w))
-    for i, m in enumerate(_NAME.finditer(t)):
+    for m in _NAME.finditer(t):
         w = m.group().removesuffix("'s").strip("'-")
         low = w.lower()
         if low in STOPWORDS or low in MONTHS or low in _NUMBER_WORDS or len(low) < 2:
@@ -178,6 +178,8 @@ class Match:
     overlap: float = 0.0  # share of the claim's content words in the source sentence
     window_overlap: float = 0.0  # ... in the sentence with its paragraph neighbours
     plain_overlap: float = 0.0  # ... the same, counting only words that are not dates, numbers or names
+    rare_overlap: float = 0.0  # ... weighted by rarity in the sources (IDF): 'resigned' counts more than 'pact'
+    rare_missing: float = 0.0  # the rarest claim word the window lacks, as a share of the rarest possible
     novel: list[tuple[str, str]] = field(default_factory=list)  # the claim's facts the source window lacks
     others: list[tuple[str, str]] = field(default_factory=list)  # the source sentence's facts of those kinds
     window: list[int] = field(default_factory=list)
@@ -189,7 +191,7 @@ class Match:
         kinds = {k for k, _ in self.novel}
         other_kinds = {k for k, _ in self.others} | ({"number"} if any(k == "year" for k, _ in self.others) else set())
         dates = kinds & {"year", "number", "month"}
-        return [self.cos, self.overlap, self.window_overlap, self.plain_overlap,
+        return [self.cos, self.overlap, self.window_overlap, self.plain_overlap, self.rare_overlap, self.rare_missing,
                 float(len(dates & other_kinds)), float(len(dates - other_kinds)),
                 float("name" in kinds and "name" in other_kinds), float("name" in kinds and "name" not in other_kinds)]
 
@@ -199,23 +201,34 @@ def _window(lib, row: int) -> list[int]:
     return [r for r in (prev, row, nxt) if r is not None]
 
 
-def compare(lib, claim: str, row: int, cos: float) -> Match:
-    """How one source sentence (with its paragraph neighbours) compares with a claim."""
+def compare(fz, claim: str, row: int, cos: float) -> Match:
+    """How one source sentence (with its paragraph neighbours) compares with a claim. `fz` is the reading's
+    Featurizer (app/features.py): its library, and the stems and rarity (IDF) of every sentence."""
+    lib = fz.lib
     window = _window(lib, row)
     text = lib.sentences[row].text
     window_text = " ".join(lib.sentences[r].text for r in window)
     claim_facts, source_facts, window_facts = facts(claim), facts(text), facts(window_text)
     # A name may sit a few sentences away ("The two countries concluded ..." after naming them): names
     # count as given anywhere in the passage; dates and numbers only beside the sentence.
-    window_facts |= {f for f in facts(lib.passages[lib.sentences[row].passage_id].text) if f[0] == "name"}
+    # Names are compared as words, whatever their case ('the anti-comintern pact' names the Anti-Comintern Pact).
+    passage = lib.passages[lib.sentences[row].passage_id].text
+    window_facts |= {("name", st) for st in stems(words(passage))}
     plain = " ".join(w for w in words(claim) if not any(c.isdigit() for c in w)
                      and ("name", stems([w])[0]) not in claim_facts)
     novel = sorted(f for f in claim_facts if f not in window_facts)
     kinds = {k for k, _ in novel}
     # A year given where the source gives another year, a name for another name: the kinds that can disagree.
     others = sorted(f for f in source_facts - claim_facts if f[0] in kinds or (f[0] == "year" and "number" in kinds))
+    claim_stems = set(stems(words(claim)))
+    have = set().union(*(fz.sent_sets[r] for r in window))
+    weight = {st: fz.idf_of(st) for st in claim_stems}
+    total = sum(weight.values()) or 1.0
+    rare_overlap = sum(w for st, w in weight.items() if st in have) / total
+    rare_missing = max((w for st, w in weight.items() if st not in have), default=0.0) / fz.default_idf
     return Match(row, cos, overlap(claim, text), overlap(claim, window_text),
-                 overlap(plain, window_text) if plain.strip() else 1.0, novel, others, window)
+                 overlap(plain, window_text) if plain.strip() else 1.0, rare_overlap, rare_missing, novel, others,
+                 window)
 
 
 def best_match(engine, claim: str, exclude_doc: str | None = None) -> Match:
@@ -233,10 +246,46 @@ def best_match(engine, claim: str, exclude_doc: str | None = None) -> Match:
         sims[out], bm[out] = -1.0, -1.0
     cands = list(dict.fromkeys([*np.argsort(-sims)[:CANDIDATES].tolist(),
                                 *[i for i in np.argsort(-bm)[: CANDIDATES // 2].tolist() if bm[i] > 0]]))
-    matches = [compare(lib, claim, int(i), float(sims[i])) for i in cands]
-    # The passage that states the claim is close in meaning and uses its words; one that merely shares its
-    # topic is close in meaning only.
-    return max(matches, key=lambda m: m.cos + m.window_overlap)
+    matches = [compare(r.features, claim, int(i), float(sims[i])) for i in cands]
+    # The passage that states the claim is close in meaning and uses its rare words; one that merely
+    # shares its topic is close in meaning only.
+    return max(matches, key=lambda m: m.cos + m.rare_overlap)
+
+
+_CLAUSE = re.compile(r",?\s+(?:because|so that|so|which|while|whereas|and then|but)\s+|;\s+|,\s+and\s+")
+
+
+def clauses(sentence: str) -> list[str]:
+    """The parts of a compound sentence that each make a claim ("X because Y, so Z"): at least three
+    content words each, or the sentence whole."""
+    parts = [p.strip(" ,;.") for p in _CLAUSE.split(sentence)]
+    parts = [p for p in parts if len(words(p)) >= 3]
+    return parts if len(parts) >= 2 else [sentence]
+
+
+@dataclass
+class Judgement:
+    verdict: str
+    matches: list[Match]  # one per clause the verdict rests on
+    p_stated: float
+    p_conflict: float
+
+
+def judge(engine, model: CheckModel, claim: str, exclude_doc: str | None = None) -> Judgement:
+    """One claim's verdict. A compound sentence the sources do not state whole is supported when they state
+    each of its clauses ("Stalin signed because X, so Y" rests on two passages), and conflicts when one
+    clause does."""
+    m = best_match(engine, claim, exclude_doc)
+    verdict, p_stated, p_conflict = model.verdict(m)
+    parts = clauses(claim) if verdict == "not_in_sources" else [claim]
+    if len(parts) < 2:
+        return Judgement(verdict, [m], p_stated, p_conflict)
+    ms = [best_match(engine, p, exclude_doc) for p in parts]
+    vs = [model.verdict(x) for x in ms]
+    if any(v[0] == "not_in_sources" for v in vs):
+        return Judgement(verdict, [m], p_stated, p_conflict)
+    worst = "conflicts" if any(v[0] == "conflicts" for v in vs) else "supported"
+    return Judgement(worst, ms, min(v[1] for v in vs), max(v[2] for v in vs))
 
 
 # --- the fitted decision -----------------------------------------------------------------------------
@@ -255,11 +304,14 @@ class CheckModel:
         """(verdict, P(stated), P(conflict | stated))."""
         if m.row is None:
             return "not_in_sources", 0.0, 0.0
-        x = np.array([m.features])
+        return self.decide(m.features, bool(m.novel))
+
+    def decide(self, features: list[float], novel: bool) -> tuple[str, float, float]:
+        x = np.array([features])
         p_stated, p_conflict = float(self.stated.prob(x)[0]), float(self.conflict.prob(x)[0])
         if p_stated < self.stated_threshold:
             return "not_in_sources", p_stated, p_conflict
-        if p_conflict >= self.conflict_threshold and m.novel:
+        if p_conflict >= self.conflict_threshold and novel:  # a conflict names the fact that disagrees
             return "conflicts", p_stated, p_conflict
         return "supported", p_stated, p_conflict
 
@@ -484,12 +536,13 @@ def check(engine, question: str, answer: str, key_points: list[KeyPointInput] | 
 
     checked, matches = [], []
     for claim in claims:
-        m = best_match(engine, claim)
-        verdict, p_stated, p_conflict = model.verdict(m)
-        cits = [cite(m.row)] if verdict != "not_in_sources" else []
-        fix = correction(lib, claim, m) if verdict == "conflicts" else None
-        checked.append(SentenceCheck(claim, verdict, cits, fix, p_stated, p_conflict))
-        matches.append(m)
+        j = judge(engine, model, claim)
+        cits = list({c.n: c for c in (cite(m.row) for m in j.matches)}.values()) \
+            if j.verdict != "not_in_sources" else []
+        fixes = [correction(lib, claim, m) for m in j.matches if m.novel and model.verdict(m)[0] == "conflicts"]
+        fix = "; ".join(fixes) if j.verdict == "conflicts" and fixes else None
+        checked.append(SentenceCheck(claim, j.verdict, cits, fix, j.p_stated, j.p_conflict))
+        matches.append(j.matches)
 
     if key_points is None:
         key_points, key_points_from = _main_points(engine, q), "sources"
@@ -519,7 +572,7 @@ def _rows_of(lib, quotes) -> list[int]:
     return list(dict.fromkeys(rows))
 
 
-def _key_point(engine, model: CheckModel, kp: KeyPointInput, checked: list[SentenceCheck], matches: list[Match],
+def _key_point(engine, model: CheckModel, kp: KeyPointInput, checked: list[SentenceCheck], matches: list[list[Match]],
                cite: _Citer) -> KeyPointCheck:
     """Covered when the answer uses one of its phrasings, when a sentence the sources support rests on the
     key point's own source sentences, or when a student sentence states it (the fitted model, with the
@@ -533,7 +586,7 @@ def _key_point(engine, model: CheckModel, kp: KeyPointInput, checked: list[Sente
     by = []
     for i, (s, m) in enumerate(zip(checked, matches, strict=True), 1):
         said = any(p.lower() in s.text.lower() for p in kp.phrasings)
-        same_source = s.verdict == "supported" and bool(set(m.window) & set(rows))
+        same_source = s.verdict == "supported" and any(set(x.window) & set(rows) for x in m)
         if said or same_source or _states(engine, model, s.text, kp.point):
             by.append(i)
     return KeyPointCheck(kp.point, bool(by), [cite(r) for r in rows[:2]], by)
@@ -545,7 +598,7 @@ def _states(engine, model: CheckModel, sentence: str, point: str) -> bool:
     a, b = engine.encode(sentence), engine.encode(point)
     cos = float(np.dot(a, b) / ((np.linalg.norm(a) * np.linalg.norm(b)) or 1.0))
     ov = overlap(point, sentence)
-    m = Match(0, cos, ov, ov, ov)
+    m = Match(0, cos, ov, ov, ov, ov, 0.0)
     return float(model.stated.prob(np.array([m.features]))[0]) >= model.cover_threshold
 
 
