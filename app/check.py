@@ -93,7 +93,7 @@ def _docx_text(data: bytes, label: str) -> str:
 def check_answer_text(text: str, label: str = "The answer") -> str:
     """The answer as it will be checked (control characters dropped), or AnswerCheckError."""
     text = printable(text or "").strip()
-    if not any(c.isalpha() for c in text):
+    if not text:
         raise AnswerCheckError(f"{label} is empty: paste the student's answer, or give a .txt or .docx file.")
     if len(text) > MAX_ANSWER_CHARS:
         raise AnswerCheckError(f"{label} is {len(text):,} characters long; Footnote checks answers of up to "
@@ -113,14 +113,14 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in out if any(c.isalpha() for c in s)]
 
 
-def read_key_points(data: bytes) -> list[str]:
+def read_key_points(data: bytes) -> list[KeyPointInput]:
     """A teacher's key points: one a line (a leading "-", "*" or number is dropped)."""
     text = data.decode("utf-8-sig", errors="replace")
     points = [re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", line).strip() for line in text.splitlines()]
     points = [p for p in points if any(c.isalpha() for c in p)]
     if not points:
         raise AnswerCheckError("The key points file is empty: write one key point a line.")
-    return points
+    return [KeyPointInput(p) for p in points]
 
 
 # --- facts: the dates, numbers and names a claim carries -----------------------------------------------
@@ -374,7 +374,7 @@ class AnswerCheck:
     question: str
     sentences: list[SentenceCheck]
     key_points: list[KeyPointCheck]
-    key_points_from: str  # "teacher", "evaluation set" or "sources" (the engine's answer)
+    key_points_from: str  # "teacher", "evaluation set" or "answer" (the main points of the engine's own answer)
     citations: list[Citation]  # every citation above, numbered once
 
     @property
@@ -397,9 +397,10 @@ class AnswerCheck:
         out = (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) + "."
         fixes = [s.correction for s in self.sentences if s.verdict == "conflicts" and s.correction]
         if fixes:
-            out += " The sources say otherwise: " + "; ".join(fixes) + "."
+            out += " The sources say otherwise: " + "; ".join(fixes)
+            out += "" if out.endswith((".", ".”", "?”", "!”")) else "."
         if self.key_points:
-            label = "key points" if self.key_points_from != "sources" else "main points the sources make"
+            label = "key points" if self.key_points_from != "answer" else "main points the sources make"
             covered = sum(k.covered for k in self.key_points)
             out += f" It covers {covered} of the {len(self.key_points)} {label} ({self.coverage:.0%})"
             missed = [k.point for k in self.key_points if not k.covered]
@@ -410,6 +411,12 @@ class AnswerCheck:
         return {"question": self.question, "sentences": [s.to_json() for s in self.sentences],
                 "key_points": [k.to_json() for k in self.key_points], "coverage": round(self.coverage, 4),
                 "summary": self.summary}
+
+    def points_heading(self) -> str:
+        where = {"teacher": "the teacher's", "evaluation set": "the evaluation set's",
+                 "answer": "the main points of Footnote's own answer"}.get(self.key_points_from, self.key_points_from)
+        noun = "" if self.key_points_from == "answer" else " key points"
+        return f"Key points: {self.coverage:.0%} covered ({where}{noun})"
 
     def text(self, width: int = 100) -> str:
         """The check for a terminal: each sentence with its verdict and footnotes, then the key points,
@@ -426,8 +433,7 @@ class AnswerCheck:
                 out.append(textwrap.fill(f"The sources: {printable(s.correction)}", width, initial_indent=" " * 19,
                                          subsequent_indent=" " * 19))
         if self.key_points:
-            label = "Key points" if self.key_points_from != "sources" else "Main points the sources make"
-            out += ["", f"{label} ({self.coverage:.0%} covered, from the {self.key_points_from}):"]
+            out += ["", f"{self.points_heading()}:"]
             for k in self.key_points:
                 marks = "".join(f"[{c.n}]" for c in k.citations)
                 out.append(textwrap.fill(f"  [{'x' if k.covered else ' '}] {printable(k.point)} {marks}".rstrip(),
@@ -452,7 +458,7 @@ class AnswerCheck:
                 line += f" *The sources: {_md(s.correction)}*"
             out.append(line)
         if self.key_points:
-            out += ["", f"## Key points ({self.coverage:.0%} covered, from the {self.key_points_from})", ""]
+            out += ["", f"## {self.points_heading()}", ""]
             for k in self.key_points:
                 marks = "".join(f"[{c.n}]" for c in k.citations)
                 out.append(f"- {'Covered' if k.covered else '**Missing**'}: {_md(k.point)} {marks}".rstrip())
@@ -545,7 +551,7 @@ def check(engine, question: str, answer: str, key_points: list[KeyPointInput] | 
         matches.append(j.matches)
 
     if key_points is None:
-        key_points, key_points_from = _main_points(engine, q), "sources"
+        key_points, key_points_from = _main_points(engine, q), "answer"
     points = [_key_point(engine, model, kp, checked, matches, cite) for kp in key_points]
     return AnswerCheck(q, checked, points, key_points_from, cite.all)
 
@@ -586,10 +592,23 @@ def _key_point(engine, model: CheckModel, kp: KeyPointInput, checked: list[Sente
     by = []
     for i, (s, m) in enumerate(zip(checked, matches, strict=True), 1):
         said = any(p.lower() in s.text.lower() for p in kp.phrasings)
-        same_source = s.verdict == "supported" and any(set(x.window) & set(rows) for x in m)
-        if said or same_source or _states(engine, model, s.text, kp.point):
+        same_source = s.verdict == "supported" and any(x.row in rows for x in m)
+        if said or same_source or _states(engine, model, s.text, kp.point) or _source_states(engine, model, s.text, rows):
             by.append(i)
     return KeyPointCheck(kp.point, bool(by), [cite(r) for r in rows[:2]], by)
+
+
+def _source_states(engine, model: CheckModel, sentence: str, rows: list[int]) -> bool:
+    """Does one of the key point's own source sentences state the student's sentence, or one of its clauses?
+    (The same fitted decision as a sentence's verdict, against those sentences only.)"""
+    fz = engine.features
+    for part in dict.fromkeys([sentence, *clauses(sentence)]):
+        v = np.asarray(engine.encode(part), dtype=np.float32)
+        v /= np.linalg.norm(v) + 1e-9
+        for r in rows:
+            if model.verdict(compare(fz, part, r, float(fz.lib.vectors[r] @ v)))[0] == "supported":
+                return True
+    return False
 
 
 def _states(engine, model: CheckModel, sentence: str, point: str) -> bool:

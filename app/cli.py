@@ -161,7 +161,7 @@ def cmd_check(args, settings: Settings) -> int:
     answer = check.read_answer(data if isinstance(data, bytes) else data.encode(), "" if args.answer == "-"
                                else Path(args.answer).name)
     if points_data is not None:
-        points, origin = [check.KeyPointInput(p) for p in check.read_key_points(points_data)], "teacher"
+        points, origin = check.read_key_points(points_data), "teacher"
     else:
         points, origin = check.evaluation_key_points(question), "evaluation set"
     engine = Engine.load(settings)
