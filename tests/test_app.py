@@ -23,8 +23,7 @@ from ingest.passages import sentence_spans
 APP = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"
 TIMEOUT = 120  # the first run loads the embedding model
 QUESTION = "Why did Litvinov's dismissal matter?"
-PLACEHOLDERS = {"views/essay.py": "Essay plan", "views/timeline.py": "Timeline",
-                "views/check.py": "Check an answer", "views/evaluation.py": "Evaluation"}
+PLACEHOLDERS = {"views/essay.py": "Essay plan", "views/timeline.py": "Timeline"}
 
 
 @pytest.fixture
