@@ -68,130 +68,144 @@ def problems(message: str, text: str) -> list[str]:
     return out
 
 
-# --- running the evaluation (first, so that a new run is listed below) ---------------------------------
+# --- running the evaluation: drawn below the runs, but run first so that a new run is listed ------------
 
-st.subheader("Run the evaluation")
-upload = st.file_uploader("Questions file (optional): the evaluation format of eval/questions.yaml", type=["yaml", "yml"],
-                          key="eval_upload", help="Without one, the shipped evaluation set is used.")
-start = st.button("Run the evaluation again", key="eval_start", icon=":material/play_arrow:", type="primary")
-if start:
-    try:
-        engine = ui.engine()
-        if upload is not None:
-            text = upload.getvalue().decode("utf-8", errors="replace")
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / Path(upload.name).name
-                path.write_text(text, encoding="utf-8")
-                try:
-                    qs = locate(load(path), {d: doc.text for d, doc in engine.library.docs.items()})
-                except EvalSetError as e:
-                    st.error(f"{ui.md(upload.name)} cannot be used. Fix these and upload it again:",
-                             icon=":material/error:")
-                    st.markdown("\n".join(f"- {ui.md(p)}" for p in problems(str(e), text)))
-                    st.stop()
-            source = Path(upload.name)
-        else:
-            qs, source = locate(load(DEFAULT_QUESTIONS), {d: doc.text for d, doc in engine.library.docs.items()}), \
-                DEFAULT_QUESTIONS
-        bar = st.progress(0.0, text=f"Evaluating {len(qs)} questions…")
 
-        def progress(done: int, total: int) -> None:
-            bar.progress(done / total, text=f"Evaluated {done} of {total} questions")
+def run_section() -> None:
 
-        folder = runs_beside(settings) / stamp()
-        record(engine, qs, folder, settings, source, progress=progress)
-        st.session_state["eval_run"] = str(folder.resolve())
-        st.success(f"Run saved in {ui.md(str(folder))}.", icon=":material/check_circle:")
-    except FootnoteError as e:
-        st.error(ui.message(str(e)), icon=":material/error:")
-    except Exception as e:  # a bug: a message the teacher can pass on, the traceback in the server's log
-        logging.getLogger("footnote").exception("the evaluation failed")
-        st.error(ui.message(f"The evaluation failed (an internal error: {type(e).__name__}). Please report it."),
-                 icon=":material/error:")
+    st.subheader("Run the evaluation")
+    upload = st.file_uploader("Questions file (optional): the evaluation format of eval/questions.yaml", type=["yaml", "yml"],
+                              key="eval_upload", help="Without one, the shipped evaluation set is used.")
+    start = st.button("Run the evaluation again", key="eval_start", icon=":material/play_arrow:", type="primary")
+    if start:
+        try:
+            engine = ui.engine()
+            if upload is not None:
+                text = upload.getvalue().decode("utf-8", errors="replace")
+                with tempfile.TemporaryDirectory() as tmp:
+                    path = Path(tmp) / Path(upload.name).name
+                    path.write_text(text, encoding="utf-8")
+                    try:
+                        qs = locate(load(path), {d: doc.text for d, doc in engine.library.docs.items()})
+                    except EvalSetError as e:
+                        st.error(f"{ui.md(upload.name)} cannot be used. Fix these and upload it again:",
+                                 icon=":material/error:")
+                        st.markdown("\n".join(f"- {ui.md(p)}" for p in problems(str(e), text)))
+                        return
+                source = Path(upload.name)
+            else:
+                qs, source = locate(load(DEFAULT_QUESTIONS), {d: doc.text for d, doc in engine.library.docs.items()}), \
+                    DEFAULT_QUESTIONS
+            bar = st.progress(0.0, text=f"Evaluating {len(qs)} questions…")
+
+            def progress(done: int, total: int) -> None:
+                bar.progress(done / total, text=f"Evaluated {done} of {total} questions")
+
+            folder = runs_beside(settings) / stamp()
+            record(engine, qs, folder, settings, source, progress=progress)
+            st.session_state["eval_run"] = str(folder.resolve())
+            st.success(f"Run saved in {ui.md(str(folder))}.", icon=":material/check_circle:")
+        except FootnoteError as e:
+            st.error(ui.message(str(e)), icon=":material/error:")
+        except Exception as e:  # a bug: a message the teacher can pass on, the traceback in the server's log
+            logging.getLogger("footnote").exception("the evaluation failed")
+            st.error(ui.message(f"The evaluation failed (an internal error: {type(e).__name__}). Please report it."),
+                     icon=":material/error:")
+
+
 
 # --- the runs ---------------------------------------------------------------------------------------------
 
-runs = list_runs(runs_beside(settings), RUNS)
-if not runs:
-    st.info("No evaluation has been run yet. Press the button above, or run `footnote eval` in a terminal.",
-            icon=":material/info:")
-    ui.index_status()
-    st.stop()
 
-labels = {str(r): run_label(r) for r in runs}
-if st.session_state.get("eval_run") not in labels:
-    st.session_state["eval_run"] = str(runs[0])
-st.subheader("Latest run")
-chosen = Path(st.selectbox("Run", list(labels), format_func=labels.get, key="eval_run"))
-results = results_of(chosen)
-systems, targets = results["systems"], {t["metric"]: t["target"] for t in results["targets"]}
+def view_section() -> None:
 
-rows = []
-for key, _, label in report.ROWS:
-    fn = systems["footnote"]["summary"].get(key)
-    row = {"metric": label}
-    row |= {systems[name]["label"]: report.fmt(systems[name]["summary"].get(key), key) for name in SYSTEMS}
-    row["target"] = f"≥ {report.fmt(targets[key], key)}" if key in targets else ""
-    row["met"] = ("yes" if fn >= targets[key] else "no") if key in targets and fn is not None else ""
-    rows.append(row)
-st.dataframe(rows, hide_index=True, width="stretch", key="eval_headline")
-for name, caption in CHARTS.items():
-    if (chosen / name).is_file():
-        st.image(str(chosen / name), caption=caption)
+    runs = list_runs(runs_beside(settings), RUNS)
+    if not runs:
+        st.info("No evaluation has been run yet. Press the button below, or run `footnote eval` in a terminal.",
+                icon=":material/info:")
+        return
 
-st.subheader("Questions")
-qrows = []
-for r in results["questions"]:
-    run, answer = r["runs"]["footnote"], r["runs"]["footnote"]["answer"]
-    cits = answer["citations"]
-    qrows.append({
-        "id": r["id"], "question": r["question"], "in the sources": r["answerable"],
-        "answered": not answer["abstained"],
-        "gold in top 5": run["retrieval"]["hit"]["5"] if run["retrieval"] else None,
-        "key points": f"{answer['kp_coverage']:.0%}" if answer.get("kp_coverage") is not None else "",
-        "citations supporting": f"{sum(c['supports'] for c in cits)}/{len(cits)}" if cits else "",
-        "misses": ", ".join(report.MISS_WORDS.get(m, m) for m in r["misses"]),
-    })
-st.dataframe(qrows, hide_index=True, width="stretch", key="eval_questions")
+    labels = {str(r): run_label(r) for r in runs}
+    if st.session_state.get("eval_run") not in labels:
+        st.session_state["eval_run"] = str(runs[0])
+    st.subheader("Latest run")
+    chosen = Path(st.selectbox("Run", list(labels), format_func=labels.get, key="eval_run"))
+    results = results_of(chosen)
+    systems, targets = results["systems"], {t["metric"]: t["target"] for t in results["targets"]}
 
-by_id = {r["id"]: r for r in results["questions"]}
-qid = st.selectbox("Open a question", list(by_id), key="eval_question",
-                   format_func=lambda i: f"{i}: {ui.shown(by_id[i]['question'])}")
-r = by_id[qid]
-answer = r["runs"]["footnote"]["answer"]
-st.markdown(f"**{ui.md(r['question'])}**")
-if answer["abstained"]:
-    st.info("Footnote declined: " + ("correctly, the sources do not cover it." if not r["answerable"]
-                                     else "but the sources do cover it."), icon=":material/block:")
-else:
-    marks = {s["text"]: "".join(f"<sup>[{n}]</sup>" for n in s["citations"]) for s in answer["sentences"]}
-    st.markdown('<div style="line-height:1.7">' + " ".join(ui.esc(t) + m for t, m in marks.items()) + "</div>",
-                unsafe_allow_html=True)
-    for c in answer["citations"]:
-        ok = "supports its sentence" if c["supports"] else "does not support its sentence"
-        gold = " · on gold evidence" if c.get("on_gold") else ""
-        with st.expander(f"**\\[{c['n']}\\]** {ui.md(c['passage_id'])} · {ok}{gold}", key=f"eval-fn-{c['n']}"):
-            st.markdown(ui.highlight(c["quote"], [(0, len(c["quote"]))]), unsafe_allow_html=True)
-            ui.sources_link(c["doc_id"], c["passage_id"], c["start"], c["end"], label="Read it in the document")
-for k in answer.get("key_points", []):
-    icon, colour = ("✓", "#047857") if k["stated"] else ("✗", "#b91c1c")
-    how = f' <small style="color:#6b7280">(says “{ui.esc(k["stated"])}”)</small>' if k["stated"] else ""
-    st.markdown(f'<div><b style="color:{colour}">{icon}</b> {ui.esc(k["point"])}{how}</div>', unsafe_allow_html=True)
-for d in r.get("diagnosis") or []:
-    st.caption(ui.md(d))
+    rows = []
+    for key, _, label in report.ROWS:
+        fn = systems["footnote"]["summary"].get(key)
+        row = {"metric": label}
+        row |= {systems[name]["label"]: report.fmt(systems[name]["summary"].get(key), key) for name in SYSTEMS}
+        row["target"] = f"≥ {report.fmt(targets[key], key)}" if key in targets else ""
+        row["met"] = ("yes" if fn >= targets[key] else "no") if key in targets and fn is not None else ""
+        rows.append(row)
+    st.dataframe(rows, hide_index=True, width="stretch", key="eval_headline")
+    for name, caption in CHARTS.items():
+        if (chosen / name).is_file():
+            st.image(str(chosen / name), caption=caption)
 
-# --- two runs side by side -------------------------------------------------------------------------------
+    st.subheader("Questions")
+    qrows = []
+    for r in results["questions"]:
+        run, answer = r["runs"]["footnote"], r["runs"]["footnote"]["answer"]
+        cits = answer["citations"]
+        qrows.append({
+            "id": r["id"], "question": r["question"], "in the sources": r["answerable"],
+            "answered": not answer["abstained"],
+            "gold in top 5": run["retrieval"]["hit"]["5"] if run["retrieval"] else None,
+            "key points": f"{answer['kp_coverage']:.0%}" if answer.get("kp_coverage") is not None else "",
+            "citations supporting": f"{sum(c['supports'] for c in cits)}/{len(cits)}" if cits else "",
+            "misses": ", ".join(report.MISS_WORDS.get(m, m) for m in r["misses"]),
+        })
+    st.dataframe(qrows, hide_index=True, width="stretch", key="eval_questions")
 
-st.subheader("Compare two runs")
-if len(runs) < 2:
-    st.caption("Only one run so far: run the evaluation again to compare.")
-else:
-    other = Path(st.selectbox("Compare with", [k for k in labels if k != str(chosen)], format_func=labels.get,
-                              key="eval_other"))
-    theirs = results_of(other)["systems"]["footnote"]["summary"]
-    mine = systems["footnote"]["summary"]
-    st.dataframe([{"metric": label, labels[str(chosen)]: report.fmt(mine.get(key), key),
-                   labels[str(other)]: report.fmt(theirs.get(key), key)} for key, _, label in report.ROWS],
-                 hide_index=True, width="stretch", key="eval_compare")
+    by_id = {r["id"]: r for r in results["questions"]}
+    qid = st.selectbox("Open a question", list(by_id), key="eval_question",
+                       format_func=lambda i: f"{i}: {ui.shown(by_id[i]['question'])}")
+    r = by_id[qid]
+    answer = r["runs"]["footnote"]["answer"]
+    st.markdown(f"**{ui.md(r['question'])}**")
+    if answer["abstained"]:
+        st.info("Footnote declined: " + ("correctly, the sources do not cover it." if not r["answerable"]
+                                         else "but the sources do cover it."), icon=":material/block:")
+    else:
+        marks = {s["text"]: "".join(f"<sup>[{n}]</sup>" for n in s["citations"]) for s in answer["sentences"]}
+        st.markdown('<div style="line-height:1.7">' + " ".join(ui.esc(t) + m for t, m in marks.items()) + "</div>",
+                    unsafe_allow_html=True)
+        for c in answer["citations"]:
+            ok = "supports its sentence" if c["supports"] else "does not support its sentence"
+            gold = " · on gold evidence" if c.get("on_gold") else ""
+            with st.expander(f"**\\[{c['n']}\\]** {ui.md(c['passage_id'])} · {ok}{gold}", key=f"eval-fn-{c['n']}"):
+                st.markdown(ui.highlight(c["quote"], [(0, len(c["quote"]))]), unsafe_allow_html=True)
+                ui.sources_link(c["doc_id"], c["passage_id"], c["start"], c["end"], label="Read it in the document")
+    for k in answer.get("key_points", []):
+        icon, colour = ("✓", "#047857") if k["stated"] else ("✗", "#b91c1c")
+        how = f' <small style="color:#6b7280">(says “{ui.esc(k["stated"])}”)</small>' if k["stated"] else ""
+        st.markdown(f'<div><b style="color:{colour}">{icon}</b> {ui.esc(k["point"])}{how}</div>', unsafe_allow_html=True)
+    for d in r.get("diagnosis") or []:
+        st.caption(ui.md(d))
 
+    # --- two runs side by side -------------------------------------------------------------------------------
+
+    st.subheader("Compare two runs")
+    if len(runs) < 2:
+        st.caption("Only one run so far: run the evaluation again to compare.")
+    else:
+        other = Path(st.selectbox("Compare with", [k for k in labels if k != str(chosen)], format_func=labels.get,
+                                  key="eval_other"))
+        theirs = results_of(other)["systems"]["footnote"]["summary"]
+        mine = systems["footnote"]["summary"]
+        st.dataframe([{"metric": label, labels[str(chosen)]: report.fmt(mine.get(key), key),
+                       labels[str(other)]: report.fmt(theirs.get(key), key)} for key, _, label in report.ROWS],
+                     hide_index=True, width="stretch", key="eval_compare")
+
+
+
+view_box, run_box = st.container(), st.container()
+with run_box:
+    run_section()
+with view_box:
+    view_section()
 ui.index_status()
