@@ -127,14 +127,18 @@ def tuning_examples(questions, sentences: dict[str, str]) -> list[Example]:
             out.append(Example(reword(s), "supported", doc, note=s))
             out.append(Example(reword(s), "not_in_sources", doc, exclude=doc, note=s))
             wrong = altered(s, a, names, i)
-            if wrong:
-                out.append(Example(wrong, "conflicts", doc, note=f"{a} -> in: {s}"))
+            if wrong:  # every other one reworded too: a student's wrong date is seldom in the source's words
+                out.append(Example(reword(wrong) if i % 2 else wrong, "conflicts", doc, note=f"{a} -> in: {s}"))
         # The question with its answer: the same fact in other words than the source's, as a student
         # writes it (a reworded source sentence alone is too easy: its words are the source's).
-        for q in qs[::max(1, len(qs) // PER_ARTICLE)][:PER_ARTICLE]:
+        for i, q in enumerate(qs[::max(1, len(qs) // PER_ARTICLE)][:PER_ARTICLE]):
             claim = f"{q.q.rstrip('?').strip()}: {q.answers[0]}."
             out.append(Example(claim, "supported", doc, note="question"))
             out.append(Example(claim, "not_in_sources", doc, exclude=doc, note="question"))
+            # Wrong dates and numbers only: a name swapped into a question reads as a new claim, not a conflict.
+            wrong = altered(claim, q.answers[0], [], i) if re.search(r"\d", q.answers[0]) else None
+            if wrong:
+                out.append(Example(wrong, "conflicts", doc, note="question"))
     return out
 
 
