@@ -141,7 +141,7 @@ def view_section() -> None:
         row["target"] = f"≥ {report.fmt(targets[key], key)}" if key in targets else ""
         row["met"] = ("yes" if fn >= targets[key] else "no") if key in targets and fn is not None else ""
         rows.append(row)
-    st.dataframe(rows, hide_index=True, width="stretch", key="eval_headline")
+    st.dataframe(rows, hide_index=True, width="stretch", key="eval_headline", height=35 * (len(rows) + 1) + 3)
     for name, caption in CHARTS.items():
         if (chosen / name).is_file():
             st.image(str(chosen / name), caption=caption)
