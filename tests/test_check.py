@@ -86,7 +86,7 @@ def _readme_schema() -> dict:
 
 
 def test_check_json_validates_against_the_readme_schema_and_uses_the_answers_citation_objects(pact_check):
-    import jsonschema
+    import jsonschema  # installed with streamlit (altair depends on it), pinned in constraints.txt
 
     data = json.loads(json.dumps(pact_check.to_json()))
     jsonschema.validate(data, _readme_schema())
