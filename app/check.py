@@ -577,7 +577,8 @@ def check(engine, question: str, answer: str, key_points: list[KeyPointInput] | 
 
     if key_points is None:
         key_points, key_points_from = _main_points(engine, q), "answer"
-    points = [_key_point(engine, model, kp, checked, matches, cite) for kp in key_points]
+    encode = _Vectors(engine.encode)
+    points = [_key_point(engine, encode, model, kp, checked, matches, cite) for kp in key_points]
     return AnswerCheck(q, checked, points, key_points_from, cite.all)
 
 
@@ -603,7 +604,7 @@ def _rows_of(lib, quotes) -> list[int]:
     return list(dict.fromkeys(rows))
 
 
-def _key_point(engine, model: CheckModel, kp: KeyPointInput, checked: list[SentenceCheck], matches: list[list[Match]],
+def _key_point(engine, encode, model: CheckModel, kp: KeyPointInput, checked: list[SentenceCheck], matches: list[list[Match]],
                cite: _Citer) -> KeyPointCheck:
     """Covered when the answer uses one of its phrasings, when a sentence the sources support rests on the
     key point's own source sentences, or when a student sentence states it (the fitted model, with the
@@ -618,32 +619,45 @@ def _key_point(engine, model: CheckModel, kp: KeyPointInput, checked: list[Sente
     for i, (s, m) in enumerate(zip(checked, matches, strict=True), 1):
         said = any(p.lower() in s.text.lower() for p in kp.phrasings)
         same_source = s.verdict == "supported" and any(x.row in rows for x in m)
-        if said or same_source or _states(engine, model, s.text, kp.point) or _source_states(engine, model, s.text, rows):
+        if said or same_source or _states(encode, model, s.text, kp.point) or \
+                _source_states(engine, encode, model, s.text, rows):
             by.append(i)
     return KeyPointCheck(kp.point, bool(by), [cite(r) for r in rows[:2]], by)
 
 
-def _source_states(engine, model: CheckModel, sentence: str, rows: list[int]) -> bool:
+def _source_states(engine, encode, model: CheckModel, sentence: str, rows: list[int]) -> bool:
     """Does one of the key point's own source sentences state the student's sentence, or one of its clauses?
     (The same fitted decision as a sentence's verdict, against those sentences only.)"""
     fz = engine.features
     for part in dict.fromkeys([sentence, *clauses(sentence)]):
-        v = np.asarray(engine.encode(part), dtype=np.float32)
-        v /= np.linalg.norm(v) + 1e-9
+        v = encode(part)
         for r in rows:
             if model.verdict(compare(fz, part, r, float(fz.lib.vectors[r] @ v)))[0] == "supported":
                 return True
     return False
 
 
-def _states(engine, model: CheckModel, sentence: str, point: str) -> bool:
+def _states(encode, model: CheckModel, sentence: str, point: str) -> bool:
     """Does the student's sentence state the point? Cosine and word overlap of the two, scored with the
     stated model's weights (facts are not compared: a key point seldom carries a date)."""
-    a, b = engine.encode(sentence), engine.encode(point)
-    cos = float(np.dot(a, b) / ((np.linalg.norm(a) * np.linalg.norm(b)) or 1.0))
+    cos = float(encode(sentence) @ encode(point))
     ov = overlap(point, sentence)
     m = Match(0, cos, ov, ov, ov, ov, 0.0)
     return float(model.stated.prob(np.array([m.features]))[0]) >= model.cover_threshold
+
+
+class _Vectors:
+    """Unit vectors of texts, each encoded once per check (key points compare every sentence and clause
+    with every point: encoding each pair again cost 8 of 11 seconds on a 54-sentence answer)."""
+
+    def __init__(self, encode):
+        self.encode, self.seen = encode, {}
+
+    def __call__(self, text: str) -> np.ndarray:
+        if text not in self.seen:
+            v = np.asarray(self.encode(text), dtype=np.float32)
+            self.seen[text] = v / (np.linalg.norm(v) + 1e-9)
+        return self.seen[text]
 
 
 def evaluation_key_points(question: str, path: str | Path | None = None) -> list[KeyPointInput] | None:
