@@ -151,6 +151,9 @@ def cmd_check(args, settings: Settings) -> int:
     if out is not None and out.suffix.lower() not in (".md", ".docx"):
         _err(f"--out names a .md or .docx file, not {out.name}")
         return 2
+    if out is not None and not out.resolve().parent.is_dir():
+        _err(f"cannot write {out}: no folder {out.resolve().parent}")
+        return 2
     question = check_question(args.question)
     try:  # everything the teacher gave is read before the model loads, so a wrong name is told at once
         data = getattr(sys.stdin, "buffer", sys.stdin).read() if args.answer == "-" else Path(args.answer).read_bytes()
@@ -170,8 +173,12 @@ def cmd_check(args, settings: Settings) -> int:
         from app.export import markdown_docx
 
         md = result.markdown()
-        out.write_bytes(markdown_docx(md, title=f"Answer check: {question}") if out.suffix.lower() == ".docx"
-                        else md.encode("utf-8"))
+        try:
+            out.write_bytes(markdown_docx(md, title=f"Answer check: {question}") if out.suffix.lower() == ".docx"
+                            else md.encode("utf-8"))
+        except OSError as e:
+            _err(f"cannot write {out}: {e.strerror or e}")
+            return 2
     print(json_line(result.to_json()) if args.json else result.text())
     return 0
 

@@ -144,13 +144,15 @@ def test_cli_check_prints_json_and_writes_a_word_file(corpus_index, monkeypatch,
     (["--answer", "no-such-file.txt"], "cannot read"),
     (["--answer", "{empty}"], "is empty"),
     (["--answer", "{answer}", "--out", "check.pdf"], ".md or .docx"),
+    (["--answer", "{answer}", "--out", "{missing}/check.md"], "no folder"),
     (["--answer", "{answer}", "--key-points", "{empty}"], "key points file is empty"),
 ])
 def test_cli_check_bad_input_is_one_line_and_exit_code_2(args, says, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("FOOTNOTE_INDEX_DIR", str(tmp_path / "no-index"))  # every problem is found before loading
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "answer.txt").write_text("Stalin signed the pact.", encoding="utf-8")
-    args = [a.format(empty=tmp_path / "empty.txt", answer=tmp_path / "answer.txt") for a in args]
+    args = [a.format(empty=tmp_path / "empty.txt", answer=tmp_path / "answer.txt", missing=tmp_path / "nowhere")
+            for a in args]
     assert main(["check", "--question", PACT_QUESTION, *args]) == 2
     err = capsys.readouterr().err.strip()
     assert says in err and len(err.splitlines()) == 1 and "Traceback" not in err
