@@ -5,7 +5,7 @@ encoder, BM25 and dense search that answer questions). The best-matching source 
 paragraph neighbours) is compared with it: how close in meaning (cosine), how many of its words the
 source uses, and whether its dates, numbers and names are the source's. Two logistic regressions,
 fitted on the public tuning set by `python -m eval.calibrate_check` and stored in `app/check_model.json`,
-turn these into a verdict:
+turn these into a verdict (a compound sentence the sources do not state whole is judged clause by clause):
 
 - `supported`: the sources state it (a paraphrase counts), with the citation;
 - `not_in_sources`: nothing in the sources states it;
