@@ -49,6 +49,6 @@ def test_the_evaluation_page_draws_and_offers_a_run(app_url, offline):  # noqa: 
 
     page = offline(viewport={"width": 1280, "height": 1400})
     page.goto(f"{app_url}/evaluation")
-    expect(page.get_by_role("heading", name="Evaluation")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("heading", name="Evaluation", exact=True)).to_be_visible(timeout=60_000)
     expect(page.get_by_role("button", name="Run the evaluation again")).to_be_visible(timeout=30_000)
     page.screenshot(path=str(SCREENSHOT_EVALUATION), full_page=True)
