@@ -1,6 +1,6 @@
 """Fit the answer checker's decision (app/check.py) and report its precision and recall on held-out examples.
 
-    .venv/bin/python -m eval.calibrate_check        # about 2 minutes on 2 cores with the tuning index cached
+    .venv/bin/python -m eval.calibrate_check        # 1.5 to 3 minutes on 2 busy cores, the tuning index cached
 
 Labelled examples, each a claim with the verdict it should get:
 1. The public tuning set (eval/tuning.py; the index is built once under .index/tuning/, shared with
@@ -13,6 +13,10 @@ Labelled examples, each a claim with the verdict it should get:
 2. The shipped corpus (never fitted on): the evaluation set's key points, a teacher's terse paraphrases
    of passages, as supported claims; and claims written here: invented ones (not in the sources) and
    true ones with a wrong date, number or name (conflicts).
+
+3. Key-point coverage (`fit_cover`): the threshold above which a student's sentence states a key point,
+   from the evaluation set's key points against their own gold quotes and other questions' quotes,
+   fitted on the even-numbered questions and reported on the odd-numbered ones.
 
 Split, article-wise: the tuning set's articles in fold 0 of `eval.tuning.folds` (three articles) are held
 out; the model is fitted on the other fifteen. Every figure printed is on held-out examples: the three
