@@ -36,7 +36,8 @@ def first_run(corpus_index, tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def page(corpus_index, first_run, monkeypatch) -> AppTest:
+def page(corpus_index, first_run, monkeypatch, tmp_path) -> AppTest:
+    monkeypatch.setattr("eval.run.RUNS", tmp_path / "no-runs")  # not this checkout's own eval/runs/
     monkeypatch.setenv("FOOTNOTE_HOME", str(corpus_index.home))
     monkeypatch.setenv("FOOTNOTE_INDEX_DIR", str(corpus_index.settings.index_dir))
     for extra in runs_beside(corpus_index.settings).iterdir():  # only the first run, whatever a test added
