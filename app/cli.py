@@ -7,6 +7,7 @@ results and errors; a FootnoteError becomes a one-line message and exit code 2, 
     footnote ask "question" [--json] [--file FILE [--conversation]] [--llm URL --model NAME]
     footnote plan "question" [--json] [--out plan.md|plan.docx]   a cited essay plan
     footnote debate [--json]                  who argues what: the historians the sources name, cited
+    footnote check --question "..." --answer FILE|- [--json] [--key-points FILE] [--out check.md|check.docx]
     footnote eval [--questions FILE] [--out DIR]
     footnote timeline [--from YEAR] [--to YEAR] [--doc ID] [--json] [--out FILE.md|.csv|.docx]
     footnote app                              start the Streamlit app on 127.0.0.1:8501
@@ -194,6 +195,47 @@ def cmd_debate(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_check(args, settings: Settings) -> int:
+    from app import check
+    from app.engine import Engine, check_question
+    from app.safe_text import json_line
+
+    out = Path(args.out) if args.out else None
+    if out is not None and out.suffix.lower() not in (".md", ".docx"):
+        _err(f"--out names a .md or .docx file, not {out.name}")
+        return 2
+    if out is not None and not out.resolve().parent.is_dir():
+        _err(f"cannot write {out}: no folder {out.resolve().parent}")
+        return 2
+    question = check_question(args.question)
+    try:  # everything the teacher gave is read before the model loads, so a wrong name is told at once
+        data = getattr(sys.stdin, "buffer", sys.stdin).read() if args.answer == "-" else Path(args.answer).read_bytes()
+        points_data = Path(args.key_points).read_bytes() if args.key_points else None
+    except OSError as e:
+        _err(f"cannot read {e.filename or args.answer}: {e.strerror or e}")
+        return 2
+    answer = check.read_answer(data if isinstance(data, bytes) else data.encode(), "" if args.answer == "-"
+                               else Path(args.answer).name)
+    if points_data is not None:
+        points, origin = check.read_key_points(points_data), "teacher"
+    else:
+        points, origin = check.evaluation_key_points(question), "evaluation set"
+    engine = Engine.load(settings)
+    result = check.check(engine, question, answer, points, origin)
+    if out is not None:
+        from app.export import markdown_docx
+
+        md = result.markdown()
+        try:
+            out.write_bytes(markdown_docx(md, title=f"Answer check: {question}") if out.suffix.lower() == ".docx"
+                            else md.encode("utf-8"))
+        except OSError as e:
+            _err(f"cannot write {out}: {e.strerror or e}")
+            return 2
+    print(json_line(result.to_json()) if args.json else result.text())
+    return 0
+
+
 def cmd_eval(args, settings: Settings) -> int:
     from eval.run import main as eval_main
 
@@ -310,6 +352,15 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("debate", help="who argues what: the historians and writers the sources name, cited")
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.set_defaults(func=cmd_debate)
+
+    s = sub.add_parser("check", help="check a student's answer against the sources, sentence by sentence")
+    s.add_argument("--question", required=True, help="the question the student answered")
+    s.add_argument("--answer", required=True, help="the answer: a .txt or .docx file, or - for standard input")
+    s.add_argument("--json", action="store_true", help="print one JSON object (schema in the README)")
+    s.add_argument("--key-points", help="the key points to look for, one a line (default: the evaluation set's "
+                   "for its questions, else the main points of Footnote's own answer)")
+    s.add_argument("--out", help="also write the check to this .md or .docx file")
+    s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("eval", help="run the evaluation set and write a report")
     s.add_argument("--questions", help="a questions file: eval/questions.yaml's format, or the tuning set's questions.jsonl")

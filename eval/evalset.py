@@ -182,3 +182,33 @@ def _listing(head: str, items: list[str], most: int = 12) -> str:
     shown = "; ".join(items[:most])
     more = f"; and {len(items) - most} more" if len(items) > most else ""
     return f"{head}: {shown}{more}."
+
+
+def entry_lines(text: str) -> dict[str, int]:
+    """The line (1-based) where each entry of a questions file starts, by the names problems use: its id,
+    `entry N`, and `<id> key point N` (so a page can say where a problem is). Empty if it is not YAML."""
+    import yaml
+
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    out: dict[str, int] = {}
+    for key, value in root.value:
+        if key.value != "questions" or not isinstance(value, yaml.SequenceNode):
+            continue
+        for i, entry in enumerate(value.value, 1):
+            out[f"entry {i}"] = entry.start_mark.line + 1
+            if not isinstance(entry, yaml.MappingNode):
+                continue
+            fields = {k.value: v for k, v in entry.value}
+            qid = getattr(fields.get("id"), "value", None)
+            if isinstance(qid, str):
+                out.setdefault(qid, entry.start_mark.line + 1)
+            kps = fields.get("key_points")
+            if isinstance(qid, str) and isinstance(kps, yaml.SequenceNode):
+                for j, kp in enumerate(kps.value, 1):
+                    out[f"{qid} key point {j}"] = kp.start_mark.line + 1
+    return out

@@ -59,10 +59,35 @@ def main(questions: str | Path | None = None, out: str | Path | None = None, set
     load_s = time.perf_counter() - started
     qs = locate(qs, {d: doc.text for d, doc in engine.library.docs.items()})
 
-    folder = Path(out) if out else RUNS / datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(out) if out else RUNS / stamp()
+    results = record(engine, qs, folder, settings, path, load_s, started)
+    print_summary(results, folder)
+    return 0
 
-    results = evaluate(engine, qs)
+
+def stamp() -> str:
+    """A run folder's name: the time it started."""
+    return datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def runs_beside(settings: Settings) -> Path:
+    """Where the app keeps the runs it starts: a folder beside the index, so a class's runs travel with it."""
+    return settings.index_dir.parent / "eval-runs"
+
+
+def list_runs(*folders: Path) -> list[Path]:
+    """Run folders (each holding results.json) under these folders, newest first."""
+    found = {p.parent.resolve() for f in folders if f.is_dir() for p in f.glob("*/results.json")}
+    return sorted(found, key=lambda p: (p.name, str(p)), reverse=True)
+
+
+def record(engine, qs: list[Question], folder: Path, settings: Settings, path: Path, load_s: float = 0.0,
+           started: float | None = None, progress=None) -> dict:
+    """Evaluate and write the run folder (results.json, report.md, charts); returns the results.
+    `progress(done, total)` is called after each question (the app's progress bar)."""
+    started = time.perf_counter() if started is None else started
+    folder.mkdir(parents=True, exist_ok=True)
+    results = evaluate(engine, qs, progress)
     results["meta"] = {
         "date": datetime.now().isoformat(timespec="seconds"),
         "questions_file": str(path),
@@ -78,11 +103,10 @@ def main(questions: str | Path | None = None, out: str | Path | None = None, set
     results["meta"]["seconds"] = round(time.perf_counter() - started, 1)
     (folder / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     (folder / "report.md").write_text(report.render(results, pictures), encoding="utf-8")
-    print_summary(results, folder)
-    return 0
+    return results
 
 
-def evaluate(engine, qs: list[Question]) -> dict:
+def evaluate(engine, qs: list[Question], progress=None) -> dict:
     """Run Footnote and the baselines on every question; score them; summarise."""
     from tqdm import tqdm
 
@@ -99,8 +123,10 @@ def evaluate(engine, qs: list[Question]) -> dict:
     th = thresholds()
     records = []
     with remembered_queries(engine):
-        for q in tqdm(qs, desc="Evaluating", unit="question", file=sys.stderr):
+        for q in tqdm(qs, desc="Evaluating", unit="question", file=sys.stderr, disable=progress is not None):
             records.append(evaluate_one(engine, q, baselines, spans, support, th))
+            if progress is not None:
+                progress(len(records), len(qs))
 
     systems = {}
     for name, label in SYSTEMS.items():

@@ -23,7 +23,8 @@ from ingest.passages import sentence_spans
 APP = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"
 TIMEOUT = 120  # the first run loads the embedding model
 QUESTION = "Why did Litvinov's dismissal matter?"
-PLACEHOLDERS = {"views/check.py": "Check an answer", "views/evaluation.py": "Evaluation"}
+PAGES = {"views/sources.py": "Sources", "views/essay.py": "Essay plan", "views/timeline.py": "Timeline",
+         "views/check.py": "Check an answer", "views/evaluation.py": "Evaluation"}
 
 
 @pytest.fixture
@@ -250,16 +251,14 @@ def test_a_generated_answer_shows_its_footnotes_and_strikes_through_what_the_sou
     assert any("generated answer" in c.value for c in app.caption)
 
 
-# --- Sources and the placeholders ---------------------------------------------------------------------
+# --- Every page, and Sources ---------------------------------------------------------------------------
 
 
-def test_every_page_draws(app):
-    app.switch_page("views/sources.py").run()
-    assert not app.exception and app.title[0].value == "Sources"
-    for path, title in PLACEHOLDERS.items():
+def test_every_page_draws_and_none_is_a_placeholder(app):
+    for path, title in PAGES.items():
         app.switch_page(path).run()
-        assert not app.exception and app.title[0].value == title
-        assert "Not available yet" in app.info[0].value  # says what it will do, shows nothing fake
+        assert not app.exception and app.title[0].value == title, path
+        assert not any("Not available yet" in i.value for i in app.info), path
     app.switch_page("views/ask.py").run()
     assert app.title[0].value == "Footnote"
 
