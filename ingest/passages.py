@@ -56,12 +56,13 @@ def is_heading(line: str) -> bool:
 @cache
 def _tokenizer():
     """NLTK's Punkt sentence tokenizer, untrained (no data download), taught the abbreviations and
-    initials that history essays use so that 'G.V. Chicherin' or 'J. P. Taylor' are not split."""
+    initials that history essays use so that 'G.V. Chicherin' or 'J. P. Taylor' are not split. An acronym
+    written without stops ('USSR') is no abbreviation: 'surrounding the USSR. Security ...' is two sentences."""
     from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
     params = PunktParameters()
     params.abbrev_types = {
-        "dr", "mr", "mrs", "st", "vs", "etc", "e.g", "i.e", "u.s", "u.k", "ussr", "no", "vol", "ed", "c", "ca",
+        "dr", "mr", "mrs", "st", "vs", "etc", "e.g", "i.e", "u.s", "u.k", "no", "vol", "ed", "c", "ca",
         "gen", "col", "lt", "capt", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
         "nov", "dec",
     } | set("abcdefghijklmnopqrstuvwxyz")

@@ -155,6 +155,13 @@ def test_sentences_split_at_sentence_ends_inside_a_paragraph():
         "Litvinov was dismissed in May 1939.", "Molotov replaced him.", "The pact followed in August."]
 
 
+def test_an_acronym_at_a_sentence_end_ends_the_sentence():
+    text = "Britain and France gave the Sudetenland away without asking the USSR. He needed time. The U.S. stayed out."
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "Britain and France gave the Sudetenland away without asking the USSR.", "He needed time.",
+        "The U.S. stayed out."]
+
+
 def test_quotations_stay_whole_sentences():
     text = clean_text("nazi-soviet-pact-preview")
     spans = [text[s:e] for s, e in sentence_spans(text)]
