@@ -308,7 +308,7 @@ def footnoted(lib: Library, order: list[list[int]]) -> tuple[list[AnswerSentence
                 doc = lib.docs[s.doc_id]
                 by_row[ix] = len(citations) + 1
                 citations.append(Citation(by_row[ix], s.doc_id, doc.title, doc.kind, p.id, s.start, s.end, s.text,
-                                          p.text, p.start))
+                                          p.text, p.start, page=s.page))
             ns.append(by_row[ix])
         sentences.append(AnswerSentence(display(lib.sentences[g[0]].text), ns))
     return sentences, citations

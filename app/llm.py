@@ -142,7 +142,7 @@ class Generator:
                     doc = lib.docs[srec.doc_id]
                     by_ix[c.sentence_ix] = len(citations) + 1
                     citations.append(Citation(by_ix[c.sentence_ix], srec.doc_id, doc.title, doc.kind, p.id,
-                                              srec.start, srec.end, srec.text, p.text, p.start))
+                                              srec.start, srec.end, srec.text, p.text, p.start, page=srec.page))
                 cited.append(by_ix[c.sentence_ix])
             if good:
                 out.append(AnswerSentence(clean, cited))

@@ -88,9 +88,13 @@ def plain(text: str) -> str:
     return "<div>" + esc(text) + "</div>"
 
 
+PAGE_DIV = '<div style="font-size:.8rem;color:#64748b;margin-bottom:.2em">'
+
+
 def citation_html(c: Citation) -> str:
-    """The cited passage with the quoted words highlighted."""
-    return highlight(c.passage, [(c.start - c.passage_start, c.end - c.passage_start)])
+    """The cited passage with the quoted words highlighted, under the page it is on (a PDF's)."""
+    page = f"{PAGE_DIV}p. {c.page}</div>" if c.page else ""
+    return page + highlight(c.passage, [(c.start - c.passage_start, c.end - c.passage_start)])
 
 
 def answer_html(answer: Answer) -> str:
@@ -127,8 +131,9 @@ def change_html(before: str, after: str) -> str:
 def rule_descriptions() -> dict[str, str]:
     """Each cleaning rule's name and what it removes (its docstring)."""
     from ingest.clean import RULES
+    from ingest.formats import FURNITURE_RULE
 
-    return {r.name: r.description for r in RULES}
+    return {r.name: r.description for r in RULES} | {FURNITURE_RULE[0]: FURNITURE_RULE[1]}
 
 
 def sources_link(doc_id: str, passage_id: str, start: int | None = None, end: int | None = None,
