@@ -79,15 +79,17 @@ def _part(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or hashlib.sha256(name.encode()).hexdigest()[:8]
 
 
-def document_id(path: Path, root: Path) -> str:
+def document_id(path: Path, root: Path, prefix: str | None = None) -> str:
     """A readable id that is unique and stable for a file: its path inside the folder it was ingested
-    from, with that folder's name first (`week3/notes.txt` -> `week3-notes`)."""
+    from, with that folder's name first (`week3/notes.txt` -> `week3-notes`), or `prefix` instead of the
+    folder's name ("" for files uploaded in the app, whose folder is Footnote's own)."""
     path, root = Path(os.path.abspath(path)), Path(os.path.abspath(root))
     try:
         relative = path.relative_to(root)
     except ValueError:
         relative = Path(path.name)
-    parts = [root.name, *relative.parent.parts, path.stem] if root.name else [*relative.parent.parts, path.stem]
+    first = root.name if prefix is None else prefix
+    parts = [first, *relative.parent.parts, path.stem] if first else [*relative.parent.parts, path.stem]
     s = "-".join(_part(p) for p in parts if p not in ("", ".", ".."))
     if len(s) > 60:  # long paths keep their start, and a hash of the whole so that they stay apart
         s = s[:51].rstrip("-") + "-" + hashlib.sha256(s.encode()).hexdigest()[:8]
@@ -214,9 +216,9 @@ def unsupported(path: Path) -> str:
     return f"not a .txt, .md, .html, .pdf or .docx file ({path.suffix or 'no extension'})"
 
 
-def _info(path: Path, root: Path, sources: dict[str, SourceInfo], title: str) -> SourceInfo:
+def _info(path: Path, root: Path, sources: dict[str, SourceInfo], title: str, prefix: str | None) -> SourceInfo:
     return sources.get(path.name) or SourceInfo(
-        id=document_id(path, root),
+        id=document_id(path, root, prefix),
         title=title,
         kind="your document",
         reliability="Added by you; Footnote knows nothing about where it comes from.",
@@ -224,9 +226,10 @@ def _info(path: Path, root: Path, sources: dict[str, SourceInfo], title: str) ->
     )
 
 
-def read(path: Path, sources: dict[str, SourceInfo], root: Path | None = None) -> RawDocument | Skipped:
+def read(path: Path, sources: dict[str, SourceInfo], root: Path | None = None,
+         prefix: str | None = None) -> RawDocument | Skipped:
     """Read one file found in `root` (default: its own folder); a Skipped (with the reason) if it cannot
-    be used."""
+    be used. `prefix` replaces the folder's name at the start of the id (see document_id)."""
     root = root if root is not None else path.parent
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
@@ -249,7 +252,7 @@ def read(path: Path, sources: dict[str, SourceInfo], root: Path | None = None) -
     if not data.strip():
         return Skipped(path, "is empty")
     if suffix in PACKED:
-        return _read_packed(path, root, sources, data)
+        return _read_packed(path, root, sources, data, prefix)
     codec = utf16(data)
     if codec is None and looks_binary(data):
         return Skipped(path, "looks like a binary file, not text")
@@ -262,11 +265,12 @@ def read(path: Path, sources: dict[str, SourceInfo], root: Path | None = None) -
     html_title = ""
     if path.suffix.lower() in {".html", ".htm"}:
         text, html_title = html_to_text(text)
-    info = _info(path, root, sources, html_title or _title(text, path.stem))
+    info = _info(path, root, sources, html_title or _title(text, path.stem), prefix)
     return RawDocument(path=path, info=info, text=text, encoding=encoding, notes=notes)
 
 
-def _read_packed(path: Path, root: Path, sources: dict[str, SourceInfo], data: bytes) -> RawDocument | Skipped:
+def _read_packed(path: Path, root: Path, sources: dict[str, SourceInfo], data: bytes,
+                 prefix: str | None) -> RawDocument | Skipped:
     """A PDF or Word file, through its reader in formats.py."""
     suffix = path.suffix.lower()
     try:
@@ -276,7 +280,7 @@ def _read_packed(path: Path, root: Path, sources: dict[str, SourceInfo], data: b
     if len(got.text) > MAX_BYTES:
         return Skipped(path, f"holds too much text ({len(got.text) // 1_000_000} MB; the limit is "
                              f"{MAX_BYTES // 1_000_000} MB)")
-    info = _info(path, root, sources, clean_title(got.title) or _title(got.text, path.stem))
+    info = _info(path, root, sources, clean_title(got.title) or _title(got.text, path.stem), prefix)
     return RawDocument(path=path, info=info, text=got.text, encoding=suffix.lstrip("."), notes=got.notes,
                        pages=got.pages, headings=got.headings, removed=got.removed)
 

@@ -79,11 +79,11 @@ def read_pdf(data: bytes) -> Extracted:
     texts, unreadable = [], []
     for n, page in enumerate(pages, 1):
         try:
-            texts.append(_page_lines(page.extract_text() or ""))
+            texts.append(_page_lines(page))
         except Exception:  # one damaged page costs only itself
             texts.append([])
             unreadable.append(n)
-    if not any(any(c.isalpha() for c in line) for lines in texts for line in lines):
+    if not any(any(c.isalpha() for c in line.text) for lines in texts for line in lines):
         raise Unreadable("scanned: no text to read; OCR it first")
 
     notes = []
@@ -111,10 +111,42 @@ def _ranges(numbers: list[int]) -> str:
     return shown + (f" and {len(numbers) - 8} more" if len(numbers) > 8 else "")
 
 
-def _page_lines(text: str) -> list[str]:
-    """A page's lines with spaces tidied (so that cleaning finds nothing left to change in them)."""
-    lines = [" ".join(line.replace("\u00a0", " ").split()) for line in text.replace("\r", "\n").split("\n")]
-    return [line for line in lines if line]
+@dataclass
+class Line:
+    """A visual line of a page, with where it starts on the page (None when pypdf could not say)."""
+
+    text: str
+    x: float | None = None
+    y: float | None = None
+
+
+def _page_lines(page) -> list[Line]:
+    """A page's lines with spaces tidied (so that cleaning finds nothing left to change in them), each
+    with the position of its first character, which tells paragraph breaks from line wraps."""
+    chunks: list[tuple[str, float, float]] = []
+
+    def visit(text, cm, tm, font, size):
+        chunks.append((text, tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5]))
+
+    text = (page.extract_text(visitor_text=visit) or "").replace("\r", "\n")
+    if "".join(c[0] for c in chunks).replace("\r", "\n") != text:  # positions do not line up: text only
+        chunks = [(text, None, None)]
+    lines, current, at = [], "", None
+    for piece, x, y in chunks:
+        for i, part in enumerate(piece.replace("\r", "\n").split("\n")):
+            if i:
+                lines.append(Line(current, *(at or (None, None))))
+                current, at = "", None
+            if part.strip() and at is None and x is not None:
+                at = (x, y)
+            current += part
+    lines.append(Line(current, *(at or (None, None))))
+    out = []
+    for line in lines:
+        line.text = " ".join(line.text.replace("\u00a0", " ").split())
+        if line.text:
+            out.append(line)
+    return out
 
 
 def _shape(line: str) -> str:
@@ -122,12 +154,12 @@ def _shape(line: str) -> str:
     return re.sub(r"\d+", "#", line.casefold())
 
 
-def _drop_furniture(pages: list[list[str]]) -> tuple[list[list[str]], list[str]]:
+def _drop_furniture(pages: list[list[Line]]) -> tuple[list[list[Line]], list[str]]:
     """Take out running headers and footers (a line a page repeats at its top or bottom on most pages)
     and page numbers at a page's top or bottom; return the pages and what was taken out."""
     edge = Counter()
     for lines in pages:
-        edge.update({_shape(x) for x in lines[:2] + lines[-2:]})
+        edge.update({_shape(x.text) for x in lines[:2] + lines[-2:]})
     need = max(2, FURNITURE_SHARE * sum(1 for lines in pages if lines))
     repeated = {s for s, n in edge.items() if n >= need} if len(pages) > 1 else set()
     out, removed = [], []
@@ -135,8 +167,8 @@ def _drop_furniture(pages: list[list[str]]) -> tuple[list[list[str]], list[str]]
         keep = list(lines)
         for end in (0, -1):  # top, then bottom, at most two lines each
             for _ in range(2):
-                if keep and (_shape(keep[end]) in repeated or _PAGE_NUMBER.match(keep[end])):
-                    removed.append(keep.pop(end))
+                if keep and (_shape(keep[end].text) in repeated or _PAGE_NUMBER.match(keep[end].text)):
+                    removed.append(keep.pop(end).text)
         out.append(keep)
     return out, removed
 
@@ -181,12 +213,38 @@ def _joined(paragraph: str, line: str) -> str:
     return paragraph + " " + line
 
 
-def _reflow(pages: list[list[str]], outline: dict[int, list[str]]) -> tuple[str, list[int], list[str]]:
+def _gaps(lines: list[Line]) -> list[float]:
+    return [a.y - b.y for a, b in zip(lines, lines[1:], strict=False)
+            if a.y is not None and b.y is not None and 0 < a.y - b.y < 200]
+
+
+def _breaks(lines: list[Line], spacing: float | None) -> set[int]:
+    """The lines of one page that open a paragraph by their position: a gap above them clearly wider
+    than the document's usual line spacing, or a first-line indent."""
+    if not spacing or not any(x.x is not None for x in lines):
+        return set()
+    left = min(x.x for x in lines if x.x is not None)
+    out = set()
+    for i in range(1, len(lines)):
+        a, b = lines[i - 1], lines[i]
+        if a.y is None or b.y is None:
+            continue
+        if a.y - b.y > 1.3 * spacing or a.y - b.y < 0 or (b.x is not None and b.x - left > 8 and a.x is not None
+                                                            and abs(a.x - left) < 2):
+            out.add(i)
+    return out
+
+
+def _reflow(pages: list[list[Line]], outline: dict[int, list[str]]) -> tuple[str, list[int], list[str]]:
     """Join visual lines into paragraphs (one per line of the result, blank lines between them); a
-    paragraph may run on from one page to the next. Returns the text, the offset where each page starts
-    and the lines that are headings (outline entries, or a short heading-like line opening a paragraph)."""
-    lengths = sorted(len(x) for lines in pages for x in lines)
+    paragraph may run on from one page to the next. A paragraph ends at a wider gap or an indent (where
+    the PDF says where its lines are), or at a short line ending a sentence. Returns the text, the
+    offset where each page starts and the lines that are headings (outline entries, or a short
+    heading-like line opening a paragraph)."""
+    lengths = sorted(len(x.text) for lines in pages for x in lines)
     typical = max(40, lengths[int(len(lengths) * 0.8)] if lengths else 40)
+    gaps = sorted(g for lines in pages for g in _gaps(lines))
+    spacing = gaps[len(gaps) // 4] if gaps else None  # the tighter quartile: lines within a paragraph
     paragraphs: list[str] = []
     current = ""
     headings: list[str] = []
@@ -198,10 +256,14 @@ def _reflow(pages: list[list[str]], outline: dict[int, list[str]]) -> tuple[str,
             paragraphs.append(current)
         current = ""
 
-    for n, lines in enumerate(pages):
+    for n, page in enumerate(pages):
         titles = {" ".join(t.split()).casefold() for t in outline.get(n, [])}
+        breaks = _breaks(page, spacing)
         page_at.append((len(paragraphs), len(current) + 1 if current else 0))
-        for line in lines:
+        for i, item in enumerate(page):
+            line = item.text
+            if i in breaks:
+                flush()
             if line.casefold() in titles or (not current and len(line) < 0.7 * typical and is_heading(line)):
                 flush()
                 paragraphs.append(line)

@@ -168,7 +168,11 @@ def ingest(paths: list[Path] | None = None, settings: Settings | None = None, *,
     `report(stage, done, total)` is told how far reading, cleaning and embedding have got."""
     settings = settings or Settings.from_env()
     started = time.perf_counter()
-    paths = [Path(p) for p in (paths or [settings.raw_dir])]
+    if not paths:  # the shipped corpus (default notebook), and what was uploaded in the app (so an
+        # interrupted upload completes)
+        shipped = [settings.raw_dir] if settings.notebook == DEFAULT_NOTEBOOK else []
+        paths = shipped + ([settings.uploads_dir] if settings.uploads_dir.is_dir() else [])
+    paths = [Path(p) for p in paths]
     summary = Summary()
     files, summary.skipped = collect(paths)
 
@@ -228,6 +232,7 @@ def _ingest(roots: list[Path], settings: Settings, rebuild: bool, progress: bool
     live = _live_index(settings, model_name, dim, rebuild)
     manifest = live.manifest() if live else {}
     indexed_text = {e.text: (d, e) for d, e in manifest.items() if e.text}
+    uploads = _absolute(settings.uploads_dir)
 
     prepared: list[Prepared] = []
     seen_text: dict[str, str] = {}
@@ -235,7 +240,10 @@ def _ingest(roots: list[Path], settings: Settings, rebuild: bool, progress: bool
     for n, f in enumerate(files):
         if report:
             report("reading", n, len(files))
-        raw = read(f.path, sources, root=f.root)
+        uploaded = _absolute(f.root) == uploads
+        # Files added in the app are named by their own file names only: not by the shipped corpus's
+        # sources.toml, and without the name of Footnote's own folder in their ids.
+        raw = read(f.path, {} if uploaded else sources, root=f.root, prefix="" if uploaded else None)
         if isinstance(raw, Skipped):
             summary.skipped.append(raw)
             continue
