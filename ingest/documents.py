@@ -280,7 +280,11 @@ def _read_packed(path: Path, root: Path, sources: dict[str, SourceInfo], data: b
     if len(got.text) > MAX_BYTES:
         return Skipped(path, f"holds too much text ({len(got.text) // 1_000_000} MB; the limit is "
                              f"{MAX_BYTES // 1_000_000} MB)")
-    info = _info(path, root, sources, clean_title(got.title) or _title(got.text, path.stem), prefix)
+    # A PDF's or Word file's first line is a whole paragraph: its title is its own (metadata, first
+    # heading), else its file name.
+    title = clean_title(got.title) or clean_title(got.headings[0] if got.headings else "") \
+        or clean_title(re.sub(r"[_-]+", " ", path.stem)) or path.stem
+    info = _info(path, root, sources, title, prefix)
     return RawDocument(path=path, info=info, text=got.text, encoding=suffix.lstrip("."), notes=got.notes,
                        pages=got.pages, headings=got.headings, removed=got.removed)
 
