@@ -12,7 +12,6 @@ import streamlit as st
 
 from app import ui
 from ingest import uploads
-from ingest.documents import SUFFIXES
 from ingest.errors import FootnoteError, NoIndexError
 
 STAGES = {"reading": (0.0, 0.1), "cleaning": (0.1, 0.3), "embedding": (0.3, 1.0)}
@@ -87,7 +86,9 @@ with st.expander("Add documents to this notebook", icon=":material/upload_file:"
     st.caption(f"PDF (with a text layer), Word .docx, .txt, .md or .html; several at once. They are kept in "
                f"the index folder, in notebook **{ui.md(notebook)}**, and answer questions as soon as they "
                "are added.")
-    files = st.file_uploader("Files", type=sorted(s.lstrip(".") for s in SUFFIXES), accept_multiple_files=True,
+    # No type filter: Streamlit would refuse another type with an exception; ingest says why in one line
+    # (and what to do with a .doc).
+    files = st.file_uploader("Files", accept_multiple_files=True,
                              key=f"uploader-{st.session_state.get('uploader', 0)}", label_visibility="collapsed")
     if st.button("Add to the notebook", key="add_files", icon=":material/add:", disabled=not files, type="primary"):
         add_documents(files)
@@ -172,11 +173,12 @@ if st.session_state.get("sources_done"):
 
 def edit_form() -> None:
     with st.form(f"edit-{doc_id}"):
-        title = st.text_input("Title", value=doc.title, max_chars=200)
+        title = st.text_input("Title", value=doc.title, max_chars=200, key=f"edit-title-{doc_id}")
         kinds = KINDS if doc.kind in KINDS else [doc.kind, *KINDS]
-        kind = st.selectbox("Kind", kinds, index=kinds.index(doc.kind),
+        kind = st.selectbox("Kind", kinds, index=kinds.index(doc.kind), key=f"edit-kind-{doc_id}",
                             help="Notes, mind maps and timelines are split line by line; the rest by paragraph.")
         reliability = st.text_area("Reliability note", value=doc.reliability, max_chars=2000,
+                                   key=f"edit-reliability-{doc_id}",
                                    help="Shown beside every footnote into this document: who wrote it, how far "
                                         "to trust it.")
         if st.form_submit_button("Save", icon=":material/save:"):
