@@ -156,7 +156,10 @@ def _load(key: str, _settings: Settings, llm_url: str | None, llm_model: str | N
     from app.engine import Engine, shared
 
     if llm_url is None:
-        return shared(_settings)  # started at launch by streamlit_app.py
+        try:
+            return shared(_settings)  # started at launch by streamlit_app.py
+        except FootnoteError:  # the preload failed (no index then); an upload or ingest may have made one since
+            return Engine.load(_settings)
     return Engine.load(_settings, llm_url=llm_url, llm_model=llm_model)
 
 
@@ -324,7 +327,7 @@ def index_status() -> None:
             st.error(message(str(e)), icon=":material/error:")
             return
         lib, info = eng.library, eng.library.index.info
-        st.markdown(f"**{len(lib.docs)}** documents · **{len(lib.passages)}** passages")
+        st.markdown(f"{plural(len(lib.docs), 'document', bold=True)} · {plural(len(lib.passages), 'passage', bold=True)}")
         st.caption(f"Embedding model: {md(info.get('embed_model', '?'))} ({info.get('embed_dim', '?')} dimensions)")
         st.caption(f"Stored in {md(eng.settings.where)}")
         st.button("Reload the index", key="reload_index", icon=":material/refresh:", on_click=_load.clear,

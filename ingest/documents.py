@@ -269,6 +269,10 @@ def read(path: Path, sources: dict[str, SourceInfo], root: Path | None = None,
     return RawDocument(path=path, info=info, text=text, encoding=encoding, notes=notes)
 
 
+def _capitalised(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
 def _read_packed(path: Path, root: Path, sources: dict[str, SourceInfo], data: bytes,
                  prefix: str | None) -> RawDocument | Skipped:
     """A PDF or Word file, through its reader in formats.py."""
@@ -283,7 +287,7 @@ def _read_packed(path: Path, root: Path, sources: dict[str, SourceInfo], data: b
     # A PDF's or Word file's first line is a whole paragraph: its title is its own (metadata, first
     # heading), else its file name.
     title = clean_title(got.title) or clean_title(got.headings[0] if got.headings else "") \
-        or clean_title(re.sub(r"[_-]+", " ", path.stem)) or path.stem
+        or _capitalised(clean_title(re.sub(r"[_-]+", " ", path.stem))) or path.stem
     info = _info(path, root, sources, title, prefix)
     return RawDocument(path=path, info=info, text=got.text, encoding=suffix.lstrip("."), notes=got.notes,
                        pages=got.pages, headings=got.headings, removed=got.removed)

@@ -55,7 +55,7 @@ def test_a_notebook_made_in_the_sidebar_takes_uploads_and_its_footnotes_say_the_
     at.button(key="add_files").click().run()
     assert not at.exception
     added = [s.value for s in at.success]
-    assert any("**reading** (reading, 3 pages): 5 passages; cleaning removed 6 lines" in s for s in added)
+    assert any("**Reading** (reading, 3 pages): 5 passages; cleaning removed 6 lines" in s for s in added)
     assert any("The Spanish Civil War" in s for s in added)
     assert [w.value for w in at.warning] == [
         ui.message("skipped slides.pptx: not a .txt, .md, .html, .pdf or .docx file (.pptx)")]
@@ -68,7 +68,7 @@ def test_a_notebook_made_in_the_sidebar_takes_uploads_and_its_footnotes_say_the_
     at.chat_input[0].set_value(LITVINOV).run()
     assert not at.exception
     assert next(e for e in at.expander if e.label.startswith("**\\[1\\]**")).label == \
-        "**\\[1\\]** reading, p\\. 2 · passage 3 of 5"
+        "**\\[1\\]** Reading, p\\. 2 · passage 3 of 5"
 
     at.sidebar.selectbox(key="notebook").set_value("default").run()  # back to the default: no index in this home
     assert not at.exception and at.session_state["chat"] == []

@@ -72,7 +72,7 @@ def test_pdf_outline_entries_and_word_heading_styles_become_passage_headings(tmp
 def test_a_pdf_title_comes_from_its_metadata_unless_it_is_a_file_name(tmp_path):
     assert read(pdf(tmp_path, title="Soviet diplomacy 1917-1941"), {}).info.title == "Soviet diplomacy 1917-1941"
     named = read(pdf(tmp_path, "week3_soviet-diplomacy.pdf", title="Microsoft Word - week3.docx"), {})
-    assert named.info.title == "week3 soviet diplomacy"
+    assert named.info.title == "Week3 soviet diplomacy"
     assert read(pdf(tmp_path, "c.pdf", headings={0: "Rapallo and after"}), {}).info.title == "Rapallo and after"
 
 

@@ -149,7 +149,7 @@ def test_uploads_are_kept_in_the_notebooks_folder_and_bad_ones_say_why_in_one_li
     assert sorted(p.name for p in upload_nb.uploads_dir.iterdir()) == ["r.pdf"]
     assert added.messages[0].startswith("skipped scan.pdf: is not a readable PDF")
     assert added.messages[1] == "skipped x.pptx: not a .txt, .md, .html, .pdf or .docx file (.pptx)"
-    assert added.messages[2] == ("skipped again.pdf: has the same text as 'r' (r), already in this notebook; "
+    assert added.messages[2] == ("skipped again.pdf: has the same text as 'R' (r), already in this notebook; "
                                  "nothing added")
     again = uploads.add_files([("copy.pdf", pdf)], upload_nb)
     assert again.doc_ids == [] and "already in this notebook" in again.messages[0]

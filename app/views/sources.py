@@ -13,6 +13,7 @@ import streamlit as st
 from app import ui
 from ingest import uploads
 from ingest.errors import FootnoteError, NoIndexError
+from ingest.store import live_generation
 
 STAGES = {"reading": (0.0, 0.1), "cleaning": (0.1, 0.3), "embedding": (0.3, 1.0)}
 KINDS = ["your document", "textbook", "article", "essay", "lecture notes", "primary source", "notes",
@@ -33,6 +34,15 @@ def _int(value) -> int | None:
 
 
 # --- adding documents ------------------------------------------------------------------------------
+
+
+def _empty(current) -> bool:
+    """A notebook with no index yet (one small file read): the uploader opens by itself."""
+    try:
+        return live_generation(current) is None
+    except FootnoteError:
+        return False
+
 
 
 def add_documents(files) -> None:
@@ -69,8 +79,7 @@ def show_upload_result(docs) -> None:
         gone = sum(len(r.get("removed", [])) for r in doc.removed)
         fixed = sum(len(r.get("changed", [])) for r in doc.removed)
         pages = f", {doc.extra['pages']} pages" if doc.extra.get("pages") else ""
-        cleaning = (f"cleaning removed {ui.plural(gone, 'line')} and repaired {ui.plural(fixed, 'line')}"
-                    if gone or fixed else "cleaning removed nothing")
+        cleaning = f"cleaning removed {ui.plural(gone, 'line')}" + (f" and repaired {fixed}" if fixed else "")
         st.success(f"Added **{ui.md(doc.title)}** ({ui.md(doc_id)}{pages}): "
                    f"{ui.plural(len(doc.passage_ids), 'passage')}; {cleaning}.", icon=":material/check_circle:")
         for r in doc.removed:
@@ -81,7 +90,7 @@ def show_upload_result(docs) -> None:
 
 
 with st.expander("Add documents to this notebook", icon=":material/upload_file:",
-                 expanded=bool(st.session_state.get("upload_result")) or st.session_state.get("sources_empty", False)):
+                 expanded=bool(st.session_state.get("upload_result")) or _empty(settings)):
     notebook = ui.NOTEBOOK_LABELS.get(settings.notebook, settings.notebook)
     st.caption(f"PDF (with a text layer), Word .docx, .txt, .md or .html; several at once. They are kept in "
                f"the index folder, in notebook **{ui.md(notebook)}**, and answer questions as soon as they "
@@ -101,7 +110,6 @@ try:
         engine = ui.engine()
 except NoIndexError:
     ui.index_status()
-    st.session_state["sources_empty"] = True
     show_upload_result({})
     st.info("This notebook holds no documents yet. Add some above, or run `footnote ingest` on a folder of "
             "readings.", icon=":material/info:")
@@ -111,7 +119,6 @@ except FootnoteError as e:
     ui.index_status()
     st.stop()
 ui.index_status()
-st.session_state["sources_empty"] = False
 docs = engine.library.docs
 passages = engine.library.passages
 show_upload_result(docs)
