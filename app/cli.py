@@ -242,9 +242,11 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_notebooks)
 
     s = sub.add_parser("sources", help="list the indexed documents")
+    _notebook_arg(s)
     s.set_defaults(func=cmd_sources)
 
     s = sub.add_parser("status", help="where the index lives and what it holds")
+    _notebook_arg(s)
     s.set_defaults(func=cmd_status)
 
     s = sub.add_parser("ask", help="answer a question with footnotes")
