@@ -45,7 +45,7 @@ from .errors import (
     ModelMismatchError,
     NoIndexError,
 )
-from .settings import Settings
+from .settings import DEFAULT_NOTEBOOK, Settings
 
 SCHEMA = 2
 POINTER = "live.json"
@@ -247,7 +247,8 @@ class Index:
         """Open the live generation for reading; a clear error if there is none or it is damaged."""
         pointer = read_pointer(settings)
         if pointer is None:
-            raise NoIndexError(settings.where, older=not settings.chroma_host and (settings.index_dir / LEGACY).exists())
+            raise NoIndexError(settings.where, older=not settings.chroma_host and (settings.index_dir / LEGACY).exists(),
+                               notebook=settings.notebook if settings.notebook != DEFAULT_NOTEBOOK else None)
         generation = pointer["live"]
         if not settings.chroma_host and not (settings.index_dir / generation / LEGACY).exists():
             raise IndexDamagedError(settings.where, f"its live generation {generation} is missing")
