@@ -40,14 +40,14 @@ def _notebook_arg(subparser: argparse.ArgumentParser) -> None:
 
 
 def _notebook_settings(args, settings: Settings) -> Settings:
-    """The settings of the notebook --notebook names; a notebook that does not exist is an error for
-    every command but ingest, which makes it."""
+    """The settings of the notebook --notebook (or FOOTNOTE_NOTEBOOK) names; a notebook that does not
+    exist is an error for every command but ingest, which makes it, and notebooks, which lists them."""
     from ingest import notebooks
 
     name = getattr(args, "notebook", None)
     if name:
         settings = settings.with_notebook(name)
-    if settings.notebook != DEFAULT_NOTEBOOK and args.command != "ingest" \
+    if settings.notebook != DEFAULT_NOTEBOOK and args.command not in ("ingest", "notebooks") \
             and not notebooks.exists(settings, settings.notebook):
         raise FootnoteError(f"There is no notebook '{settings.notebook}'. `footnote notebooks` lists them; "
                             f"`footnote ingest --notebook {settings.notebook} PATH` makes it.")
@@ -60,7 +60,9 @@ def cmd_ingest(args, settings: Settings) -> int:
     paths = [Path(p) for p in args.paths]
     if not paths and settings.notebook != DEFAULT_NOTEBOOK:
         # A notebook's own uploads are read again (an interrupted upload completes); a folder to add is given.
-        if not settings.uploads_dir.is_dir():
+        from ingest.notebooks import is_folder
+
+        if not is_folder(settings.uploads_dir):
             raise FootnoteError(f"Give the files or folders to add to notebook '{settings.notebook}': "
                                 f"`footnote ingest --notebook {settings.notebook} PATH`.")
         paths = [settings.uploads_dir]

@@ -41,9 +41,21 @@ def names(settings: Settings) -> list[str]:
             name = c if isinstance(c, str) else c.name
             if name.startswith(prefix) and name.endswith("--live"):
                 found.add(name[len(prefix) : -len("--live")])
-    elif settings.notebooks_dir.is_dir():
-        found = {p.name for p in settings.notebooks_dir.iterdir() if p.is_dir() and not p.is_symlink()}
+    elif is_folder(settings.notebooks_dir):
+        try:
+            found = {p.name for p in settings.notebooks_dir.iterdir() if is_folder(p) and not p.is_symlink()}
+        except OSError:  # an unreadable index folder: the default notebook reports it when opened
+            found = set()
     return [DEFAULT_NOTEBOOK] + sorted(n for n in found if _NOTEBOOK_NAME.match(n) and n != DEFAULT_NOTEBOOK)
+
+
+def is_folder(path: Path) -> bool:
+    """Whether path is a folder; False, not an exception, when the index folder cannot be read (the
+    index reports that itself, in one line, when it is opened)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def exists(settings: Settings, name: str) -> bool:

@@ -23,7 +23,7 @@ from .embed import embed_texts, embedder, folder_dimension
 from .encoder import export, onnx_file
 from .errors import FootnoteError, NoIndexError, NothingIngestedError
 from .formats import FURNITURE_RULE, page_of, page_starts
-from .notebooks import read_metadata
+from .notebooks import is_folder, read_metadata
 from .passages import Passage, split_passages
 from .settings import DEFAULT_NOTEBOOK, Settings
 from .store import Index, ManifestEntry, drop_stale, writing
@@ -159,7 +159,8 @@ def write_clean_copies(prepared: list[Prepared], settings: Settings) -> None:
 
 def ingest(paths: list[Path] | None = None, settings: Settings | None = None, *, rebuild: bool = False,
            progress: bool = True, log=print, report: Progress | None = None) -> Summary:
-    """Ingest files and folders (default: corpus/raw) into the settings' notebook. Returns what
+    """Ingest files and folders (default: corpus/raw and the files uploaded in the app) into the
+    settings' notebook. Returns what
     happened; raises NothingIngestedError only if no file given produced usable text.
 
     Every change lands in a new index generation, made live in one step at the end (see store.py); a
@@ -171,7 +172,7 @@ def ingest(paths: list[Path] | None = None, settings: Settings | None = None, *,
     if not paths:  # the shipped corpus (default notebook), and what was uploaded in the app (so an
         # interrupted upload completes)
         shipped = [settings.raw_dir] if settings.notebook == DEFAULT_NOTEBOOK else []
-        paths = shipped + ([settings.uploads_dir] if settings.uploads_dir.is_dir() else [])
+        paths = shipped + ([settings.uploads_dir] if is_folder(settings.uploads_dir) else [])
     paths = [Path(p) for p in paths]
     summary = Summary()
     files, summary.skipped = collect(paths)

@@ -53,9 +53,7 @@ def add_files(files: list[tuple[str, bytes]], settings: Settings, *, report: Pro
     texts = {e.text: (d, e.title) for d, e in manifest.items() if e.text and Path(e.source).exists()}
     keep: list[tuple[Path, Path]] = []  # (checked copy, where it goes)
     with tempfile.TemporaryDirectory(dir=settings.index_dir, prefix=".incoming-") as tmp:
-        for n, (name, data) in enumerate(files):
-            if report:
-                report("reading", n, len(files))
+        for name, data in files:  # checked before anything is kept (the pipeline reports its own progress)
             name = safe_name(name)
             line = _check(Path(tmp), name, data, settings, texts)
             if isinstance(line, str):
