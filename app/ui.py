@@ -257,6 +257,7 @@ NOTEBOOK_LABELS = {DEFAULT_NOTEBOOK: "Default (the shipped readings)"}
 
 def _switch_notebook() -> None:
     st.session_state["chat"] = []  # a conversation belongs to the sources it was answered from
+    st.session_state.pop("upload_result", None)  # what was added where, said on the Sources page
 
 
 def _create_notebook() -> None:

@@ -41,11 +41,11 @@ def names(settings: Settings) -> list[str]:
             name = c if isinstance(c, str) else c.name
             if name.startswith(prefix) and name.endswith("--live"):
                 found.add(name[len(prefix) : -len("--live")])
-    elif is_folder(settings.notebooks_dir):
+    if is_folder(settings.notebooks_dir):  # made here, or holding uploads (also beside a Chroma server)
         try:
-            found = {p.name for p in settings.notebooks_dir.iterdir() if is_folder(p) and not p.is_symlink()}
+            found |= {p.name for p in settings.notebooks_dir.iterdir() if is_folder(p) and not p.is_symlink()}
         except OSError:  # an unreadable index folder: the default notebook reports it when opened
-            found = set()
+            pass
     return [DEFAULT_NOTEBOOK] + sorted(n for n in found if _NOTEBOOK_NAME.match(n) and n != DEFAULT_NOTEBOOK)
 
 
@@ -83,8 +83,7 @@ def summary(settings: Settings) -> list[Notebook]:
 def create(settings: Settings, name: str) -> Settings:
     """Make an empty notebook (its folder) and return its settings; an existing one is left as it is."""
     nb = settings.with_notebook(check_notebook_name(name))
-    if not settings.chroma_host:
-        nb.index_dir.mkdir(parents=True, exist_ok=True)
+    nb.index_dir.mkdir(parents=True, exist_ok=True)  # its uploads live here, whatever holds its index
     return nb
 
 
