@@ -366,7 +366,8 @@ def page_starts(raw: str, starts: list[int], clean: str) -> list[int]:
     for i in range(len(found) - 1, -1, -1):  # a page with nothing found starts where the next one does
         nxt = found[i] if found[i] is not None else nxt
         out[i] = nxt
-    out[0] = 0 if out else 0
+    if out:
+        out[0] = 0  # the first page starts the text, whatever cleaning took from its top
     return [min(x, y) for x, y in zip(out, out[1:] + [len(clean)], strict=True)]
 
 
