@@ -207,3 +207,15 @@ def test_an_upload_interrupted_halfway_leaves_the_previous_index_and_the_next_in
     assert (upload_nb.uploads_dir / "r.pdf").exists()
     summary = ingest(None, upload_nb, progress=False)
     assert summary.new == ["r"] and set(Index.open(upload_nb).manifest()) == {"r", "s"}
+
+
+def test_every_command_that_reads_an_index_takes_notebook_and_ingest_without_a_path_says_what_to_give(
+        tmp_path, monkeypatch, capsys):
+    from app.cli import parser
+
+    for command in (["ingest"], ["ask", "q"], ["eval"], ["sources"], ["status"], ["app"]):
+        assert parser().parse_args([*command, "--notebook", "history-10b"]).notebook == "history-10b"
+    monkeypatch.setenv("FOOTNOTE_INDEX_DIR", str(tmp_path / "index"))
+    assert main(["ingest", "--notebook", "history-10b"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "`footnote ingest --notebook history-10b PATH`" in err
