@@ -21,10 +21,19 @@ class Citation:
     quote: str
     passage: str
     passage_start: int  # offset of the passage in the clean text (quote sits at start - passage_start)
+    page: int | None = None  # the page the quote starts on, for a PDF; None for a text without pages
+
+    @property
+    def label(self) -> str:
+        """The footnote's source in a few words: its title, and its page when it has one ("…, p. 12")."""
+        return f"{self.title}, p. {self.page}" if self.page else self.title
 
     def to_json(self) -> dict:
-        return {"n": self.n, "doc_id": self.doc_id, "title": self.title, "passage_id": self.passage_id,
-                "start": self.start, "end": self.end, "quote": self.quote, "passage": self.passage}
+        out = {"n": self.n, "doc_id": self.doc_id, "title": self.title, "passage_id": self.passage_id,
+               "start": self.start, "end": self.end, "quote": self.quote, "passage": self.passage}
+        if self.page:
+            out["page"] = self.page
+        return out
 
 
 @dataclass

@@ -33,7 +33,7 @@ from ingest.errors import FootnoteError
 from ingest.passages import sentence_spans
 
 from .answer import Citation
-from .compose import _next_in_paragraph, _prev_in_paragraph
+from .compose import _next_in_paragraph, _prev_in_paragraph, cite
 from .llm import overlap
 from .ranker import Linear
 from .retrieve import MONTHS, STOPWORDS, stems, words
@@ -515,10 +515,7 @@ class _Citer:
 
     def __call__(self, row: int) -> Citation:
         if row not in self.by_row:
-            s = self.lib.sentences[row]
-            p, doc = self.lib.passages[s.passage_id], self.lib.docs[s.doc_id]
-            self.by_row[row] = Citation(len(self.all) + 1, s.doc_id, doc.title, doc.kind, p.id, s.start, s.end,
-                                        s.text, p.text, p.start)
+            self.by_row[row] = cite(self.lib, len(self.all) + 1, row)
             self.all.append(self.by_row[row])
         return self.by_row[row]
 

@@ -1,7 +1,8 @@
 """The `footnote` command: one subcommand per job. It parses arguments, calls the library, and renders
 results and errors; a FootnoteError becomes a one-line message and exit code 2, never a traceback.
 
-    footnote ingest [PATH ...] [--rebuild]    build or update the index (default: corpus/raw)
+    footnote ingest [PATH ...] [--rebuild] [--notebook NAME]   build or update the index (default: corpus/raw)
+    footnote notebooks [--remove NAME [--yes]]    list notebooks with their counts; remove one
     footnote sources                          list indexed documents
     footnote status                           where the index lives and what it holds
     footnote ask "question" [--json] [--file FILE [--conversation]] [--llm URL --model NAME]
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from app.safe_text import decode, printable
 from ingest.errors import FootnoteError
-from ingest.settings import Settings
+from ingest.settings import DEFAULT_NOTEBOOK, Settings
 
 
 def _err(msg: str) -> None:
@@ -33,11 +34,43 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+def _notebook_arg(subparser: argparse.ArgumentParser) -> None:
+    """`--notebook NAME` for a subcommand: main() then hands its command the settings of that notebook
+    (Settings.with_notebook), so everything it reads or writes is that notebook's. One line per
+    subcommand: `_notebook_arg(s)`."""
+    subparser.add_argument("--notebook", metavar="NAME", default=None,
+                           help="the notebook to use (default: FOOTNOTE_NOTEBOOK, or the default notebook, "
+                                "which holds the shipped corpus); `footnote notebooks` lists them")
+
+
+def _notebook_settings(args, settings: Settings) -> Settings:
+    """The settings of the notebook --notebook (or FOOTNOTE_NOTEBOOK) names; a notebook that does not
+    exist is an error for every command but ingest, which makes it, and notebooks, which lists them."""
+    from ingest import notebooks
+
+    name = getattr(args, "notebook", None)
+    if name:
+        settings = settings.with_notebook(name)
+    if settings.notebook != DEFAULT_NOTEBOOK and args.command not in ("ingest", "notebooks") \
+            and not notebooks.exists(settings, settings.notebook):
+        raise FootnoteError(f"There is no notebook '{settings.notebook}'. `footnote notebooks` lists them; "
+                            f"`footnote ingest --notebook {settings.notebook} PATH` makes it.")
+    return settings
+
+
 def cmd_ingest(args, settings: Settings) -> int:
     from ingest.pipeline import ingest
 
-    summary = ingest([Path(p) for p in args.paths] or None, settings, rebuild=args.rebuild,
-                     progress=sys.stderr.isatty() or args.progress)
+    paths = [Path(p) for p in args.paths]
+    if not paths and settings.notebook != DEFAULT_NOTEBOOK:
+        # A notebook's own uploads are read again (an interrupted upload completes); a folder to add is given.
+        from ingest.notebooks import is_folder
+
+        if not is_folder(settings.uploads_dir):
+            raise FootnoteError(f"Give the files or folders to add to notebook '{settings.notebook}': "
+                                f"`footnote ingest --notebook {settings.notebook} PATH`.")
+        paths = [settings.uploads_dir]
+    summary = ingest(paths or None, settings, rebuild=args.rebuild, progress=sys.stderr.isatty() or args.progress)
     for s in summary.skipped:
         print(f"skipped {s.path}: {s.reason}")
     for n in summary.notes:
@@ -56,6 +89,36 @@ def cmd_ingest(args, settings: Settings) -> int:
                  f"{_count(summary.index_passages, 'passage')}")
     parts.append(f"{summary.seconds:.1f} s")
     print("; ".join(parts))
+    return 0
+
+
+def cmd_notebooks(args, settings: Settings) -> int:
+    from ingest import notebooks
+
+    if args.remove:
+        name = args.remove
+        settings.with_notebook(name)  # a bad name is told before anything is asked
+        found = {n.name: n for n in notebooks.summary(settings)}
+        if name not in found:
+            raise FootnoteError(f"There is no notebook '{name}'. `footnote notebooks` lists them.")
+        if not args.yes:
+            n = found[name]
+            if not sys.stdin.isatty():
+                _err(f"removing notebook '{name}' deletes its index and uploaded files: add --yes to confirm")
+                return 2
+            reply = input(f"Remove notebook '{name}' ({_count(n.documents, 'document')}, "
+                          f"{_count(n.passages, 'passage')}) with its index and uploaded files? [y/N] ")
+            if reply.strip().lower() not in ("y", "yes"):
+                print("kept")
+                return 1
+        notebooks.remove(settings, name)
+        print(f"removed notebook '{name}'")
+        return 0
+    rows = notebooks.summary(settings)
+    width = max(len(n.name) for n in rows)
+    for n in rows:
+        line = f"{n.name:<{width}}  {_count(n.documents, 'document'):>13}  {_count(n.passages, 'passage'):>14}"
+        print(line + (f"  ({printable(n.problem)})" if n.problem else ""))
     return 0
 
 
@@ -248,6 +311,8 @@ def cmd_app(args, settings: Settings) -> int:
 
     from app.engine import preload
 
+    if settings.notebook != DEFAULT_NOTEBOOK:  # the notebook the app opens on (the sidebar can switch)
+        os.environ["FOOTNOTE_NOTEBOOK"] = settings.notebook
     preload(settings)  # the server runs in this process: the engine loads while it starts
     page = Path(__file__).with_name("streamlit_app.py")
     sys.argv = ["streamlit", "run", str(page), "--server.address", args.host, "--server.port", str(args.port),
@@ -320,12 +385,20 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("paths", nargs="*", help="files or folders of .txt, .md or .html")
     s.add_argument("--rebuild", action="store_true", help="drop the index and build it again")
     s.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
+    _notebook_arg(s)
     s.set_defaults(func=cmd_ingest)
 
+    s = sub.add_parser("notebooks", help="list the notebooks with their document and passage counts")
+    s.add_argument("--remove", metavar="NAME", help="delete a notebook, its index and its uploaded files")
+    s.add_argument("--yes", action="store_true", help="with --remove: do not ask for confirmation")
+    s.set_defaults(func=cmd_notebooks)
+
     s = sub.add_parser("sources", help="list the indexed documents")
+    _notebook_arg(s)
     s.set_defaults(func=cmd_sources)
 
     s = sub.add_parser("status", help="where the index lives and what it holds")
+    _notebook_arg(s)
     s.set_defaults(func=cmd_status)
 
     s = sub.add_parser("ask", help="answer a question with footnotes")
@@ -338,9 +411,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--llm", default=os.environ.get("FOOTNOTE_LLM_URL"),
                    help="an OpenAI-compatible or Ollama server URL for generative answers")
     s.add_argument("--model", default=os.environ.get("FOOTNOTE_LLM_MODEL"), help="the model name on that server")
+    _notebook_arg(s)
     s.set_defaults(func=cmd_ask)
 
     s = sub.add_parser("plan", help="a cited essay plan for a question")
+    _notebook_arg(s)
     s.add_argument("question", nargs="+")
     s.add_argument("--json", action="store_true", help="print the plan as one JSON object")
     s.add_argument("--out", help="also write the plan to a .md or .docx file")
@@ -350,10 +425,12 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_plan)
 
     s = sub.add_parser("debate", help="who argues what: the historians and writers the sources name, cited")
+    _notebook_arg(s)
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.set_defaults(func=cmd_debate)
 
     s = sub.add_parser("check", help="check a student's answer against the sources, sentence by sentence")
+    _notebook_arg(s)
     s.add_argument("--question", required=True, help="the question the student answered")
     s.add_argument("--answer", required=True, help="the answer: a .txt or .docx file, or - for standard input")
     s.add_argument("--json", action="store_true", help="print one JSON object (schema in the README)")
@@ -367,9 +444,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="folder for the run (default: eval/runs/<time>)")
     s.add_argument("--limit", type=int, help="only the first N questions")
     s.add_argument("--articles", help="tuning-set format only: the articles to use, comma-separated (default all)")
+    _notebook_arg(s)
     s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("timeline", help="the dated events in the sources, in order, each with its footnotes")
+    _notebook_arg(s)
     s.add_argument("--from", dest="start", type=int, metavar="YEAR", help="from this year on")
     s.add_argument("--to", dest="end", type=int, metavar="YEAR", help="up to this year")
     s.add_argument("--doc", metavar="ID", help="only what this document dates (`footnote sources` lists ids)")
@@ -380,6 +459,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("app", help="start the Streamlit app")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8501)
+    _notebook_arg(s)
     s.set_defaults(func=cmd_app)
     return p
 
@@ -387,7 +467,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return args.func(args, Settings.from_env())
+        return args.func(args, _notebook_settings(args, Settings.from_env()))
     except FootnoteError as e:
         _err(str(e))
         return 2

@@ -299,6 +299,16 @@ def compose(lib: Library, question: str, scores: dict[int, float], sims: np.ndar
 
     return footnoted(lib, order)
 
+def cite(lib: Library, n: int, row: int, last: int | None = None, end: int | None = None) -> Citation:
+    """Footnote n: the sentence at `row` (through the sentence `last`, or up to the offset `end`, of the
+    same passage), verbatim, with its passage and page. Every citation Footnote makes is made here."""
+    s = lib.sentences[row]
+    p, doc = lib.passages[s.passage_id], lib.docs[s.doc_id]
+    stop = end if end is not None else lib.sentences[last].end if last is not None else s.end
+    return Citation(n, s.doc_id, doc.title, doc.kind, p.id, s.start, stop, doc.text[s.start:stop], p.text, p.start,
+                    page=s.page)
+
+
 def joined(lib: Library, order: list[list[int]]) -> list[list[int]]:
     """The reading order with each sentence that leans on the one just before it ('This was rejected by
     Napoleon, who ...') joined to it as one quotation: one footnote whose quote runs over both sentences,
@@ -337,13 +347,8 @@ def footnoted(lib: Library, order: list[list[int]]) -> tuple[list[AnswerSentence
     sentences = []
     for g in joined(lib, order):
         if _is_span(g):
-            first, last = lib.sentences[g[0]], lib.sentences[g[-1]]
-            p = lib.passages[first.passage_id]
-            doc = lib.docs[first.doc_id]
             if g[0] not in by_row:
-                quote = p.text[first.start - p.start:last.end - p.start]
-                citations.append(Citation(len(citations) + 1, first.doc_id, doc.title, doc.kind, p.id, first.start,
-                                          last.end, quote, p.text, p.start))
+                citations.append(cite(lib, len(citations) + 1, g[0], last=g[-1]))
                 for ix in g:
                     by_row.setdefault(ix, len(citations))
             text = " ".join(display(lib.sentences[ix].text) for ix in g)
@@ -352,12 +357,8 @@ def footnoted(lib: Library, order: list[list[int]]) -> tuple[list[AnswerSentence
         ns = []
         for ix in g:
             if ix not in by_row:
-                s = lib.sentences[ix]
-                p = lib.passages[s.passage_id]
-                doc = lib.docs[s.doc_id]
                 by_row[ix] = len(citations) + 1
-                citations.append(Citation(by_row[ix], s.doc_id, doc.title, doc.kind, p.id, s.start, s.end, s.text,
-                                          p.text, p.start))
+                citations.append(cite(lib, by_row[ix], ix))
             ns.append(by_row[ix])
         sentences.append(AnswerSentence(display(lib.sentences[g[0]].text), ns))
     return sentences, citations

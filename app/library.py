@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.embed import folder_dimension
+from ingest.formats import page_of
 from ingest.settings import Settings
 from ingest.store import Index
 
@@ -38,6 +39,11 @@ class Doc:
     questions: list[str]
     removed: list[dict]
     passage_ids: list[str] = field(default_factory=list)
+    page_starts: list[int] = field(default_factory=list)  # where each page starts in `text` (PDF); empty: no pages
+
+    def page_at(self, offset: int) -> int | None:
+        """The page (1-based) holding this offset of the clean text, or None for a document without pages."""
+        return page_of(self.page_starts, offset)
 
 
 @dataclass
@@ -49,6 +55,7 @@ class PassageRec:
     text: str
     heading: str
     sentence_ix: list[int] = field(default_factory=list)  # rows in Library.sentences, in document order
+    page: int | None = None  # the page it starts on (PDF)
 
 
 @dataclass
@@ -59,6 +66,7 @@ class SentenceRec:
     start: int
     end: int
     text: str
+    page: int | None = None  # the page it starts on (PDF)
 
 
 @dataclass
@@ -86,6 +94,7 @@ class Library:
                 id=meta["doc_id"], title=meta["title"], kind=meta["source_kind"], reliability=meta["reliability"],
                 file=meta["file"], text=text, extra=json.loads(meta.get("extra") or "{}"),
                 questions=json.loads(meta.get("questions") or "[]"), removed=json.loads(meta.get("removed") or "[]"),
+                page_starts=json.loads(meta.get("page_starts") or "[]"),
             )
 
         passages, passage_rows = {}, []
@@ -93,7 +102,7 @@ class Library:
         for meta, text, vec in sorted(zip(p["metadatas"], p["documents"], p["embeddings"], strict=True),
                                       key=lambda x: x[0]["passage_id"]):
             passages[meta["passage_id"]] = PassageRec(meta["passage_id"], meta["doc_id"], meta["start"], meta["end"],
-                                                     text, meta.get("heading", ""))
+                                                     text, meta.get("heading", ""), page=meta.get("page"))
             passage_rows.append(vec)
         for pid in passages:
             docs[passages[pid].doc_id].passage_ids.append(pid)
@@ -104,7 +113,7 @@ class Library:
         for i in order:
             meta = s["metadatas"][i]
             rec = SentenceRec(len(sentences), meta["passage_id"], meta["doc_id"], meta["start"], meta["end"],
-                              s["documents"][i])
+                              s["documents"][i], meta.get("page"))
             sentences.append(rec)
             rows.append(s["embeddings"][i])
             passages[rec.passage_id].sentence_ix.append(rec.ix)

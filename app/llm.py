@@ -21,7 +21,7 @@ from ingest.errors import LLMServerError
 from ingest.passages import sentence_spans
 
 from .answer import Answer, AnswerSentence, Citation
-from .compose import compose
+from .compose import cite, compose
 from .retrieve import stems, words
 
 # Calibrated with `python -m eval.calibrate` on the evaluation set: each key point (a terse paraphrase
@@ -137,12 +137,8 @@ class Generator:
             cited = []
             for c in good:
                 if c.sentence_ix not in by_ix:
-                    srec = lib.sentences[c.sentence_ix]
-                    p = lib.passages[srec.passage_id]
-                    doc = lib.docs[srec.doc_id]
                     by_ix[c.sentence_ix] = len(citations) + 1
-                    citations.append(Citation(by_ix[c.sentence_ix], srec.doc_id, doc.title, doc.kind, p.id,
-                                              srec.start, srec.end, srec.text, p.text, p.start))
+                    citations.append(cite(lib, by_ix[c.sentence_ix], c.sentence_ix))
                 cited.append(by_ix[c.sentence_ix])
             if good:
                 out.append(AnswerSentence(clean, cited))

@@ -25,7 +25,7 @@ import numpy as np
 from .answer import Answer, Citation
 from .argue import NEW_DOC_BONUS
 from .brief import YEAR, Brief, as_question, outside_span, read_question, span_years
-from .compose import DUPLICATE_SIM, MIN_SUPPORT_SIM, citable, depends_on_previous, display
+from .compose import DUPLICATE_SIM, MIN_SUPPORT_SIM, citable, cite, depends_on_previous, display
 from .debate import Debate, debate
 from .engine import Engine, check_question
 from .library import Library
@@ -202,12 +202,8 @@ class Footnotes:
 
     def cite(self, row: int) -> int:
         if row not in self.by_row:
-            s = self.lib.sentences[row]
-            p = self.lib.passages[s.passage_id]
-            doc = self.lib.docs[s.doc_id]
             self.by_row[row] = len(self.citations) + 1
-            self.citations.append(Citation(self.by_row[row], s.doc_id, doc.title, doc.kind, p.id, s.start, s.end,
-                                           s.text, p.text, p.start))
+            self.citations.append(cite(self.lib, self.by_row[row], row))
         return self.by_row[row]
 
 

@@ -46,7 +46,7 @@ def answer_text(answer: Answer, width: int = 100) -> str:
         out.append(f"  ! {printable(w)}")
     out.append("")
     for c in answer.citations:
-        out.append(fill(f"[{c.n}] {c.title} ({c.kind}), {c.passage_id}, characters {c.start}-{c.end}:"))
+        out.append(fill(f"[{c.n}] {c.label} ({c.kind}), {c.passage_id}, characters {c.start}-{c.end}:"))
         out.append(fill(f"“{c.quote}”", initial_indent="    ", subsequent_indent="    "))
     return "\n".join(out)
 
@@ -60,6 +60,6 @@ def answer_markdown(answer: Answer) -> str:
     body = " ".join(escape_md(s.text) + "".join(f"[^{n}]" for n in s.citations) for s in answer.sentences)
     lines += [body, ""]
     for c in answer.citations:
-        lines.append(f"[^{c.n}]: {escape_md(c.title)} ({escape_md(c.kind)}), {escape_md(c.passage_id)}: "
+        lines.append(f"[^{c.n}]: {escape_md(c.label)} ({escape_md(c.kind)}), {escape_md(c.passage_id)}: "
                      f"“{escape_md(c.quote)}”")
     return "\n".join(lines)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .answer import Citation
-from .compose import DUPLICATE_SIM, depends_on_previous
+from .compose import DUPLICATE_SIM, cite, depends_on_previous
 from .dates import MONTH_WORDS, MONTHS, NUMBER, RELATIVE, When, dates_in, when_of
 from .library import Library
 from .llm import SUPPORT_SIM
@@ -400,10 +400,7 @@ def _conflicting(found: list[Mention], match: _Matcher) -> list[tuple[int, int]]
 
 
 def _citation(lib: Library, m: Mention) -> Citation:
-    s = lib.sentences[m.row]
-    p, doc = lib.passages[s.passage_id], lib.docs[s.doc_id]
-    return Citation(0, s.doc_id, doc.title, doc.kind, p.id, s.start, m.quote_end, doc.text[s.start:m.quote_end],
-                    p.text, p.start)
+    return cite(lib, 0, m.row, end=m.quote_end)
 
 
 def _best(ms: list[Mention]) -> Mention:

@@ -17,8 +17,9 @@ import streamlit as st
 
 from app.answer import Answer, Citation
 from app.safe_text import printable
+from ingest import notebooks
 from ingest.errors import FootnoteError, LLMServerError
-from ingest.settings import Settings
+from ingest.settings import DEFAULT_NOTEBOOK, Settings
 
 SOURCES_PAGE = "views/sources.py"
 EXAMPLES = [
@@ -88,9 +89,13 @@ def plain(text: str) -> str:
     return "<div>" + esc(text) + "</div>"
 
 
+PAGE_DIV = '<div style="font-size:.8rem;color:#64748b;margin-bottom:.2em">'
+
+
 def citation_html(c: Citation) -> str:
-    """The cited passage with the quoted words highlighted."""
-    return highlight(c.passage, [(c.start - c.passage_start, c.end - c.passage_start)])
+    """The cited passage with the quoted words highlighted, under the page it is on (a PDF's)."""
+    page = f"{PAGE_DIV}p. {c.page}</div>" if c.page else ""
+    return page + highlight(c.passage, [(c.start - c.passage_start, c.end - c.passage_start)])
 
 
 def answer_html(answer: Answer) -> str:
@@ -127,8 +132,9 @@ def change_html(before: str, after: str) -> str:
 def rule_descriptions() -> dict[str, str]:
     """Each cleaning rule's name and what it removes (its docstring)."""
     from ingest.clean import RULES
+    from ingest.formats import FURNITURE_RULE
 
-    return {r.name: r.description for r in RULES}
+    return {r.name: r.description for r in RULES} | {FURNITURE_RULE[0]: FURNITURE_RULE[1]}
 
 
 def sources_link(doc_id: str, passage_id: str, start: int | None = None, end: int | None = None,
@@ -150,14 +156,33 @@ def _load(key: str, _settings: Settings, llm_url: str | None, llm_model: str | N
     from app.engine import Engine, shared
 
     if llm_url is None:
-        return shared(_settings)  # started at launch by streamlit_app.py
+        try:
+            return shared(_settings)  # started at launch by streamlit_app.py
+        except FootnoteError:  # the preload failed (no index then); an upload or ingest may have made one since
+            return Engine.load(_settings)
     return Engine.load(_settings, llm_url=llm_url, llm_model=llm_model)
 
 
+def settings() -> Settings:
+    """The settings of the notebook picked in the sidebar (FOOTNOTE_NOTEBOOK, or the default, at first)."""
+    base = Settings.from_env()
+    name = st.session_state.get("notebook")
+    if not name or name == base.notebook:
+        return base
+    try:
+        return base.with_notebook(name)
+    except FootnoteError:
+        return base
+
+
 def engine():
-    """The extractive engine for the current settings. Raises FootnoteError (no index, wrong model)."""
-    settings = Settings.from_env()
-    return _load(repr(settings), settings, None, None)
+    """The extractive engine for the notebook picked in the sidebar, on its live index generation (an
+    ingest or upload since the last question is picked up here, without a restart). Raises FootnoteError
+    (no index, wrong model)."""
+    current = settings()
+    eng = _load(repr(current), current, None, None)
+    eng.follow_index()
+    return eng
 
 
 def engine_or_stop():
@@ -186,10 +211,10 @@ def answering_engine():
     failed = st.session_state.setdefault("llm_failed", {})
     if (url, model) in failed:
         return base, failed[(url, model)]
-    settings = Settings.from_env()
+    current = settings()
     try:
         with st.spinner(f"Connecting to the LLM server at {md(url)}…"):
-            return _load(repr(settings), settings, url, model or None), None
+            return _load(repr(current), current, url, model or None), None
     except FootnoteError as e:
         problem = str(e)
     except Exception as e:  # a client library's own error: still the server's problem, not a crash
@@ -211,6 +236,7 @@ def llm_choice() -> tuple[str | None, str | None]:
 def sidebar() -> None:
     """The controls every page shares. Nothing here waits for the engine, so pages draw at once."""
     with st.sidebar:
+        notebook_picker()
         st.markdown("#### Answers")
         st.radio("Answer mode", ["extractive", "llm"], key="mode", label_visibility="collapsed",
                  format_func={"extractive": "Extractive: the sources' own sentences",
@@ -224,6 +250,49 @@ def sidebar() -> None:
         st.session_state.setdefault("top_k", min(10, max(3, Settings.from_env().top_k)))
         st.slider("Passages to retrieve", 3, 10, key="top_k",
                   help="How many passages Footnote reads before answering. More finds more, but may dilute.")
+
+
+NOTEBOOK_LABELS = {DEFAULT_NOTEBOOK: "Default (the shipped readings)"}
+
+
+def _switch_notebook() -> None:
+    st.session_state["chat"] = []  # a conversation belongs to the sources it was answered from
+    st.session_state.pop("upload_result", None)  # what was added where, said on the Sources page
+
+
+def _create_notebook() -> None:
+    name = (st.session_state.get("new_notebook") or "").strip()
+    try:
+        notebooks.create(Settings.from_env(), name)
+    except FootnoteError as e:
+        st.session_state["notebook_problem"] = str(e)
+        return
+    st.session_state["notebook_problem"] = ""
+    st.session_state["notebook"] = name
+    st.session_state["new_notebook"] = ""
+    _switch_notebook()
+
+
+def notebook_picker() -> None:
+    """Which notebook (set of sources) every page reads, and a way to start a new one."""
+    base = Settings.from_env()
+    st.markdown("#### Notebook")
+    try:
+        names = notebooks.names(base)
+    except FootnoteError as e:
+        st.error(message(str(e)), icon=":material/error:")
+        return
+    if st.session_state.get("notebook") not in names:
+        st.session_state["notebook"] = base.notebook if base.notebook in names else DEFAULT_NOTEBOOK
+    st.selectbox("Notebook", names, key="notebook", label_visibility="collapsed", on_change=_switch_notebook,
+                 format_func=lambda n: NOTEBOOK_LABELS.get(n, shown(n)),
+                 help="One set of sources per class or topic. Every page answers from the notebook chosen here.")
+    with st.expander("New notebook", icon=":material/add:"):
+        st.text_input("Name", key="new_notebook", placeholder="e.g. history-10b",
+                      help="Lower-case letters, digits and hyphens. Add its documents on the Sources page.")
+        st.button("Create", key="create_notebook", on_click=_create_notebook)
+        if st.session_state.get("notebook_problem"):
+            st.error(message(st.session_state["notebook_problem"]), icon=":material/error:")
 
 
 def llm_settings() -> None:
@@ -259,7 +328,7 @@ def index_status() -> None:
             st.error(message(str(e)), icon=":material/error:")
             return
         lib, info = eng.library, eng.library.index.info
-        st.markdown(f"**{len(lib.docs)}** documents · **{len(lib.passages)}** passages")
+        st.markdown(f"{plural(len(lib.docs), 'document', bold=True)} · {plural(len(lib.passages), 'passage', bold=True)}")
         st.caption(f"Embedding model: {md(info.get('embed_model', '?'))} ({info.get('embed_dim', '?')} dimensions)")
         st.caption(f"Stored in {md(eng.settings.where)}")
         st.button("Reload the index", key="reload_index", icon=":material/refresh:", on_click=_load.clear,

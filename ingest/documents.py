@@ -4,8 +4,10 @@ Reads `.txt`, `.md` and `.html` files, decoding UTF-8, UTF-16 (with a byte order
 its zero bytes) or, failing those, Windows-1252 (the usual encoding of text pasted from Word); attaches
 the metadata in `corpus/sources.toml` when the file is listed there, and sensible defaults for a user's
 own files, whose id comes from their path inside the folder given (so two folders' `notes.txt` are two
-documents). A file that is empty, binary, too large, unreadable or a link leading out of the folder
-becomes a `Skipped` with a one-line reason, never an exception. Cleaning and splitting happen later.
+documents). PDF and Word files are read by formats.py, which keeps their pages and headings. A file that
+is empty, binary, too large, unreadable, scanned, encrypted, of an unknown type or a link leading out of
+the folder becomes a `Skipped` with a one-line reason, never an exception. Cleaning and splitting happen
+later.
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
+from .formats import MAX_PACKED_BYTES, Unreadable, read_docx, read_pdf
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
+PACKED = {".pdf": read_pdf, ".docx": read_docx}  # formats that hold their text inside a container
+SUFFIXES = TEXT_SUFFIXES | set(PACKED)
 MAX_BYTES = 20_000_000  # a 20 MB text file is a book shelf, not a reading: refuse rather than hang
 
 
@@ -39,6 +45,9 @@ class RawDocument:
     text: str
     encoding: str
     notes: list[str] = field(default_factory=list)
+    pages: list[int] = field(default_factory=list)  # where each page starts in `text` (PDF); empty: no pages
+    headings: list[str] = field(default_factory=list)  # lines the file's own structure marks as headings
+    removed: list[str] = field(default_factory=list)  # page furniture the format reader took out (PDF)
 
 
 @dataclass
@@ -70,15 +79,17 @@ def _part(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or hashlib.sha256(name.encode()).hexdigest()[:8]
 
 
-def document_id(path: Path, root: Path) -> str:
+def document_id(path: Path, root: Path, prefix: str | None = None) -> str:
     """A readable id that is unique and stable for a file: its path inside the folder it was ingested
-    from, with that folder's name first (`week3/notes.txt` -> `week3-notes`)."""
+    from, with that folder's name first (`week3/notes.txt` -> `week3-notes`), or `prefix` instead of the
+    folder's name ("" for files uploaded in the app, whose folder is Footnote's own)."""
     path, root = Path(os.path.abspath(path)), Path(os.path.abspath(root))
     try:
         relative = path.relative_to(root)
     except ValueError:
         relative = Path(path.name)
-    parts = [root.name, *relative.parent.parts, path.stem] if root.name else [*relative.parent.parts, path.stem]
+    first = root.name if prefix is None else prefix
+    parts = [first, *relative.parent.parts, path.stem] if first else [*relative.parent.parts, path.stem]
     s = "-".join(_part(p) for p in parts if p not in ("", ".", ".."))
     if len(s) > 60:  # long paths keep their start, and a hash of the whole so that they stay apart
         s = s[:51].rstrip("-") + "-" + hashlib.sha256(s.encode()).hexdigest()[:8]
@@ -193,32 +204,55 @@ def _title(text: str, fallback: str) -> str:
     return fallback
 
 
-def _too_large(path: Path, size: int) -> Skipped:
-    return Skipped(path, f"is too large ({size // 1_000_000} MB; the limit is {MAX_BYTES // 1_000_000} MB)")
+def _too_large(path: Path, size: int, limit: int = MAX_BYTES) -> Skipped:
+    return Skipped(path, f"is too large ({size // 1_000_000} MB; the limit is {limit // 1_000_000} MB)")
 
 
-def read(path: Path, sources: dict[str, SourceInfo], root: Path | None = None) -> RawDocument | Skipped:
+def unsupported(path: Path) -> str:
+    """Why a file of this type is not read, in one line."""
+    suffix = path.suffix.lower()
+    if suffix in (".doc", ".rtf", ".odt", ".pages"):
+        return f"is a {suffix} file; save it as .docx (Word) or PDF and add that"
+    return f"not a .txt, .md, .html, .pdf or .docx file ({path.suffix or 'no extension'})"
+
+
+def _info(path: Path, root: Path, sources: dict[str, SourceInfo], title: str, prefix: str | None) -> SourceInfo:
+    return sources.get(path.name) or SourceInfo(
+        id=document_id(path, root, prefix),
+        title=title,
+        kind="your document",
+        reliability="Added by you; Footnote knows nothing about where it comes from.",
+        file=path.name,
+    )
+
+
+def read(path: Path, sources: dict[str, SourceInfo], root: Path | None = None,
+         prefix: str | None = None) -> RawDocument | Skipped:
     """Read one file found in `root` (default: its own folder); a Skipped (with the reason) if it cannot
-    be used."""
+    be used. `prefix` replaces the folder's name at the start of the id (see document_id)."""
     root = root if root is not None else path.parent
-    if path.suffix.lower() not in SUFFIXES:
-        return Skipped(path, f"not a .txt, .md or .html file ({path.suffix or 'no extension'})")
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        return Skipped(path, unsupported(path))
     outside = _leads_outside(path, root)
     if outside:
         return outside
+    limit = MAX_PACKED_BYTES if suffix in PACKED else MAX_BYTES
     try:
         # The size is checked before reading, and no more than the limit is ever read (the file may grow).
         size = path.stat().st_size
-        if size > MAX_BYTES:
-            return _too_large(path, size)
+        if size > limit:
+            return _too_large(path, size, limit)
         with path.open("rb") as f:
-            data = f.read(MAX_BYTES + 1)
+            data = f.read(limit + 1)
     except OSError as e:
         return Skipped(path, f"cannot be read ({e.strerror or e})")
-    if len(data) > MAX_BYTES:
-        return _too_large(path, len(data))
+    if len(data) > limit:
+        return _too_large(path, len(data), limit)
     if not data.strip():
         return Skipped(path, "is empty")
+    if suffix in PACKED:
+        return _read_packed(path, root, sources, data, prefix)
     codec = utf16(data)
     if codec is None and looks_binary(data):
         return Skipped(path, "looks like a binary file, not text")
@@ -231,14 +265,32 @@ def read(path: Path, sources: dict[str, SourceInfo], root: Path | None = None) -
     html_title = ""
     if path.suffix.lower() in {".html", ".htm"}:
         text, html_title = html_to_text(text)
-    info = sources.get(path.name) or SourceInfo(
-        id=document_id(path, root),
-        title=html_title or _title(text, path.stem),
-        kind="your document",
-        reliability="Added by you; Footnote knows nothing about where it comes from.",
-        file=path.name,
-    )
+    info = _info(path, root, sources, html_title or _title(text, path.stem), prefix)
     return RawDocument(path=path, info=info, text=text, encoding=encoding, notes=notes)
+
+
+def _capitalised(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def _read_packed(path: Path, root: Path, sources: dict[str, SourceInfo], data: bytes,
+                 prefix: str | None) -> RawDocument | Skipped:
+    """A PDF or Word file, through its reader in formats.py."""
+    suffix = path.suffix.lower()
+    try:
+        got = PACKED[suffix](data)
+    except Unreadable as e:
+        return Skipped(path, str(e))
+    if len(got.text) > MAX_BYTES:
+        return Skipped(path, f"holds too much text ({len(got.text) // 1_000_000} MB; the limit is "
+                             f"{MAX_BYTES // 1_000_000} MB)")
+    # A PDF's or Word file's first line is a whole paragraph: its title is its own (metadata, first
+    # heading), else its file name.
+    title = clean_title(got.title) or clean_title(got.headings[0] if got.headings else "") \
+        or _capitalised(clean_title(re.sub(r"[_-]+", " ", path.stem))) or path.stem
+    info = _info(path, root, sources, title, prefix)
+    return RawDocument(path=path, info=info, text=got.text, encoding=suffix.lstrip("."), notes=got.notes,
+                       pages=got.pages, headings=got.headings, removed=got.removed)
 
 
 def _leads_outside(path: Path, root: Path) -> Skipped | None:
@@ -274,7 +326,7 @@ def collect(paths: list[Path]) -> tuple[list[Found], list[Skipped]]:
             for f in found:
                 if f.suffix.lower() not in SUFFIXES:
                     if f.name != "sources.toml":
-                        skipped.append(Skipped(f, f"not a .txt, .md or .html file ({f.suffix or 'no extension'})"))
+                        skipped.append(Skipped(f, unsupported(f)))
                     continue
                 outside = _leads_outside(f, p)
                 if outside:

@@ -23,7 +23,7 @@ from .settings import Settings
 
 
 def onnx_file(settings: Settings) -> Path:
-    return settings.index_dir / "encoder" / f"{settings.model_name}.onnx"
+    return settings.index_root / "encoder" / f"{settings.model_name}.onnx"  # one export serves every notebook
 
 
 def _max_length(model_path: str) -> int:

@@ -9,8 +9,11 @@ class FootnoteError(Exception):
 
 
 class NoIndexError(FootnoteError):
-    def __init__(self, where: str, older: bool = False):
-        if older:
+    def __init__(self, where: str, older: bool = False, notebook: str | None = None):
+        if notebook:
+            super().__init__(f"Notebook '{notebook}' has no documents yet. Add some on the Sources page, or run "
+                             f"`footnote ingest --notebook {notebook} PATH`.")
+        elif older:
             super().__init__(f"The index at {where} was built by an older version of Footnote. "
                              "Run `footnote ingest` (or `make run`) to build it again.")
         else:

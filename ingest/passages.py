@@ -124,9 +124,10 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _blocks(text: str, notes: bool) -> list[tuple[str, list[Sentence]]]:
+def _blocks(text: str, notes: bool, headings: frozenset[str] = frozenset()) -> list[tuple[str, list[Sentence]]]:
     """Group sentences into blocks a passage may not cross: a paragraph (prose) or a node group under
-    one heading (notes). Each block carries the heading above it."""
+    one heading (notes). Each block carries the heading above it. A line in `headings` (the file's own
+    headings: Word heading styles, PDF outline entries) is a heading however long it is."""
     blocks: list[tuple[str, list[Sentence]]] = []
     heading, current = "", []
 
@@ -146,7 +147,7 @@ def _blocks(text: str, notes: bool) -> list[tuple[str, list[Sentence]]]:
                 flush()
             continue
         line = text[s:e]
-        if is_heading(line):
+        if is_heading(line) or (headings and line.strip() in headings):
             flush()
             heading = line.strip().rstrip(":")
             current = [Sentence(s, e, line, heading=True)]
@@ -175,12 +176,14 @@ def _pack(sentences: list[Sentence], max_sentences: int, max_chars: int) -> list
 
 
 def split_passages(
-    doc_id: str, text: str, *, notes: bool = False, max_sentences: int = 4, max_chars: int = 700
+    doc_id: str, text: str, *, notes: bool = False, max_sentences: int = 4, max_chars: int = 700,
+    headings: frozenset[str] | set[str] = frozenset(),
 ) -> list[Passage]:
-    """Split clean text into passages. `notes=True` for a mind map or other one-line-per-note text."""
+    """Split clean text into passages. `notes=True` for a mind map or other one-line-per-note text;
+    `headings`: lines the file itself marks as headings (see formats.py)."""
     passages: list[Passage] = []
     limit = max_sentences + 2 if notes else max_sentences
-    for heading, sentences in _blocks(text, notes):
+    for heading, sentences in _blocks(text, notes, frozenset(h.strip() for h in headings)):
         for group in _pack(sentences, limit, max_chars):
             if all(s.heading for s in group):
                 continue  # a heading with nothing under it says nothing

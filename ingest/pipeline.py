@@ -11,18 +11,25 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .clean import Cleaned, clean
-from .documents import RawDocument, Skipped, collect, content_hash, load_sources, read
+from .clean import Cleaned, RuleReport, clean
+from .documents import Found, RawDocument, Skipped, collect, content_hash, document_id, load_sources, read
 from .embed import embed_texts, embedder, folder_dimension
 from .encoder import export, onnx_file
-from .errors import NoIndexError, NothingIngestedError
+from .errors import FootnoteError, NoIndexError, NothingIngestedError
+from .formats import FURNITURE_RULE, page_of, page_starts
+from .notebooks import is_folder, read_metadata
 from .passages import Passage, split_passages
-from .settings import Settings
+from .settings import DEFAULT_NOTEBOOK, Settings
 from .store import Index, ManifestEntry, drop_stale, writing
+
+# progress(stage, done, total): stage is "reading", "cleaning" or "embedding" (the app's progress bar)
+Progress = Callable[[str, int, int], None]
 
 NOTE_KINDS = {"mind map", "notes", "timeline"}
 
@@ -33,10 +40,15 @@ class Prepared:
     cleaned: Cleaned
     passages: list[Passage]
     key: str
+    content: str = ""  # the key without the metadata: equal content, equal vectors
+    pages: list[int] = field(default_factory=list)  # where each page starts in the clean text (PDF)
 
     @property
     def doc_id(self) -> str:
         return self.raw.info.id
+
+    def page(self, offset: int) -> int | None:
+        return page_of(self.pages, offset)
 
 
 @dataclass
@@ -57,19 +69,25 @@ class Summary:
 
 def prepare(raw: RawDocument, settings: Settings, model_name: str) -> Prepared:
     cleaned = clean(raw.text, repairs=raw.info.repairs)
+    if raw.removed:  # the PDF reader's own cleaning, reported like the rules' (formats.py)
+        cleaned.reports.insert(0, RuleReport(FURNITURE_RULE[0], removed=list(raw.removed)))
     notes = raw.info.kind.lower() in NOTE_KINDS
     passages = split_passages(
         raw.info.id, cleaned.text, notes=notes,
         max_sentences=settings.passage_max_sentences, max_chars=settings.passage_max_chars,
+        headings=set(raw.headings),
     )
+    pages = page_starts(raw.text, raw.pages, cleaned.text) if raw.pages else []
     chunking = f"{settings.passage_max_sentences}/{settings.passage_max_chars}/{notes}"
     meta = json.dumps(vars(raw.info), sort_keys=True)
     # The key changes whenever what would be stored changes: text, passage and sentence boundaries
-    # (so a change to the splitter re-embeds), chunking settings, model or metadata.
+    # (so a change to the splitter re-embeds), pages, chunking settings, model or metadata. A text
+    # without pages hashes exactly as before pages existed, so an existing index is not re-embedded.
     layout = json.dumps([[p.start, p.end, p.heading, [[s.start, s.end, s.heading] for s in p.sentences]]
-                         for p in passages])
+                         for p in passages]) + (json.dumps(pages) if pages else "")
+    content = content_hash(cleaned.text, layout, chunking, model_name)
     key = f"{raw.info.id}@{content_hash(cleaned.text, layout, chunking, model_name, meta)}"
-    return Prepared(raw, cleaned, passages, key)
+    return Prepared(raw, cleaned, passages, key, content, pages)
 
 
 def _nodes(p: Prepared, embeddings: dict[str, list[float]]):
@@ -84,27 +102,32 @@ def _nodes(p: Prepared, embeddings: dict[str, list[float]]):
     for passage in p.passages:
         pmeta = {**base, "passage_id": passage.id, "start": passage.start, "end": passage.end,
                  "heading": passage.heading}
+        if p.pages:
+            pmeta["page"] = p.page(passage.start)
         nodes.append(TextNode(id_=f"{p.key}/{passage.index:03d}", text=passage.text, embedding=embeddings[passage.id],
                               metadata={**pmeta, "kind": "passage"}, relationships=source))
         for j, s in enumerate(passage.sentences):
             if s.heading:
                 continue
+            smeta = {**pmeta, "kind": "sentence", "start": s.start, "end": s.end}
+            if p.pages:
+                smeta["page"] = p.page(s.start)
             nodes.append(TextNode(id_=f"{p.key}/{passage.index:03d}.{j}", text=s.text,
-                                  embedding=embeddings[f"{passage.id}.{j}"],
-                                  metadata={**pmeta, "kind": "sentence", "start": s.start, "end": s.end},
-                                  relationships=source))
+                                  embedding=embeddings[f"{passage.id}.{j}"], metadata=smeta, relationships=source))
     vectors = [embeddings[x.id] for x in p.passages]
     centroid = [sum(col) / len(vectors) for col in zip(*vectors, strict=True)] if vectors else []
     removed = [{"rule": r.rule, "removed": r.removed, "changed": r.changed} for r in p.cleaned.reports if r.touched]
-    nodes.append(TextNode(
-        id_=f"{p.key}/doc", text=p.cleaned.text, embedding=centroid,
-        metadata={**base, "kind": "document", "title": info.title, "source_kind": info.kind,
-                  "reliability": info.reliability, "file": info.file, "passages": len(p.passages),
-                  "extra": json.dumps(p.cleaned.metadata, ensure_ascii=False),
-                  "questions": json.dumps(p.cleaned.questions, ensure_ascii=False),
-                  "removed": json.dumps(removed, ensure_ascii=False)},
-        relationships=source,
-    ))
+    extra = dict(p.cleaned.metadata)
+    doc_meta = {**base, "kind": "document", "title": info.title, "source_kind": info.kind,
+                "reliability": info.reliability, "file": info.file, "passages": len(p.passages),
+                "questions": json.dumps(p.cleaned.questions, ensure_ascii=False),
+                "removed": json.dumps(removed, ensure_ascii=False)}
+    if p.pages:
+        extra["pages"] = str(len(p.pages))
+        doc_meta["page_starts"] = json.dumps(p.pages)
+    doc_meta["extra"] = json.dumps(extra, ensure_ascii=False)
+    nodes.append(TextNode(id_=f"{p.key}/doc", text=p.cleaned.text, embedding=centroid, metadata=doc_meta,
+                          relationships=source))
     return nodes
 
 
@@ -135,41 +158,104 @@ def write_clean_copies(prepared: list[Prepared], settings: Settings) -> None:
 
 
 def ingest(paths: list[Path] | None = None, settings: Settings | None = None, *, rebuild: bool = False,
-           progress: bool = True, log=print) -> Summary:
-    """Ingest files and folders (default: corpus/raw). Returns what happened; raises
-    NothingIngestedError only if no file given produced usable text.
+           progress: bool = True, log=print, report: Progress | None = None) -> Summary:
+    """Ingest files and folders (default: corpus/raw and the files uploaded in the app) into the
+    settings' notebook. Returns what
+    happened; raises NothingIngestedError only if no file given produced usable text.
 
     Every change lands in a new index generation, made live in one step at the end (see store.py); a
     run that changes nothing writes nothing. `rebuild` starts the new generation empty instead of from
-    the live one, and never reads the live one's records, so it also recovers from a damaged index."""
+    the live one, and never reads the live one's records, so it also recovers from a damaged index.
+    `report(stage, done, total)` is told how far reading, cleaning and embedding have got."""
     settings = settings or Settings.from_env()
     started = time.perf_counter()
-    paths = [Path(p) for p in (paths or [settings.raw_dir])]
+    if not paths:  # the shipped corpus (default notebook), and what was uploaded in the app (so an
+        # interrupted upload completes)
+        shipped = [settings.raw_dir] if settings.notebook == DEFAULT_NOTEBOOK else []
+        paths = shipped + ([settings.uploads_dir] if is_folder(settings.uploads_dir) else [])
+    paths = [Path(p) for p in paths]
     summary = Summary()
     files, summary.skipped = collect(paths)
 
     model_name, dim = settings.model_name, folder_dimension(settings.embed_model)
     with writing(settings):
-        return _ingest(paths, settings, rebuild, progress, files, summary, model_name, dim, started)
+        return _ingest([_absolute(p) for p in paths], settings, rebuild, progress, files, summary, model_name,
+                       dim, started, report)
 
 
-def _ingest(paths: list[Path], settings: Settings, rebuild: bool, progress: bool, files, summary: Summary,
-            model_name: str, dim: int, started: float) -> Summary:
+def reingest(found: list[Found], settings: Settings, *, report: Progress | None = None) -> Summary:
+    """Read these files again (each with the folder it was first ingested from, so its id stays) and
+    update their documents, removing nothing else: a metadata edit, or new uploads."""
+    started = time.perf_counter()
+    model_name, dim = settings.model_name, folder_dimension(settings.embed_model)
+    with writing(settings):
+        return _ingest([], settings, False, False, found, Summary(), model_name, dim, started, report)
+
+
+def remove_documents(doc_ids: list[str], settings: Settings) -> Summary:
+    """Take documents out of the notebook's index (their passages and sentences leave it) in a new
+    generation; their files are not touched here. Raises FootnoteError for an id the index lacks."""
+    started = time.perf_counter()
+    model_name, dim = settings.model_name, folder_dimension(settings.embed_model)
+    with writing(settings):
+        live = _live_index(settings, model_name, dim, rebuild=False)
+        manifest = live.manifest() if live else {}
+        missing = [d for d in doc_ids if d not in manifest]
+        if missing:
+            raise FootnoteError(f"This notebook holds no document {', '.join(missing)}; it may have been "
+                                "removed already.")
+        after = {d: e for d, e in manifest.items() if d not in doc_ids}
+        summary = Summary(removed=sorted(doc_ids))
+        _write_generation(settings, live, [], after, model_name, dim, summary, False, None)
+        summary.index_documents = len(after)
+        summary.index_passages = sum(e.passages for e in after.values())
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+
+def source_root(doc_id: str, entry: ManifestEntry) -> Found:
+    """The file a document was read from and the folder it was ingested from (so that reading it again
+    keeps its id): recorded in the manifest, or for an index from before roots were recorded, the
+    nearest folder above the file from which the file gets this id."""
+    path = Path(entry.source)
+    if entry.root:
+        return Found(path, Path(entry.root))
+    for folder in path.parents:
+        if document_id(path, folder) == doc_id:
+            return Found(path, folder)
+    return Found(path, path.parent)
+
+
+def _ingest(roots: list[Path], settings: Settings, rebuild: bool, progress: bool, files: list[Found],
+            summary: Summary, model_name: str, dim: int, started: float, report: Progress | None) -> Summary:
     sources = load_sources(settings.corpus_dir / "sources.toml")
+    overrides = read_metadata(settings)
     live = _live_index(settings, model_name, dim, rebuild)
     manifest = live.manifest() if live else {}
+    indexed_text = {e.text: (d, e) for d, e in manifest.items() if e.text}
+    uploads = _absolute(settings.uploads_dir)
 
     prepared: list[Prepared] = []
     seen_text: dict[str, str] = {}
     seen_ids: dict[str, Path] = {}
-    for f in files:
-        raw = read(f.path, sources, root=f.root)
+    for n, f in enumerate(files):
+        if report:
+            report("reading", n, len(files))
+        uploaded = _absolute(f.root) == uploads
+        # Files added in the app are named by their own file names only: not by the shipped corpus's
+        # sources.toml, and without the name of Footnote's own folder in their ids.
+        raw = read(f.path, {} if uploaded else sources, root=f.root, prefix="" if uploaded else None)
         if isinstance(raw, Skipped):
             summary.skipped.append(raw)
             continue
+        if raw.info.id in overrides:  # the title, kind or reliability note a teacher set in the app
+            raw.info = replace(raw.info, **overrides[raw.info.id])
+        if report:
+            report("cleaning", n, len(files))
         p = prepare(raw, settings, model_name)
         text_hash = content_hash(p.cleaned.text)
         owner = manifest.get(p.doc_id)
+        twin = indexed_text.get(text_hash)
         if not p.passages:
             summary.skipped.append(Skipped(f.path, "has no readable text left after cleaning"))
         elif text_hash in seen_text:
@@ -180,13 +266,16 @@ def _ingest(paths: list[Path], settings: Settings, rebuild: bool, progress: bool
         elif owner and _clashes(owner.source, f.path):
             summary.skipped.append(Skipped(f.path, f"would take the document id '{p.doc_id}' of {owner.source}, "
                                                    "which is still indexed; rename one of them"))
+        elif twin and twin[0] != p.doc_id and _clashes(twin[1].source, f.path):
+            summary.skipped.append(Skipped(f.path, f"has the same text as '{twin[1].title}' ({twin[0]}), "
+                                                   "already indexed; nothing to add"))
         else:
             seen_text[text_hash] = f.path.name
             seen_ids[p.doc_id] = f.path
             summary.notes += [f"{f.path.name}: {n}" for n in raw.notes]
             prepared.append(p)
-
-    roots = [_absolute(p) for p in paths]
+    if report:
+        report("cleaning", len(files), len(files))
 
     def under_roots(source: str) -> bool:
         s = _absolute(Path(source))
@@ -210,13 +299,17 @@ def _ingest(paths: list[Path], settings: Settings, rebuild: bool, progress: bool
         )
 
     after = {d: e for d, e in manifest.items() if d not in summary.removed}
+    by_path = {_absolute(f.path): f.root for f in files}
     for p in prepared:
         after[p.doc_id] = ManifestEntry(key=p.key, title=p.raw.info.title, kind=p.raw.info.kind,
-                                        passages=len(p.passages), source=str(_absolute(p.raw.path)))
+                                        passages=len(p.passages), source=str(_absolute(p.raw.path)),
+                                        text=content_hash(p.cleaned.text), content=p.content,
+                                        root=str(_absolute(by_path.get(_absolute(p.raw.path), p.raw.path.parent))))
     if live is None or after != manifest:
-        _write_generation(settings, live, todo, after, model_name, dim, summary, progress)
+        _write_generation(settings, live, todo, after, model_name, dim, summary, progress, report)
     else:
         drop_stale(settings)  # what a killed ingest left half built
+    empty_trash(settings)
 
     if not onnx_file(settings).exists():
         try:
@@ -226,7 +319,7 @@ def _ingest(paths: list[Path], settings: Settings, rebuild: bool, progress: bool
                                  "answers will load the full model")
 
     shipped = [p for p in prepared if p.raw.path.resolve().parent == settings.raw_dir.resolve()]
-    if shipped:
+    if shipped and settings.notebook == DEFAULT_NOTEBOOK:
         write_clean_copies(shipped, settings)
     summary.documents = len(prepared)
     summary.index_documents = len(after)
@@ -234,6 +327,11 @@ def _ingest(paths: list[Path], settings: Settings, rebuild: bool, progress: bool
     summary.index_passages = sum(e.passages for e in after.values())
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def empty_trash(settings: Settings) -> None:
+    """Files of documents removed in the app wait in the notebook's trash until the next ingest."""
+    shutil.rmtree(settings.trash_dir, ignore_errors=True)
 
 
 def _absolute(path: Path) -> Path:
@@ -263,13 +361,21 @@ def _live_index(settings: Settings, model_name: str, dim: int, rebuild: bool) ->
 
 def _write_generation(settings: Settings, live: Index | None, todo: list[Prepared],
                       manifest: dict[str, ManifestEntry], model_name: str, dim: int, summary: Summary,
-                      progress: bool) -> None:
+                      progress: bool, report: Progress | None = None) -> None:
     """Build the next generation (unchanged documents copied from the live one, the rest embedded) and
-    make it live."""
+    make it live. A document whose text and passages are unchanged but whose metadata was edited keeps
+    its vectors: its records are copied under its new key with the new metadata."""
     index = Index.build(settings, model_name, dim)
     fresh = {p.key for p in todo}
     if live is not None:
         index.copy_from(live, [e.key for e in manifest.values() if e.key not in fresh])
+        old = live.manifest()
+        retitled = [p for p in todo if p.doc_id in old and old[p.doc_id].content and old[p.doc_id].content == p.content]
+        for p in retitled:
+            info = p.raw.info
+            index.copy_document(live, old[p.doc_id].key, p.key, {
+                "title": info.title, "source_kind": info.kind, "reliability": info.reliability, "file": info.file})
+        todo = [p for p in todo if p not in retitled]
 
     texts = {p.key: _texts(p) for p in todo}
     total = sum(len(t) for t in texts.values())
@@ -278,6 +384,18 @@ def _write_generation(settings: Settings, live: Index | None, todo: list[Prepare
         from tqdm import tqdm
 
         bar = tqdm(total=total, desc="Embedding", unit="text", leave=False)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if bar:
+            bar.update(n)
+        if report:
+            report("embedding", done, total)
+
+    if report:
+        report("embedding", 0, total)
     model = embedder(settings.embed_model) if todo else None
     # Documents are embedded together, about a thousand texts at a time, so that texts of similar length
     # share a batch (see embed_texts) while memory stays bounded however large the folder.
@@ -287,7 +405,7 @@ def _write_generation(settings: Settings, live: Index | None, todo: list[Prepare
         if n + 1 < len(todo) and sum(len(texts[g.key]) for g in group) < 1024:
             continue
         pairs = [(g.key, i) for g in group for i in texts[g.key]]
-        vectors = embed_texts(model, [texts[k][i] for k, i in pairs], progress=bar.update if bar else None)
+        vectors = embed_texts(model, [texts[k][i] for k, i in pairs], progress=advance)
         embedded = dict(zip(pairs, vectors, strict=True))
         for g in group:
             index.add(_nodes(g, {i: embedded[g.key, i] for i in texts[g.key]}))

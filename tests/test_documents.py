@@ -87,11 +87,11 @@ def test_an_html_file_keeps_its_text_and_drops_scripts_styles_and_navigation(tmp
 
 
 def test_an_unsupported_file_type_is_skipped_with_its_suffix(tmp_path):
-    for name, shown in [("essay.pdf", ".pdf"), ("notes.docx", ".docx"), ("README", "no extension")]:
+    for name, shown in [("slides.pptx", ".pptx"), ("photo.jpg", ".jpg"), ("README", "no extension")]:
         (tmp_path / name).write_bytes(b"some text")
         skipped = read(tmp_path / name, LISTED)
         assert isinstance(skipped, Skipped)
-        assert skipped.reason == f"not a .txt, .md or .html file ({shown})"
+        assert skipped.reason == f"not a .txt, .md, .html, .pdf or .docx file ({shown})"
 
 
 def test_a_missing_path_is_skipped_as_not_existing(tmp_path):
@@ -122,7 +122,7 @@ def test_collect_lists_a_folders_readable_files_in_order_and_skips_the_rest(tmp_
     files, skipped = collect([tmp_path])
     assert [f.path.relative_to(tmp_path).as_posix() for f in files] == ["a.md", "b.txt", "sub/c.html"]
     assert {f.root for f in files} == {tmp_path}
-    assert [(s.path.name, s.reason) for s in skipped] == [("photo.jpg", "not a .txt, .md or .html file (.jpg)")]
+    assert [(s.path.name, s.reason) for s in skipped] == [("photo.jpg", "not a .txt, .md, .html, .pdf or .docx file (.jpg)")]
 
 
 def test_every_shipped_raw_file_reads_as_utf8_with_its_listed_metadata():

@@ -322,7 +322,7 @@ def test_bad_inputs_in_a_folder_are_skipped_with_a_reason_and_the_rest_ingested(
     assert reasons == {
         "empty.txt": "is empty",
         "scan.txt": "looks like a binary file, not text",
-        "slides.pptx": "not a .txt, .md or .html file (.pptx)",
+        "slides.pptx": "not a .txt, .md, .html, .pdf or .docx file (.pptx)",
         "copy of the opening.txt": f"has the same text as {OPENING.file}",
         "litvinov.txt": "has the same document id 'readings-litvinov' as Litvinov.md; rename one of them",
     }

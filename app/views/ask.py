@@ -32,10 +32,10 @@ def show_citations(answer: Answer, i: int) -> None:
         where = ""
         if doc and c.passage_id in doc.passage_ids:
             where = f" · passage {doc.passage_ids.index(c.passage_id) + 1} of {len(doc.passage_ids)}"
-        with st.expander(f"**\\[{c.n}\\]** {ui.md(c.title)}{where}", key=f"fn-{i}-{c.n}"):
+        with st.expander(f"**\\[{c.n}\\]** {ui.md(c.label)}{where}", key=f"fn-{i}-{c.n}"):
             st.markdown(ui.citation_html(c), unsafe_allow_html=True)
             length = f" of {len(doc.text):,}" if doc else ""
-            st.caption(f"{ui.md(c.title)} — {ui.md(c.kind)} · {ui.md(c.passage_id)} · "
+            st.caption(f"{ui.md(c.label)} — {ui.md(c.kind)} · {ui.md(c.passage_id)} · "
                        f"characters {c.start:,}–{c.end:,}{length}")
             if doc and doc.reliability:
                 st.caption(f"About this source: {ui.md(doc.reliability)}")

@@ -18,7 +18,6 @@ from eval import report
 from eval.evalset import DEFAULT_QUESTIONS, EvalSetError, entry_lines, load, locate
 from eval.run import RUNS, SYSTEMS, list_runs, record, runs_beside, stamp
 from ingest.errors import FootnoteError
-from ingest.settings import Settings
 
 CHARTS = {
     "metrics.png": "Footnote and the two baselines on the same questions (dashed: targets).",
@@ -32,7 +31,7 @@ st.markdown("How well Footnote answers the study questions in its own sources: w
             "passage, whether its citations hold the evidence, how many key points it covers, whether it "
             "declines questions the sources do not cover, and how fast it is, beside two simple baselines.")
 
-settings = Settings.from_env()
+settings = ui.settings()  # the notebook chosen in the sidebar
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
