@@ -310,6 +310,7 @@ def cmd_app(args, settings: Settings) -> int:
     from streamlit.web import cli as stcli
 
     from app.engine import preload
+    from ingest.formats import MAX_PACKED_BYTES
 
     if settings.notebook != DEFAULT_NOTEBOOK:  # the notebook the app opens on (the sidebar can switch)
         os.environ["FOOTNOTE_NOTEBOOK"] = settings.notebook
@@ -317,7 +318,9 @@ def cmd_app(args, settings: Settings) -> int:
     page = Path(__file__).with_name("streamlit_app.py")
     sys.argv = ["streamlit", "run", str(page), "--server.address", args.host, "--server.port", str(args.port),
                 "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                "--client.toolbarMode", "viewer"]
+                "--client.toolbarMode", "viewer",
+                # the uploader says the largest file ingest takes (a PDF or .docx), not Streamlit's 200 MB
+                "--server.maxUploadSize", str(MAX_PACKED_BYTES // 1_000_000)]
     return stcli.main()
 
 

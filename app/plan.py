@@ -220,7 +220,10 @@ def holders(lib: Library, d: Debate, row: int) -> list[str]:
         if any(c.row == row for c in s.claims):
             return [d.writers[k].name for k in s.members] or [f"'{s.label}' historians"]
     doc = lib.docs[lib.sentences[row].doc_id]
-    return [f"the writer of the {doc.kind} '{doc.title}'"]
+    # A kind is a noun ("student essay", "mind map"); an uploaded document's default kind is not
+    # ("your document"), so it reads "the writer of 'Title'".
+    kind = f"the {doc.kind} " if doc.kind and not doc.kind.lower().startswith(("your ", "my ")) else ""
+    return [f"the writer of {kind}'{doc.title}'"]
 
 
 def _short(lib: Library, row: int, before: int | None = None) -> str:
