@@ -201,7 +201,8 @@ def test_a_footnote_link_opens_the_passage_in_sources(app_url, offline):
     expect(page.get_by_role("combobox", name="Document")).to_have_value(title, timeout=10_000)
 
     page.get_by_role("tab", name="What cleaning removed").click()
-    rule = page.get_by_test_id("stExpander").first
+    # the open tab's first rule (the page's own "Add documents" expander sits above the tabs)
+    rule = page.locator("[role=tabpanel]:visible").get_by_test_id("stExpander").first
     rule.locator("summary").click()
     expect(rule.locator("pre, [data-testid='stCode']").first).to_be_visible(timeout=10_000)
     page.wait_for_timeout(600)
