@@ -28,7 +28,7 @@ def open_timeline(app_url, offline):  # noqa: F811 - the fixtures are passed in
     page = offline(viewport={"width": 1280, "height": 1500})
     page.goto(f"{app_url}/timeline")
     expect(page.get_by_role("heading", name="Timeline")).to_be_visible(timeout=60_000)
-    expect(page.get_by_test_id("stExpander").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("stMain").get_by_test_id("stExpander").first).to_be_visible(timeout=60_000)
     return page
 
 
@@ -39,9 +39,9 @@ def test_a_student_searches_the_timeline_and_opens_an_event_with_its_sources_hig
     box = page.get_by_role("textbox", name="Search")
     box.fill("pact")
     box.press("Enter")
-    pact = page.get_by_test_id("stExpander").filter(has_text="1939-08-23")
+    pact = page.get_by_test_id("stMain").get_by_test_id("stExpander").filter(has_text="1939-08-23")
     expect(pact).to_have_count(1, timeout=30_000)
-    expect(page.get_by_test_id("stExpander").filter(has_text="1922")).to_have_count(0)
+    expect(page.get_by_test_id("stMain").get_by_test_id("stExpander").filter(has_text="1922")).to_have_count(0)
     pact.locator("summary").click()
     wait_until_still(pact)
     marks = pact.locator("mark")
@@ -61,7 +61,7 @@ def test_clicking_a_years_bar_in_the_chart_shows_that_year_only(app_url, offline
     expect(bar.first).to_be_visible(timeout=30_000)
     bar.first.click()
     expect(page.get_by_text("Showing 1922 only")).to_be_visible(timeout=30_000)
-    labels = page.get_by_test_id("stExpander").locator("summary p")
+    labels = page.get_by_test_id("stMain").get_by_test_id("stExpander").locator("summary p")
     expect(labels.first).to_contain_text("1922", timeout=30_000)
     years = [t.split()[0] for t in labels.all_inner_texts()]
     assert years == ["1922", "1922"], years  # the Rapallo treaty (three sources) and "by 1922"

@@ -266,10 +266,10 @@ def test_the_page_lists_the_events_in_order_with_footnotes_that_open_the_highlig
         corpus_index, entries, monkeypatch):
     at = page(corpus_index.home, corpus_index.settings.index_dir, monkeypatch)
     assert at.title[0].value == "Timeline"
-    labels = [e.label for e in at.expander]
+    labels = [e.label for e in at.main.expander]
     assert len(labels) == len(entries)
     assert labels[0].startswith(f"**{entries[0].when.iso()}**")
-    rapallo = next(e for e in at.expander if "Rapallo treaty" in e.label and "1922" in e.label)
+    rapallo = next(e for e in at.main.expander if "Rapallo treaty" in e.label and "1922" in e.label)
     assert re.search(r"(\\\[\d+\\\]){3}$", rapallo.label)
     html = [m.value for m in rapallo.markdown if "<mark" in m.value]
     assert len(html) == 3 and all("Rapallo" in h for h in html)
@@ -280,18 +280,18 @@ def test_the_page_lists_the_events_in_order_with_footnotes_that_open_the_highlig
 def test_the_page_filters_by_words_years_and_documents(corpus_index, monkeypatch):
     at = page(corpus_index.home, corpus_index.settings.index_dir, monkeypatch)
     at.text_input(key="tl_query").set_value("Rapallo").run()
-    assert [e.label.split("**")[1] for e in at.expander] == ["1922", "1930", "1933"]
+    assert [e.label.split("**")[1] for e in at.main.expander] == ["1922", "1930", "1933"]
     at.slider(key="tl_years").set_value((1925, 1935)).run()
-    assert [e.label.split("**")[1] for e in at.expander] == ["1930", "1933"]
+    assert [e.label.split("**")[1] for e in at.main.expander] == ["1930", "1933"]
     at.multiselect(key="tl_docs").set_value(["stalin-fp-mind-map"]).run()
-    assert [e.label.split("**")[1] for e in at.expander] == ["1930"]
+    assert [e.label.split("**")[1] for e in at.main.expander] == ["1930"]
     at.text_input(key="tl_query").set_value("no such words anywhere").run()
-    assert not at.expander and "No dated events match" in at.info[0].value
+    assert not at.main.expander and "No dated events match" in at.info[0].value
 
 
 def test_the_page_flags_a_conflict_with_both_dates_sources(conflict_index, monkeypatch):
     at = page(conflict_index.home, conflict_index.index_dir, monkeypatch)
-    flagged = [e for e in at.expander if "sources disagree" in e.label]
+    flagged = [e for e in at.main.expander if "sources disagree" in e.label]
     assert len(flagged) == 1 and "Rapallo" in flagged[0].label
     assert "1923" in flagged[0].warning[0].value
     assert len([m for m in flagged[0].markdown if "<mark" in m.value]) == 4
