@@ -8,14 +8,37 @@ retrieve, compose and display answers quickly.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import pickle
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from ingest.embed import folder_dimension
 from ingest.settings import Settings
-from ingest.store import Index
+from ingest.store import GENERATION, Index
+
+# The start-up tables (BM25 index, vocabulary, per-sentence word sets) are computed by this code from the
+# generation's records: a cache of them is valid for this generation and this code only.
+_CODE = ("library.py", "retrieve.py", "features.py", "compose.py")
+DERIVED = "footnote-derived"
+
+
+def _code_version() -> str:
+    h = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for name in _CODE:
+        h.update((here / name).read_bytes())
+    try:
+        import bm25s
+
+        h.update(str(getattr(bm25s, "__version__", "")).encode())
+    except ImportError:
+        pass
+    return h.hexdigest()[:12]
 
 
 def _unit(rows: list) -> np.ndarray:
@@ -115,6 +138,44 @@ class Library:
         library.passage_vectors = _unit(passage_rows)
         library.generic = library._genericness()
         return library
+
+    def derived(self, name: str, build):
+        """Tables computed from this generation's records by `build()`, stored inside the generation's
+        folder the first time and read from there by every later start (they cost tens of seconds at
+        20,000 passages; reading them back, about a second). The file's name holds a hash of the code
+        that computes them, so changed code rebuilds them; the generation's folder goes with the
+        generation, so they never outlive it. A Chroma server has no such folder: built every start."""
+        folder = self._derived_folder()
+        if folder is None:
+            return build()
+        path = folder / f"{name}-{_code_version()}.pickle"
+        try:
+            with path.open("rb") as f:
+                return pickle.load(f)
+        except FileNotFoundError:
+            pass
+        except Exception:  # damaged or written by another version of Python or a library: rebuild
+            pass
+        value = build()
+        try:
+            folder.mkdir(exist_ok=True)
+            for old in folder.glob(f"{name}-*.pickle"):  # an earlier code version's copy
+                old.unlink(missing_ok=True)
+            tmp = folder / f".{path.name}.{os.getpid()}.tmp"
+            with tmp.open("wb") as f:
+                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:  # a read-only index still answers; it only starts slower
+            pass
+        return value
+
+    def _derived_folder(self) -> Path | None:
+        settings = self.index.settings
+        generation = getattr(self.index, "generation", "")
+        if settings.chroma_host or not GENERATION.match(generation or ""):
+            return None
+        folder = settings.index_dir / generation
+        return folder / DERIVED if folder.is_dir() else None
 
     def row_at(self, doc_id: str, start: int) -> int | None:
         """The sentence row that starts at this offset of this document."""
