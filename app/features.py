@@ -16,7 +16,7 @@ import re
 
 import numpy as np
 
-from .retrieve import STOPWORDS, Hit, Retriever, aliases_in, stems, words
+from .retrieve import STOPWORDS, Hit, Retriever, aliases_in, stems, top, words
 
 # The question's type, from its wording. Order matters: the first pattern that matches wins.
 QTYPES = {
@@ -171,8 +171,8 @@ class Featurizer:
         library by cosine and by BM25, and their paragraph neighbours."""
         rows = [ix for h in hits for ix, _ in h.sentences]
         if len(sims):
-            rows += [int(i) for i in np.argsort(-sims)[:n_global]]
-            rows += [int(i) for i in np.argsort(-bm)[:n_global] if bm[i] > 0]
+            rows += [int(i) for i in top(sims, n_global)]
+            rows += [int(i) for i in top(bm, n_global) if bm[i] > 0]
         out = list(dict.fromkeys(rows))
         for ix in list(out):
             for j in (self.prev[ix], self.next[ix]):

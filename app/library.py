@@ -149,9 +149,15 @@ class Library:
         if folder is None:
             return build()
         path = folder / f"{name}-{_code_version()}.pickle"
+        # The tables are for exactly these sentences: a library built in memory over another generation's
+        # index (a benchmark's, say) must not be served them.
+        fingerprint = hashlib.sha256("\n".join(f"{s.doc_id}\t{s.start}\t{s.passage_id}" for s in self.sentences)
+                                     .encode()).hexdigest()
         try:
             with path.open("rb") as f:
-                return pickle.load(f)
+                stored, value = pickle.load(f)
+            if stored == fingerprint:
+                return value
         except FileNotFoundError:
             pass
         except Exception:  # damaged or written by another version of Python or a library: rebuild
@@ -163,7 +169,7 @@ class Library:
                 old.unlink(missing_ok=True)
             tmp = folder / f".{path.name}.{os.getpid()}.tmp"
             with tmp.open("wb") as f:
-                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((fingerprint, value), f, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
         except OSError:  # a read-only index still answers; it only starts slower
             pass
