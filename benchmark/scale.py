@@ -15,7 +15,7 @@ own, .index/bench/p<N>/ (never the project's own index), and kept there: a later
 
 What is measured, in one run:
 - ingest throughput (texts/s) of that build (read from the build's record; a cached build reports the
-  figure of the run that built it), against the raw `SentenceTransformer.encode` of a sample of 2,000
+  figure of the run that built it), against the raw `SentenceTransformer.encode` of a seeded sample of 1,000
   of the very texts the index holds, at the same batch size (64), measured in this run;
 - warm answer latency p50/p95 on the shipped corpus and on the generated one, against llama-index's
   `VectorStoreIndex` retriever on the same Chroma index (as benchmark/latency.py builds it);
@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 SQUAD_DOCS = ROOT.parent / "shared" / "datasets" / "squad-history" / "docs"
 BENCH = ROOT / ".index" / "bench"
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-RAW_SAMPLE = 2000
+RAW_SAMPLE = 1000
 BATCH = 64  # ingest embeds 64 texts a batch (ingest/embed.py)
 
 
