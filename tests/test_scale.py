@@ -1,7 +1,8 @@
 """Scale: the start-up tables stored with an index generation, and the benchmark's generated corpus.
 
-The tables (BM25 index, vocabulary, per-sentence word sets) are computed on the first load of a
-generation and read back by every later one; answers must not depend on which happened.
+What the engine reads from a generation's records (texts, offsets, vectors) and the tables computed
+from them (BM25 index, vocabulary, per-sentence word sets) are stored inside the generation on its first
+load and read back by every later one; answers must not depend on which happened.
 """
 
 from __future__ import annotations
@@ -50,10 +51,10 @@ def _answers(engine: Engine) -> list[dict]:
     return out
 
 
-def test_stored_tables_are_read_back_and_give_the_same_answers(own_copy, monkeypatch):
+def test_stored_records_and_tables_are_read_back_and_give_the_same_answers(own_copy, monkeypatch):
     first = Engine.load(own_copy)
     folder = own_copy.index_dir / first.library.index.generation / DERIVED
-    assert sorted(p.name.split("-")[0] for p in folder.glob("*.pickle")) == ["featurizer", "retriever"]
+    assert sorted(p.name.split("-")[0] for p in folder.glob("*.pickle")) == ["featurizer", "records", "retriever"]
     built = _answers(first)
 
     def no_rebuild(*_):
@@ -61,9 +62,12 @@ def test_stored_tables_are_read_back_and_give_the_same_answers(own_copy, monkeyp
 
     monkeypatch.setattr(Retriever, "tables", staticmethod(no_rebuild))
     monkeypatch.setattr(Featurizer, "tables", staticmethod(no_rebuild))
+    monkeypatch.setattr(Library, "_read", staticmethod(no_rebuild))
     second = Engine.load(own_copy)
     assert _answers(second) == built
     assert second.retriever.df == first.retriever.df
+    assert (second.library.vectors == first.library.vectors).all()
+    assert second.library.sentences == first.library.sentences
 
 
 def test_a_new_generation_computes_its_own_tables(own_copy, tmp_path):
