@@ -9,18 +9,23 @@ the sentences inside each paragraph (split after . ! or ? followed by a space) a
 `random.Random(f"{k}:{d}")`, so every copy is a distinct document made only of real sentences, and the
 same call always writes the same bytes. Copies are added, k by k, until the estimated passage count
 (passages of copy 0, split as ingest splits them, times the copies) reaches --passages. The copies are
-ingested with Footnote's own `ingest.pipeline.ingest`, as a user's folder, into a project home of their
-own, .index/bench/p<N>/ (never the project's own index), and kept there: a later run with the same
---passages reuses them, and a larger size starts from the largest smaller one built. The ONNX query encoder is copied in from the project's index when it is there.
+ingested with Footnote's own `ingest.pipeline.ingest`, file by file, into a project home of their
+own, .index/bench/p<N>/ (never the project's own index), and kept there (out of git, like all of
+.index/): a later run with the same --passages reuses them, and a larger size starts from a copy of the
+largest smaller one built, so that only the copies it lacks are embedded. The ONNX query encoder is
+copied in from the project's index when it is there.
 
 What is measured, in one run:
-- ingest throughput (texts/s) of that build (read from the build's record; a cached build reports the
-  figure of the run that built it), against the raw `SentenceTransformer.encode` of a seeded sample of 1,000
-  of the very texts the index holds, at the same batch size (64), measured in this run;
+- ingest throughput (texts/s): of the shipped corpus, ingested into a temporary home in this run, and
+  of the generated corpus's build (from its record: a cached build reports the figure of the run that
+  built it), each against the bare `SentenceTransformer.encode` of the very texts the index holds (all
+  of the shipped corpus's; a seeded sample of 1,000 of the generated one's) at ingest's batch size (64),
+  measured in this run;
 - warm answer latency p50/p95 on the shipped corpus and on the generated one, against llama-index's
   `VectorStoreIndex` retriever on the same Chroma index (as benchmark/latency.py builds it);
-- engine load time, with where the time goes (imports, index open, retrieval set-up), and the wall time
-  of a cold `footnote ask` (a fresh process);
+- engine load time, with where the time goes (imports, index open, query encoder, BM25 and the other
+  start-up tables), on the first start after an ingest (nothing stored yet) and on a later one, and
+  the wall time of a cold `footnote ask` (a fresh process);
 - peak resident memory (VmHWM) of a process that loads the engine and answers N questions.
 
 Each corpus's answering figures come from a fresh process, so memory and load times are its own. This
@@ -329,7 +334,7 @@ def shipped_ingest(tmp: Path) -> tuple[float, int, Path]:
 def row(label: str, ours: float, base: float | None, unit: str, base_label: str = "") -> str:
     ratio = f"{ours / base:6.2f}x" if base else "       "
     b = f"{base:10.1f}" if base is not None else f"{'':10}"
-    return f"| {label:<44} | {ours:10.1f} | {b} | {ratio} | {unit:<6} | {base_label}"
+    return f"| {label:<56} | {ours:10.1f} | {b} | {ratio} | {unit:<6} | {base_label} |"
 
 
 def report(args) -> None:
@@ -342,8 +347,8 @@ def report(args) -> None:
     model_path = Settings.from_env().embed_model
     lines = [f"Footnote at scale, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
              f"{len(__import__('os').sched_getaffinity(0))} cores, load average {__import__('os').getloadavg()[0]:.1f}"]
-    head = f"| {'figure':<44} | {'Footnote':>10} | {'baseline':>10} | {'ratio':>7} | {'unit':<6} | baseline is"
-    lines += [head, "|" + "-" * (len(head) - 1)]
+    lines += [f"| {'figure':<56} | {'Footnote':>10} | {'baseline':>10} | {'ratio':>7} | {'unit':<6} | baseline is |",
+              f"|{'-' * 58}|{'-' * 11}:|{'-' * 11}:|{'-' * 8}:|{'-' * 8}|---|"]
 
     with tempfile.TemporaryDirectory() as tmp:
         seconds, embedded, shipped_home = shipped_ingest(Path(tmp))
