@@ -8,6 +8,7 @@ Front ends (CLI, Streamlit) only call this and render what it returns.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -139,6 +140,9 @@ class Engine:
 
             engine.llm = Generator(llm_url, llm_model)
         clock("warm-up question", engine.read, "warm up")  # first real answer should not pay for lazy initialisation
+        # The library's millions of long-lived objects are never garbage: keep the cyclic collector from
+        # walking them again during answers.
+        gc.freeze()
         engine.load_ms = clock.ms
         return engine
 

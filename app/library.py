@@ -8,6 +8,7 @@ retrieve, compose and display answers quickly.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -59,6 +60,8 @@ def _stored(folder: Path | None, name: str, fingerprint: str, build):
     if folder is None:
         return build()
     path = folder / f"{name}-{_code_version()}.pickle"
+    collecting = gc.isenabled()
+    gc.disable()  # hundreds of thousands of small sets: the cyclic collector would run over them again and again (3x)
     try:
         with path.open("rb") as f:
             stored, value = pickle.load(f)
@@ -68,6 +71,9 @@ def _stored(folder: Path | None, name: str, fingerprint: str, build):
         pass
     except Exception:  # damaged, or written by another version of Python or of a library
         pass
+    finally:
+        if collecting:
+            gc.enable()
     value = build()
     try:
         folder.mkdir(exist_ok=True)
