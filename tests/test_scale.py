@@ -107,3 +107,19 @@ def test_generated_corpus_copies_are_deterministic_distinct_and_made_of_the_same
         return Counter(s for line in t.split("\n") for s in scale.SENTENCE_END.split(line.strip()) if s)
 
     assert all(sentences(c) == sentences(text) for c in copies)
+
+
+def test_records_read_a_few_documents_at_a_time_are_all_the_records(corpus_index, monkeypatch):
+    """At 207 documents one filter over every document key exceeded SQLite's variable limit, so records
+    are read in batches of documents: batches of two must give exactly what one read gives."""
+    from ingest import store
+
+    index = store.Index.open(corpus_index.settings)
+    whole = {k: index.records(k, include_embeddings=True) for k in ("document", "passage", "sentence")}
+    monkeypatch.setattr(store, "RECORDS_BATCH", 2)
+    assert len(index.live_keys()) > 2
+    for kind, one in whole.items():
+        batched = index.records(kind, include_embeddings=True)
+        assert sorted(batched["ids"]) == sorted(one["ids"])
+        by_id = dict(zip(one["ids"], one["documents"], strict=True))
+        assert all(by_id[i] == d for i, d in zip(batched["ids"], batched["documents"], strict=True))
