@@ -14,6 +14,8 @@ Factoid answers are composed in compose.py; both share its helpers.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 from .answer import AnswerSentence, Citation
@@ -73,11 +75,13 @@ def compose_argued(lib: Library, question: str, hits: list[Hit], sims: np.ndarra
             seen.add(int(ix))
     bm_max = max((float(bm[ix]) for ix in candidates), default=0.0) or 1.0
 
+    @cache  # pure within one answer; the greedy loop below asks again for every sentence left
     def score(ix: int) -> float:
         s = lib.sentences[ix]
         return (float(sims[ix]) + BM25_WEIGHT * float(bm[ix]) / bm_max - GENERIC_PENALTY * lib.generic[ix]
                 - PASSAGE_RANK_STEP * rank_of.get(s.passage_id, len(hits)))
 
+    @cache
     def near(ix: int) -> list[list[int]]:
         """The sentences one and two steps before and after ix in its paragraph."""
         out, a, b = [], ix, ix
@@ -87,6 +91,7 @@ def compose_argued(lib: Library, question: str, hits: list[Hit], sims: np.ndarra
             out.append([j for j in (a, b) if j is not None])
         return out
 
+    @cache
     def in_context(ix: int) -> float:
         """Its own score, or the share CARRY (per step) of a neighbour's, whichever is higher."""
         return max([score(ix), *(CARRY**d * score(j) for d, js in enumerate(near(ix), start=1) for j in js)])
@@ -162,6 +167,7 @@ def compose_argued(lib: Library, question: str, hits: list[Hit], sims: np.ndarra
     # "the significance of Litvinov's abrupt dismissal".
     opening = lib.vectors @ lib.vectors[first]
 
+    @cache
     def support(ix: int) -> float:
         return max(in_context(ix), score(ix) - float(sims[ix]) + OPENING_WEIGHT * float(opening[ix]))
 

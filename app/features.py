@@ -16,7 +16,7 @@ import re
 
 import numpy as np
 
-from .retrieve import STOPWORDS, Hit, Retriever, aliases_in, stems, words
+from .retrieve import STOPWORDS, Hit, Retriever, aliases_in, stems, top, words
 
 # The question's type, from its wording. Order matters: the first pattern that matches wins.
 QTYPES = {
@@ -90,36 +90,45 @@ class Featurizer:
 
     def __init__(self, retriever: Retriever):
         self.r = retriever
+        self.lib = retriever.lib
+        # Computed once per index generation and stored with it (Library.derived): tens of seconds of
+        # Python at 20,000 passages.
+        self.__dict__.update(self.lib.derived("featurizer", lambda: self.tables(retriever)))
+
+    @staticmethod
+    def tables(retriever: Retriever) -> dict:
+        """The per-sentence data features are computed from."""
         lib = retriever.lib
-        self.lib = lib
+        t: dict = {}
         n = max(len(lib.sentences), 1)
-        self.idf = {st: math.log(1 + (n - df + 0.5) / (df + 0.5)) for st, df in retriever.df.items()}
-        self.default_idf = math.log(1 + (n + 0.5) / 0.5)
-        self.sent_stems = [stems(words(s.text)) for s in lib.sentences]
-        self.sent_sets = [set(x) for x in self.sent_stems]
-        self.sent_bigrams = [_bigrams(x) for x in self.sent_stems]
-        self.head_sets = [set(stems(words(lib.passages[s.passage_id].heading))) for s in lib.sentences]
-        self.len = np.array([math.log1p(len(s.text)) for s in lib.sentences], dtype=np.float32)
-        self.has_year = np.array([bool(_YEAR.search(s.text)) for s in lib.sentences], dtype=np.float32)
-        self.has_month = np.array([bool(_MONTH.search(s.text)) for s in lib.sentences], dtype=np.float32)
-        self.has_number = np.array([bool(_NUMBER.search(s.text)) for s in lib.sentences], dtype=np.float32)
-        self.reason = np.array([bool(_REASON.search(s.text)) for s in lib.sentences], dtype=np.float32)
-        self.caps = [{c.lower() for c in _CAP.findall(s.text)} for s in lib.sentences]
+        t["idf"] = {st: math.log(1 + (n - df + 0.5) / (df + 0.5)) for st, df in retriever.df.items()}
+        t["default_idf"] = math.log(1 + (n + 0.5) / 0.5)
+        t["sent_stems"] = sent_stems = [stems(words(s.text)) for s in lib.sentences]
+        t["sent_sets"] = sent_sets = [set(x) for x in sent_stems]
+        t["sent_bigrams"] = [_bigrams(x) for x in sent_stems]
+        t["head_sets"] = [set(stems(words(lib.passages[s.passage_id].heading))) for s in lib.sentences]
+        t["len"] = np.array([math.log1p(len(s.text)) for s in lib.sentences], dtype=np.float32)
+        t["has_year"] = np.array([bool(_YEAR.search(s.text)) for s in lib.sentences], dtype=np.float32)
+        t["has_month"] = np.array([bool(_MONTH.search(s.text)) for s in lib.sentences], dtype=np.float32)
+        t["has_number"] = np.array([bool(_NUMBER.search(s.text)) for s in lib.sentences], dtype=np.float32)
+        t["reason"] = np.array([bool(_REASON.search(s.text)) for s in lib.sentences], dtype=np.float32)
+        t["caps"] = [{c.lower() for c in _CAP.findall(s.text)} for s in lib.sentences]
         from .compose import _next_in_paragraph, depends_on_previous
 
-        self.leans = np.array([depends_on_previous(s.text) for s in lib.sentences], dtype=np.float32)
-        self.para = [0] * len(lib.sentences)  # paragraph number of each sentence (consecutive sentences)
-        self.prev = np.full(len(lib.sentences), -1, dtype=np.int64)
-        self.next = np.full(len(lib.sentences), -1, dtype=np.int64)
+        t["leans"] = np.array([depends_on_previous(s.text) for s in lib.sentences], dtype=np.float32)
+        para = [0] * len(lib.sentences)  # paragraph number of each sentence (consecutive sentences)
+        prev = np.full(len(lib.sentences), -1, dtype=np.int64)
+        nxt = np.full(len(lib.sentences), -1, dtype=np.int64)
         for i in range(len(lib.sentences) - 1):
             if _next_in_paragraph(lib, i) is not None:
-                self.next[i], self.prev[i + 1] = i + 1, i
+                nxt[i], prev[i + 1] = i + 1, i
         members: dict[int, list[int]] = {}
         for i in range(len(lib.sentences)):
-            self.para[i] = self.para[i - 1] if i and self.prev[i] == i - 1 else (self.para[i - 1] + 1 if i else 0)
-            members.setdefault(self.para[i], []).append(i)
-        self.para_members = members
-        self.para_sets = {k: set().union(*(self.sent_sets[i] for i in v)) for k, v in members.items()}
+            para[i] = para[i - 1] if i and prev[i] == i - 1 else (para[i - 1] + 1 if i else 0)
+            members.setdefault(para[i], []).append(i)
+        t["para"], t["prev"], t["next"], t["para_members"] = para, prev, nxt, members
+        t["para_sets"] = {k: set().union(*(sent_sets[i] for i in v)) for k, v in members.items()}
+        return t
 
     # --- the question ----------------------------------------------------------------------------
 
@@ -162,8 +171,8 @@ class Featurizer:
         library by cosine and by BM25, and their paragraph neighbours."""
         rows = [ix for h in hits for ix, _ in h.sentences]
         if len(sims):
-            rows += [int(i) for i in np.argsort(-sims)[:n_global]]
-            rows += [int(i) for i in np.argsort(-bm)[:n_global] if bm[i] > 0]
+            rows += [int(i) for i in top(sims, n_global)]
+            rows += [int(i) for i in top(bm, n_global) if bm[i] > 0]
         out = list(dict.fromkeys(rows))
         for ix in list(out):
             for j in (self.prev[ix], self.next[ix]):

@@ -8,15 +8,85 @@ retrieve, compose and display answers quickly.
 
 from __future__ import annotations
 
+import gc
+import hashlib
 import json
+import os
+import pickle
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from ingest.embed import folder_dimension
 from ingest.formats import page_of
 from ingest.settings import Settings
-from ingest.store import Index
+from ingest.store import GENERATION, Index
+
+# The start-up tables (BM25 index, vocabulary, per-sentence word sets) are computed by this code from the
+# generation's records: a cache of them is valid for this generation and this code only.
+_CODE = ("library.py", "retrieve.py", "features.py", "compose.py")
+DERIVED = "footnote-derived"
+
+
+def _code_version() -> str:
+    h = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for name in _CODE:
+        h.update((here / name).read_bytes())
+    try:
+        import bm25s
+
+        h.update(str(getattr(bm25s, "__version__", "")).encode())
+    except ImportError:
+        pass
+    return h.hexdigest()[:12]
+
+
+def _derived_folder(index: Index) -> Path | None:
+    """Where what is computed from a generation is stored: inside the generation's own folder, so that it
+    goes when the generation goes. A Chroma server's generations have no folder here: nothing stored."""
+    settings = index.settings
+    generation = getattr(index, "generation", "") or ""
+    if settings.chroma_host or not GENERATION.match(generation):
+        return None
+    folder = settings.index_dir / generation
+    return folder / DERIVED if folder.is_dir() else None
+
+
+def _stored(folder: Path | None, name: str, fingerprint: str, build):
+    """`build()`, stored in `folder` the first time and read back afterwards while `fingerprint` (what
+    it was computed from) and the code that computes it are the same; computed again, and stored over,
+    when the file is missing, damaged or stale. A read-only index is served too, only slower."""
+    if folder is None:
+        return build()
+    path = folder / f"{name}-{_code_version()}.pickle"
+    collecting = gc.isenabled()
+    gc.disable()  # hundreds of thousands of small sets: the cyclic collector would run over them again and again (3x)
+    try:
+        with path.open("rb") as f:
+            stored, value = pickle.load(f)
+        if stored == fingerprint:
+            return value
+    except FileNotFoundError:
+        pass
+    except Exception:  # damaged, or written by another version of Python or of a library
+        pass
+    finally:
+        if collecting:
+            gc.enable()
+    value = build()
+    try:
+        folder.mkdir(exist_ok=True)
+        for old in folder.glob(f"{name}-*.pickle"):  # an earlier code version's copy
+            old.unlink(missing_ok=True)
+        tmp = folder / f".{path.name}.{os.getpid()}.tmp"
+        with tmp.open("wb") as f:
+            pickle.dump((fingerprint, value), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return value
 
 
 def _unit(rows: list) -> np.ndarray:
@@ -86,7 +156,19 @@ class Library:
     def open(cls, settings: Settings) -> Library:
         index = Index.open(settings)
         index.check_model(settings.model_name, folder_dimension(settings.embed_model))
+        # A generation's records never change once it is live, so what is read from them is stored
+        # beside it: reading 80,000 records and vectors back from Chroma took most of a start.
+        docs, passages, sentences, vectors, order, passage_vectors = _stored(
+            _derived_folder(index), "records", f"{settings.collection}/{index.generation}", lambda: cls._read(index))
+        library = cls(index, docs, passages, sentences, vectors)
+        library.passage_order = order
+        library.passage_order_ix = {pid: i for i, pid in enumerate(order)}
+        library.passage_vectors = passage_vectors
+        library.generic = library._genericness()
+        return library
 
+    @staticmethod
+    def _read(index: Index) -> tuple:
         docs = {}
         d = index.records("document")
         for meta, text in zip(d["metadatas"], d["documents"], strict=True):
@@ -117,13 +199,17 @@ class Library:
             sentences.append(rec)
             rows.append(s["embeddings"][i])
             passages[rec.passage_id].sentence_ix.append(rec.ix)
-        vectors = _unit(rows)
-        library = cls(index, docs, passages, sentences, vectors)
-        library.passage_order = list(passages)
-        library.passage_order_ix = {pid: i for i, pid in enumerate(passages)}
-        library.passage_vectors = _unit(passage_rows)
-        library.generic = library._genericness()
-        return library
+        return docs, passages, sentences, _unit(rows), list(passages), _unit(passage_rows)
+
+    def derived(self, name: str, build):
+        """Tables computed from this library's sentences by `build()` (the BM25 index, vocabulary, word
+        sets), stored inside the generation's folder the first time and read back by every later start
+        (they cost tens of seconds at 20,000 passages). See `_stored`."""
+        # The tables are for exactly these sentences: a library built in memory over another generation's
+        # index (a benchmark's, say) must not be served them.
+        fingerprint = hashlib.sha256("\n".join(f"{s.doc_id}\t{s.start}\t{s.passage_id}" for s in self.sentences)
+                                     .encode()).hexdigest()
+        return _stored(_derived_folder(self.index), name, fingerprint, build)
 
     def row_at(self, doc_id: str, start: int) -> int | None:
         """The sentence row that starts at this offset of this document."""

@@ -51,6 +51,7 @@ SCHEMA = 2
 POINTER = "live.json"
 LOCK = "ingest.lock"
 GENERATION = re.compile(r"^g\d{14}[0-9a-f]{6}$")
+RECORDS_BATCH = 50  # documents per read of their records
 LEGACY = "chroma.sqlite3"  # an index from before generations: one collection in the index folder itself
 
 
@@ -396,7 +397,15 @@ class Index:
         if not keys:
             return {"ids": [], "documents": [], "metadatas": [], "embeddings": []}
         include = ["documents", "metadatas"] + (["embeddings"] if include_embeddings else [])
-        return self.collection.get(where={"$and": [{"kind": kind}, {"doc_key": {"$in": keys}}]}, include=include)
+        # A few dozen documents at a time: Chroma turns the filter into SQL variables, and some hundred
+        # documents' worth exceeded SQLite's limit ("too many SQL variables").
+        out: dict = {"ids": [], "documents": [], "metadatas": [], "embeddings": []}
+        for i in range(0, len(keys), RECORDS_BATCH):
+            got = self.collection.get(where={"$and": [{"kind": kind}, {"doc_key": {"$in": keys[i:i + RECORDS_BATCH]}}]},
+                                      include=include)
+            for field in out:
+                out[field].extend(got.get(field) if got.get(field) is not None else [])
+        return out
 
     def query(self, embedding: list[float], kind: str, n: int) -> dict:
         keys = self.live_keys()
