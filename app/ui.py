@@ -137,6 +137,24 @@ def rule_descriptions() -> dict[str, str]:
     return {r.name: r.description for r in RULES} | {FURNITURE_RULE[0]: FURNITURE_RULE[1]}
 
 
+def passage_position(doc, passage_id: str) -> str:
+    """" · passage 3 of 14", or nothing for a passage its document no longer lists."""
+    if doc is None or passage_id not in doc.passage_ids:
+        return ""
+    return f" · passage {doc.passage_ids.index(passage_id) + 1} of {len(doc.passage_ids)}"
+
+
+def footnote_body(c: Citation, doc) -> None:
+    """What an open footnote shows on every page: the passage with the quote highlighted, where it is,
+    what the source is worth, and a link to that spot in Sources."""
+    st.markdown(citation_html(c), unsafe_allow_html=True)
+    length = f" of {len(doc.text):,}" if doc else ""
+    st.caption(f"{md(c.label)} — {md(c.kind)} · {md(c.passage_id)} · characters {c.start:,}–{c.end:,}{length}")
+    if doc and doc.reliability:
+        st.caption(f"About this source: {md(doc.reliability)}")
+    sources_link(c.doc_id, c.passage_id, c.start, c.end, label="Read it in the document")
+
+
 def sources_link(doc_id: str, passage_id: str, start: int | None = None, end: int | None = None,
                  label: str = "Open in Sources") -> None:
     """A link to this passage on the Sources page (the quote, if given, highlighted there)."""

@@ -29,17 +29,9 @@ def show_citations(answer: Answer, i: int) -> None:
     docs = engine.library.docs
     for c in answer.citations:
         doc = docs.get(c.doc_id)
-        where = ""
-        if doc and c.passage_id in doc.passage_ids:
-            where = f" · passage {doc.passage_ids.index(c.passage_id) + 1} of {len(doc.passage_ids)}"
-        with st.expander(f"**\\[{c.n}\\]** {ui.md(c.label)}{where}", key=f"fn-{i}-{c.n}"):
-            st.markdown(ui.citation_html(c), unsafe_allow_html=True)
-            length = f" of {len(doc.text):,}" if doc else ""
-            st.caption(f"{ui.md(c.label)} — {ui.md(c.kind)} · {ui.md(c.passage_id)} · "
-                       f"characters {c.start:,}–{c.end:,}{length}")
-            if doc and doc.reliability:
-                st.caption(f"About this source: {ui.md(doc.reliability)}")
-            ui.sources_link(c.doc_id, c.passage_id, c.start, c.end, label="Read it in the document")
+        with st.expander(f"**\\[{c.n}\\]** {ui.md(c.label)}{ui.passage_position(doc, c.passage_id)}",
+                         key=f"fn-{i}-{c.n}"):
+            ui.footnote_body(c, doc)
 
 
 def show_abstention(answer: Answer, i: int) -> None:

@@ -48,14 +48,9 @@ def show_citations(result: check.AnswerCheck, engine) -> None:
     docs = engine.library.docs
     for c in result.citations:
         doc = docs.get(c.doc_id)
-        where = ""
-        if doc and c.passage_id in doc.passage_ids:
-            where = f" · passage {doc.passage_ids.index(c.passage_id) + 1} of {len(doc.passage_ids)}"
-        with st.expander(f"**\\[{c.n}\\]** {ui.md(c.title)}{where}", key=f"check-fn-{c.n}"):
-            st.markdown(ui.citation_html(c), unsafe_allow_html=True)
-            st.caption(f"{ui.md(c.title)} — {ui.md(c.kind)} · {ui.md(c.passage_id)} · "
-                       f"characters {c.start:,}–{c.end:,}")
-            ui.sources_link(c.doc_id, c.passage_id, c.start, c.end, label="Read it in the document")
+        with st.expander(f"**\\[{c.n}\\]** {ui.md(c.label)}{ui.passage_position(doc, c.passage_id)}",
+                         key=f"check-fn-{c.n}"):
+            ui.footnote_body(c, doc)
 
 
 def show(result: check.AnswerCheck, engine) -> None:

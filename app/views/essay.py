@@ -32,16 +32,10 @@ engine = ui.engine_or_stop()
 def footnote(c: Citation, key: str) -> None:
     """The quote as an expander that opens its passage with the quote highlighted, as Ask's footnotes do."""
     doc = engine.library.docs.get(c.doc_id)
-    where = ""
-    if doc and c.passage_id in doc.passage_ids:
-        where = f" · passage {doc.passage_ids.index(c.passage_id) + 1} of {len(doc.passage_ids)}"
     quote = c.quote if len(c.quote) <= QUOTE_LABEL else c.quote[:QUOTE_LABEL].rsplit(" ", 1)[0] + " …"
-    with st.expander(f"**\\[{c.n}\\]** “{ui.md(quote)}” — {ui.md(c.title)}{where}", key=f"{key}-{c.n}"):
-        st.markdown(ui.citation_html(c), unsafe_allow_html=True)
-        length = f" of {len(doc.text):,}" if doc else ""
-        st.caption(f"{ui.md(c.title)} — {ui.md(c.kind)} · {ui.md(c.passage_id)} · "
-                   f"characters {c.start:,}–{c.end:,}{length}")
-        ui.sources_link(c.doc_id, c.passage_id, c.start, c.end, label="Read it in the document")
+    with st.expander(f"**\\[{c.n}\\]** “{ui.md(quote)}” — {ui.md(c.label)}{ui.passage_position(doc, c.passage_id)}",
+                     key=f"{key}-{c.n}"):
+        ui.footnote_body(c, doc)
 
 
 def show_section(s: Section, cits: list[Citation], key: str) -> None:

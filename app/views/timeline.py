@@ -72,11 +72,8 @@ for i, e in enumerate(numbered):
                              f"{timeline.marks(e.citations)}; {timeline.conflict_note(e)}."),
                        icon=":material/report:")
         for c in e.citations + [c for k in e.conflicts for c in k.citations]:
-            doc = docs.get(c.doc_id)
-            where = ""
-            if doc and c.passage_id in doc.passage_ids:
-                where = f" · passage {doc.passage_ids.index(c.passage_id) + 1} of {len(doc.passage_ids)}"
-            st.markdown(f"**\\[{c.n}\\]** {ui.md(c.title)}{where} · dates it {ui.md(timeline.given(e, c))}")
+            where = ui.passage_position(docs.get(c.doc_id), c.passage_id)
+            st.markdown(f"**\\[{c.n}\\]** {ui.md(c.label)}{where} · dates it {ui.md(timeline.given(e, c))}")
             st.markdown(ui.citation_html(c), unsafe_allow_html=True)
             st.caption(f"{ui.md(c.kind)} · {ui.md(c.passage_id)} · characters {c.start:,}–{c.end:,}")
             ui.sources_link(c.doc_id, c.passage_id, c.start, c.end, label="Read it in the document")
