@@ -25,8 +25,8 @@ from .compose import (
     antecedents_of,
     citable,
     depends_on_previous,
+    duplicate_in,
     footnoted,
-    same_facts,
 )
 from .library import Library
 from .retrieve import Hit
@@ -54,7 +54,6 @@ BM25_WEIGHT = 0.25  # share of a sentence's score from BM25 (normalised to the b
 GENERIC_PENALTY = 0.2
 OPENING_WEIGHT = 0.8  # similarity to the opening sentence counts at this rate towards a supporting one
 GLOBAL_CANDIDATES = 8  # best sentences by similarity and by BM25 considered beyond the top passages
-DUPLICATE_SIM = 0.86  # two sentences this similar say the same thing: one sentence, both footnotes
 
 
 def compose_argued(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: np.ndarray,
@@ -126,10 +125,6 @@ def compose_argued(lib: Library, question: str, hits: list[Hit], sims: np.ndarra
         add(ix)
         return True
 
-    def duplicate_of(ix: int) -> list[int] | None:
-        return next((g for g in groups if float(lib.vectors[g[0]] @ lib.vectors[ix]) >= DUPLICATE_SIM
-                     and same_facts(lib.sentences[g[0]].text, lib.sentences[ix].text)), None)
-
     # 1. The most direct sentence and its continuation.
     # A question that names something rare ('Haslam', 'Potsdam') is about it: open with a sentence that
     # names it, if one is close enough, rather than a general one the embedding prefers.
@@ -193,7 +188,7 @@ def compose_argued(lib: Library, question: str, hits: list[Hit], sims: np.ndarra
             break
         _, ix = max(ranked)
         pool.remove(ix)
-        dup = duplicate_of(ix)
+        dup = duplicate_in(lib, groups, ix)
         if dup is not None:
             if lib.sentences[ix].doc_id not in {lib.sentences[j].doc_id for j in dup}:
                 dup.append(ix)  # the same point in another source: one sentence, both footnotes

@@ -156,6 +156,14 @@ def same_facts(a: str, b: str) -> bool:
     return facts(a) == facts(b)
 
 
+def duplicate_in(lib: Library, groups: list[list[int]], ix: int) -> list[int] | None:
+    """The group of an answer that already says what sentence ix says (another source's near-duplicate
+    with the same numbers, dates and names), if any: ix then joins it as a second footnote."""
+    text = lib.sentences[ix].text
+    return next((g for g in groups if float(lib.vectors[g[0]] @ lib.vectors[ix]) >= DUPLICATE_SIM
+                 and same_facts(lib.sentences[g[0]].text, text)), None)
+
+
 def antecedents_of(lib: Library, ix: int, used: set[int], depth: int = 2,
                    stands_alone: Callable[[int], bool] | None = None) -> list[int] | None:
     """The sentences ix leans on, earliest first ([] if none, or if `stands_alone(ix)`); None if they
@@ -225,11 +233,6 @@ def compose(lib: Library, question: str, scores: dict[int, float], sims: np.ndar
         add(ix)
         return True
 
-    def duplicate_of(ix: int) -> list[int] | None:
-        text = lib.sentences[ix].text
-        return next((g for g in groups if float(lib.vectors[g[0]] @ lib.vectors[ix]) >= DUPLICATE_SIM
-                     and same_facts(lib.sentences[g[0]].text, text)), None)
-
     # 1. The opening: what is read first should hold the answer. A sentence that leans on the one before
     #    ('He', 'These') comes after it: in one quotation with it when they are adjacent in one passage
     #    (`joined`), so the first footnote still holds it; otherwise its chain is worth what its first
@@ -273,7 +276,7 @@ def compose(lib: Library, question: str, scores: dict[int, float], sims: np.ndar
         pool.remove(ix)
         if ix in used:
             continue
-        dup = duplicate_of(ix)
+        dup = duplicate_in(lib, groups, ix)
         if dup is not None:
             if lib.sentences[ix].doc_id not in {lib.sentences[j].doc_id for j in dup}:
                 dup.append(ix)  # the same point in another source: one sentence, both footnotes
