@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -63,7 +64,13 @@ def app_url(corpus_index, tmp_path_factory):
     cmd = [footnote, "app", "--port", str(port)] if footnote else [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "streamlit_app.py"), "--server.address",
         "127.0.0.1", "--server.port", str(port), "--server.headless", "true"]
-    log = tmp_path_factory.mktemp("app") / "app.log"
+    with running_app(cmd, env, port, tmp_path_factory.mktemp("app") / "app.log") as url:
+        yield url
+
+
+@contextmanager
+def running_app(cmd: list[str], env: dict, port: int, log: Path):
+    """The app started by `cmd` on `port`, its output in `log`; its URL once it listens; stopped after."""
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:

@@ -5,14 +5,13 @@ in its own project home, so nothing is added to the session's index."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import make_home
 from documents_factory import make_pdf
-from test_browser import CHROMIUM, ROOT, browser, free_port, offline, wait_for_port  # noqa: F401
+from test_browser import CHROMIUM, ROOT, browser, free_port, offline, running_app  # noqa: F401
 from test_formats import PAGE_1, PAGE_2, PAGE_3
 
 from ingest import notebooks
@@ -35,19 +34,8 @@ def class_app(tmp_path_factory):
     notebooks.create(Settings.from_env(home=home, index_dir=root / "index"), "history-10b")
     port = free_port()
     cmd = [sys.executable, "-m", "app.cli", "app", "--port", str(port)]  # this checkout's code, not an installed one
-    log = root / "app.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(port, proc, 60)
-        yield f"http://127.0.0.1:{port}", root
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+    with running_app(cmd, env, port, root / "app.log") as url:
+        yield url, root
 
 
 def test_a_pdf_uploaded_in_the_browser_answers_with_its_page_in_the_footnote(class_app, offline):  # noqa: F811
