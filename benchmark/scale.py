@@ -206,14 +206,7 @@ def answer_worker(home: Path, n: int, rounds: int) -> dict:
     engine = Engine.load(settings)
     load = time.perf_counter() - t
     qs = questions(n)
-    for q in qs:
-        engine.ask(q)
-    ours = []
-    for _ in range(rounds):
-        for q in qs:
-            t = time.perf_counter()
-            engine.ask(q)
-            ours.append((time.perf_counter() - t) * 1000)
+    ours = timed(engine.ask, qs, rounds)
     rss = peak_mib()
 
     from llama_index.core import VectorStoreIndex
@@ -223,17 +216,23 @@ def answer_worker(home: Path, n: int, rounds: int) -> dict:
     store = ChromaVectorStore(chroma_collection=engine.library.index.collection)
     baseline = VectorStoreIndex.from_vector_store(store, embed_model=engine.model).as_retriever(
         similarity_top_k=settings.top_k, filters=MetadataFilters(filters=[MetadataFilter(key="kind", value="passage")]))
-    for q in qs:
-        baseline.retrieve(q)
-    base = []
-    for _ in range(rounds):
-        for q in qs:
-            t = time.perf_counter()
-            baseline.retrieve(q)
-            base.append((time.perf_counter() - t) * 1000)
+    base = timed(baseline.retrieve, qs, rounds)
     return {"imports_s": imports, "load_s": load, "load_ms": getattr(engine, "load_ms", {}), "ours": ours, "base": base,
             "rss_mib": rss, "passages": len(engine.library.passages), "sentences": len(engine.library.sentences),
             "questions": len(qs)}
+
+
+def timed(call, qs: list[str], rounds: int) -> list[float]:
+    """Milliseconds per call over `rounds` rounds of the questions, after one untimed warm round."""
+    for q in qs:
+        call(q)
+    out = []
+    for _ in range(rounds):
+        for q in qs:
+            t = time.perf_counter()
+            call(q)
+            out.append((time.perf_counter() - t) * 1000)
+    return out
 
 
 def first_start(home: Path) -> dict:
