@@ -46,7 +46,7 @@ def _stemmer():
 def words(text: str) -> list[str]:
     """Lower-case content words (stopwords dropped); hyphenated names stay whole and also split."""
     out = []
-    for w in _TOKEN.findall(text.lower().replace("’", "'")):
+    for w in _TOKEN.findall(fold(text.lower().replace("’", "'"))):
         w = _ORDINAL.sub(r"\1", w.removesuffix("'s"))  # '31st May' is '31 May'
         if w in STOPWORDS:
             continue
@@ -56,11 +56,21 @@ def words(text: str) -> list[str]:
     return out
 
 
+# Letters NFKD leaves whole though a reader types them as plain Latin ('Frœschwiller', 'Łódź', 'Gießen').
+_LATIN = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L",
+                        "đ": "d", "Đ": "D", "ı": "i"})
+
+
 def fold(text: str) -> str:
-    """Accents dropped: 'Fröschwiller' -> 'Froschwiller'."""
+    """Accents dropped: 'Fröschwiller' -> 'Froschwiller', 'Dubček' -> 'Dubcek'. Words are compared folded
+    (`words`), so a question typed without accents finds the sources' accented names, and an accented
+    name is one word, not 'dub' and 'ek'. (Hand-written: unidecode-style packages also transliterate
+    Cyrillic or Greek, which must stay as they are.)"""
+    if text.isascii():
+        return text
     import unicodedata
 
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return "".join(c for c in unicodedata.normalize("NFKD", text.translate(_LATIN)) if not unicodedata.combining(c))
 
 
 def load_aliases(path: Path) -> dict[str, str]:
@@ -90,6 +100,25 @@ def top(x: np.ndarray, k: int) -> np.ndarray:
     return part[np.argsort(-x[part])]
 
 
+_INITIALISM = re.compile(r"[A-Z]{2,}(?:I{1,3}|IV|V|\d)?")
+_CAPITALISED_RUN = re.compile(r"(?:(?:[A-Z][\w'’-]*|of|the|and|for)\s+)*[A-Z][\w'’-]*")
+_ROMAN = re.compile(r"^(?:I{1,3}|IV|VI{0,3}|IX|X{1,3}|\d+)$")
+
+
+def initialisms(texts) -> set[str]:
+    """Every initialism the capitalised phrases of these texts spell ('World War II' -> 'WWII', 'WW',
+    'Belarusian Democratic Forum' -> 'BDF'), so a question that abbreviates a name the sources write out
+    does not look as if it named something unknown (on the tuning set, 'WWII' did just that)."""
+    out: set[str] = set()
+    for text in texts:
+        for run in _CAPITALISED_RUN.findall(fold(text)):
+            parts = [w if _ROMAN.match(w) else w[0] for w in run.split() if w not in ("of", "the", "and", "for")]
+            for i in range(len(parts)):
+                for j in range(i + 2, min(len(parts), i + 6) + 1):
+                    out.add("".join(parts[i:j]))
+    return out
+
+
 @dataclass
 class Hit:
     passage_id: str
@@ -111,6 +140,7 @@ class Retriever:
         tables = library.derived("retriever", lambda: self.tables(library))
         self.bm25, self.vocab, self.stemmed, self.df, self.folded, self.rows_of = (
             tables["bm25"], tables["vocab"], tables["stemmed"], tables["df"], tables["folded"], tables["rows_of"])
+        self.initialisms = tables["initialisms"]
 
     @staticmethod
     def tables(library: Library) -> dict:
@@ -132,7 +162,8 @@ class Retriever:
         for i, d in enumerate(stemmed):
             for st in d:
                 rows_of.setdefault(st, []).append(i)
-        return {"bm25": bm25, "vocab": vocab, "stemmed": stemmed, "df": df, "folded": folded, "rows_of": rows_of}
+        return {"bm25": bm25, "vocab": vocab, "stemmed": stemmed, "df": df, "folded": folded, "rows_of": rows_of,
+                "initialisms": initialisms(s.text for s in library.sentences)}
 
     # --- query -----------------------------------------------------------------------------------
 
@@ -179,6 +210,8 @@ class Retriever:
         'Saarbrücken'), nor do initials, abbreviations and regnal numbers ('U.K', 'Selim I's'), and a
         typo of a word the sources use is that word ('Emporer'). Each of these made answerable
         questions on the tuning set look as if they named something unknown."""
+        if _INITIALISM.fullmatch(word) and word in self.initialisms:
+            return True
         w = fold(word.lower().replace("’", "'")).strip("'.-").removesuffix("'s")
         if len(w) <= 2 or "." in w or not w.isascii():
             return True
