@@ -85,18 +85,19 @@ def carries(headers, token: bytes) -> bool:
     return any([hmac.compare_digest(p.encode("utf-8", "replace"), token) for p in presented if p])
 
 
-def _forwarded_headers(headers) -> dict[str, str]:
+def _forwarded_headers(headers) -> list[tuple[str, str]]:
     """The headers to pass on: without those of one connection, those the Connection header names, and
     the token (Chroma needs none, and it should not reach anything behind the proxy)."""
     named = {h.strip().lower() for v in headers.getall("Connection", []) for h in v.split(",")}
     drop = NOT_FORWARDED | TOKEN_HEADERS | named
-    return {k: v for k, v in headers.items() if k.lower() not in drop}
+    return [(k, v) for k, v in headers.items() if k.lower() not in drop]  # pairs: a repeated header stays
 
 
 def proxy_app(upstream: str, token: str, log: Callable[[str], None], log_requests: bool):
     """The aiohttp application: every method and path, forwarded to `upstream` when the token is there."""
     import aiohttp
     from aiohttp import web
+    from multidict import CIMultiDict
 
     secret = token.encode("utf-8")
 
@@ -111,7 +112,7 @@ def proxy_app(upstream: str, token: str, log: Callable[[str], None], log_request
             async with session.request(request.method, upstream + request.path_qs, data=body,
                                        headers=_forwarded_headers(request.headers)) as reply:
                 content = await reply.read()
-                headers = {k: v for k, v in reply.headers.items() if k.lower() not in NOT_FORWARDED}
+                headers = CIMultiDict((k, v) for k, v in reply.headers.items() if k.lower() not in NOT_FORWARDED)
                 status = reply.status
         except aiohttp.ClientError as e:
             log(f"the Chroma server did not answer {request.method} {request.path}: {type(e).__name__}")
