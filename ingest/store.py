@@ -39,6 +39,7 @@ from .embed import folder_dimension
 from .errors import (
     FootnoteError,
     IndexDamagedError,
+    IndexServerAuthError,
     IndexServerError,
     IndexUnwritableError,
     IngestRunningError,
@@ -96,12 +97,43 @@ def _client_at(settings: Settings, path: Path | None = None):
     chroma_settings = chromadb.Settings(anonymized_telemetry=False)
     if settings.chroma_host:
         try:
-            client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+            client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
+                                         headers=server_headers(settings), settings=chroma_settings)
             client.heartbeat()
         except Exception as e:  # chromadb raises assorted connection errors; all mean "not reachable"
+            if _refused(settings, e):
+                raise IndexServerAuthError(settings.chroma_host, settings.chroma_port,
+                                           token_sent=bool(settings.chroma_token)) from None
             raise IndexServerError(settings.chroma_host, settings.chroma_port, str(e).splitlines()[0][:120]) from e
         return client
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def server_headers(settings: Settings) -> dict[str, str] | None:
+    """The headers every request to the Chroma server carries: the token, when there is one. The Chroma
+    server itself (1.x, Rust) checks no token; `footnote serve`, or any reverse proxy in front of
+    `chroma run`, does."""
+    return {"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None
+
+
+def _refused(settings: Settings, e: Exception) -> bool:
+    """Whether the server turned the client away for its token (HTTP 401 or 403), by status code. The
+    client's first request (its identity, made while it is constructed) fails first. `footnote serve`
+    answers 401 with Chroma's own error body, which chromadb raises as AuthorizationError (code 401);
+    another proxy's 401 page is raised as a bare Exception with no status, so the status is asked once
+    more, on this failure path only."""
+    from chromadb.errors import ChromaError
+
+    if isinstance(e, ChromaError):
+        return e.code() in (401, 403)
+    import httpx
+
+    try:
+        status = httpx.get(f"http://{settings.chroma_host}:{settings.chroma_port}/api/v2/heartbeat",
+                           headers=server_headers(settings), timeout=5).status_code
+    except httpx.HTTPError:
+        return False
+    return status in (401, 403)
 
 
 def _pointer_collection(settings: Settings) -> str:
