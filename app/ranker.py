@@ -23,31 +23,40 @@ MODELS = Path(__file__).with_name("models.json")
 
 @dataclass(frozen=True)
 class Linear:
-    """A standardised logistic regression: p = sigmoid(((x - mean) / scale) . coef + intercept)."""
+    """A standardised logistic regression: p = sigmoid(((x - mean) / scale) . coef + intercept).
+
+    A listwise one (a conditional logit) scores the rows of one question against each other: p is the
+    softmax of the same dot product over the rows, the probability that this row is the one that answers.
+    """
 
     features: tuple[str, ...]
     mean: np.ndarray
     scale: np.ndarray
     coef: np.ndarray
     intercept: float
+    listwise: bool = False
 
     @classmethod
     def from_json(cls, d: dict) -> Linear:
         return cls(tuple(d["features"]), np.asarray(d["mean"], dtype=np.float64),
                    np.asarray(d["scale"], dtype=np.float64), np.asarray(d["coef"], dtype=np.float64),
-                   float(d["intercept"]))
+                   float(d["intercept"]), bool(d.get("listwise", False)))
 
     def to_json(self) -> dict:
         return {"features": list(self.features), "mean": [round(float(x), 6) for x in self.mean],
                 "scale": [round(float(x), 6) for x in self.scale], "coef": [round(float(x), 6) for x in self.coef],
-                "intercept": round(self.intercept, 6)}
+                "intercept": round(self.intercept, 6), **({"listwise": True} if self.listwise else {})}
 
     def logit(self, X: np.ndarray) -> np.ndarray:
         X = np.atleast_2d(np.asarray(X, dtype=np.float64))
         return ((X - self.mean) / self.scale) @ self.coef + self.intercept
 
     def prob(self, X: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-self.logit(X)))
+        z = self.logit(X)
+        if self.listwise:
+            e = np.exp(z - z.max()) if len(z) else z
+            return e / e.sum() if len(z) else e
+        return 1.0 / (1.0 + np.exp(-z))
 
 
 @dataclass(frozen=True)

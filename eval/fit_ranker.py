@@ -4,8 +4,8 @@
 
 1. Index the tuning set's 18 articles with Footnote's own ingest (cached under .index/tuning/) and read
    every question through the engine (`Engine.read`): candidate sentences and their features.
-2. Sentence ranker: a logistic regression on "does this sentence hold the gold answer", over the
-   answerable questions. Six article-wise folds (eval/tuning.py): every figure printed is on articles
+2. Sentence ranker: a listwise (conditional) logistic regression, "which of this question's candidate
+   sentences holds the gold answer", over the answerable questions. Six article-wise folds (eval/tuning.py): every figure printed is on articles
    the fold's model never saw.
 3. Short answers: how many sentences a factoid answer keeps (`keep_ratio`, `max_factoid`), chosen on the
    held-out rankings to hold the answer in some cited sentence as often as possible at no more than
@@ -47,6 +47,44 @@ def _lr(X: np.ndarray, y: np.ndarray, features: list[str], weight: np.ndarray | 
     scale[scale < 1e-9] = 1.0
     m = LogisticRegression(C=C, max_iter=3000).fit((X - mean) / scale, y, sample_weight=weight)
     return Linear(tuple(features), mean, scale, m.coef_[0], float(m.intercept_[0]))
+
+
+L2 = 1e-3  # listwise ranker's weight penalty; 1e-4 gave the same held-out top-1 within 0.1 points
+
+
+def _listwise(rows: list[dict], features: list[str]) -> Linear:
+    """A conditional logit: one linear score per candidate sentence, fitted so that the softmax over each
+    question's candidates puts its mass on the sentences that hold the answer. It learns what makes one
+    sentence beat the others of the same question, which is the ranker's whole job: held out, top-1 rose
+    from 70.7% (a pointwise logistic regression) to 72.2%, top-3 from 85.3% to 87.3%. (Hand-written with
+    torch, which sentence-transformers brings: scikit-learn has no grouped softmax loss.) Questions with
+    no answering candidate teach nothing and are left out."""
+    import torch
+
+    rows = [r for r in rows if r["y"].any()]
+    X_all = np.concatenate([r["X"] for r in rows])
+    mean, scale = X_all.mean(axis=0), X_all.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    width = max(len(r["cands"]) for r in rows)
+    X = np.zeros((len(rows), width, len(features)), dtype=np.float32)
+    mask = np.zeros((len(rows), width), dtype=bool)
+    y = np.zeros((len(rows), width), dtype=bool)
+    for i, r in enumerate(rows):
+        n = len(r["cands"])
+        X[i, :n], mask[i, :n], y[i, :n] = (r["X"] - mean) / scale, True, r["y"] > 0
+    X, mask, y = torch.tensor(X), torch.tensor(mask), torch.tensor(y)
+    w = torch.zeros(len(features), dtype=torch.float32, requires_grad=True)  # zeros: the fit is deterministic
+    opt = torch.optim.LBFGS([w], max_iter=300, line_search_fn="strong_wolfe")
+
+    def loss():
+        opt.zero_grad()
+        s = (X @ w).masked_fill(~mask, -1e9)
+        value = (torch.logsumexp(s, 1) - torch.logsumexp(s.masked_fill(~y, -1e9), 1)).mean() + L2 * (w ** 2).sum()
+        value.backward()
+        return value
+
+    opt.step(loss)
+    return Linear(tuple(features), mean, scale, w.detach().numpy().astype(np.float64), 0.0, listwise=True)
 
 
 def _holds(text: str, answers: list[str]) -> bool:
@@ -100,8 +138,7 @@ def main() -> None:
     models = []
     for k in range(len(folds(articles))):
         train = [r for r in ans if fold_of[r["q"].doc] != k]
-        models.append(_lr(np.concatenate([r["X"] for r in train]), np.concatenate([r["y"] for r in train]),
-                          SENTENCE_FEATURES))
+        models.append(_listwise(train, SENTENCE_FEATURES))
     for r in rows:  # held-out probabilities for every question (off-topic ones by a fixed fold)
         k = fold_of.get(r["q"].doc, sum(map(ord, r["q"].doc)) % len(models))
         r["p"] = models[k].prob(r["X"]) if len(r["cands"]) else np.zeros(0)
@@ -118,7 +155,7 @@ def main() -> None:
 
     # --- 3. how long a short answer is ----------------------------------------------------------------
     best = None
-    for ratio in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6):
+    for ratio in (0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6):
         for max_n in (2, 3, 4, 5):
             picks = [short_answer(r["p"], ratio, max_n) for r in ans]
             mean_n = np.mean([len(p) for p in picks])
@@ -135,8 +172,7 @@ def main() -> None:
         return evidence_row(engine.features, r["q"].q, r["cands"], r["cos"], r["p"], r["X"], r["bm_max"],
                             r["coverage"], r["unknown"])
 
-    final_ranker = _lr(np.concatenate([r["X"] for r in ans]), np.concatenate([r["y"] for r in ans]),
-                       SENTENCE_FEATURES)
+    final_ranker = _listwise(ans, SENTENCE_FEATURES)
     shipped = _shipped_rows(final_ranker)
     E = np.array([ev(r) for r in rows] + [s["row"] for s in shipped])
     y = np.array([r["q"].answerable for r in rows] + [s["answerable"] for s in shipped], dtype=np.int8)
