@@ -16,7 +16,7 @@ import re
 
 import numpy as np
 
-from .retrieve import STOPWORDS, Hit, Retriever, aliases_in, stems, top, words
+from .retrieve import STOPWORDS, WORD_TOKEN, Hit, Retriever, aliases_in, stems, top, words
 
 # The question's type, from its wording. Order matters: the first pattern that matches wins.
 QTYPES = {
@@ -134,14 +134,14 @@ class Featurizer:
 
     def question_terms(self, question: str) -> tuple[list[str], set[str], set[tuple[str, str]], set[str]]:
         qstems = stems(words(question))
-        raw = {w.lower().strip("'’") for w in re.findall(r"[A-Za-z][A-Za-z'’-]*", question)}
+        raw = {w.lower().strip("'’") for w in WORD_TOKEN.findall(question)}
         return qstems, set(qstems), _bigrams(qstems), raw
 
     def question_names(self, question: str) -> list[set[str]]:
         """The names the question is about (capitalised words after the first), each as the set of
         stems that count as it: its own, its spelling variants in the sources ('Tehran' -> 'Teheran') and
         its aliases."""
-        tokens = re.findall(r"[A-Za-z][A-Za-z'’-]*", question)[1:]
+        tokens = WORD_TOKEN.findall(question)[1:]
         out = []
         for t in tokens:
             w = t.lower().replace("’", "'").removesuffix("'s")

@@ -34,6 +34,10 @@ MONTHS = frozenset("january february march april may june july august september 
 
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
+# A word of a question as written, accents and all ('Dubček', 'WW2'): names are looked for among these
+# (NAME_TOKEN keeps initials' stops: 'U.K.').
+WORD_TOKEN = re.compile(r"[^\W\d_][\w'’-]*")
+NAME_TOKEN = re.compile(r"[^\W\d_][\w'’.-]*")
 
 
 @lru_cache(maxsize=1)
@@ -229,7 +233,9 @@ class Retriever:
         absent from the corpus. A missing first name before a known surname ('Geoffrey Roberts') is fine.
         Asking about a name the sources do not know is a strong sign they cannot answer; the abstention
         model weighs it with the other evidence."""
-        tokens = re.findall(r"[A-Za-z][A-Za-z'’.-]*", question)
+        tokens = NAME_TOKEN.findall(question)
+        # A name the corpus's aliases file gives another name for ('WWII', 'Moscow') is known by that name.
+        aliased = {w for k in aliases_in(question, self.aliases) for w in k.split()}
         groups, cur = [], []
         for i, t in enumerate(tokens):
             capital = t[0].isupper() and i > 0 and t.lower() not in STOPWORDS and len(t.rstrip(".")) > 1
@@ -245,7 +251,7 @@ class Retriever:
         unknown = []
         for g in groups:
             names = [t for t in g if t[0].isupper()]
-            known = [self.known(t) for t in names]
+            known = [t.lower() in aliased or self.known(t) for t in names]
             # a missing word right before a known name is a first name ('Geoffrey Roberts')
             missing = [t for i, t in enumerate(names) if not known[i] and not (i + 1 < len(names) and known[i + 1])]
             # A phrase whose words all occur ('Italy the Byzantine Empire', 'Western Allies') is not unknown:
@@ -258,7 +264,7 @@ class Retriever:
         """Stems of the names in the question (capitalised words after the first) that few sentences
         share, with their spelling variants: 'Haslam', 'Potsdam', 'Rapallo', not 'Stalin' or 'Soviet'.
         A question that names a rare thing is about that thing, whatever else its words match."""
-        tokens = re.findall(r"[A-Za-z][A-Za-z'’-]*", question)[1:]
+        tokens = WORD_TOKEN.findall(question)[1:]
         aliased = {w for k in aliases_in(question, self.aliases) for w in k.split()}  # 'Moscow' stands for the USSR
         out = []
         for t in tokens:

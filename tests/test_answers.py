@@ -220,3 +220,46 @@ def test_a_sentence_that_leans_on_the_one_before_is_quoted_with_it_under_one_foo
     assert len(apart) == 2
     two_sources, cited = footnoted(lib, [[before.ix, alone.ix], [leaning.ix]])
     assert len(two_sources) == 2 and two_sources[0].citations == [1, 2] and len(cited) == 3
+
+
+# --- names written with accents, initials and other names ---------------------------------------------
+
+
+def test_words_compare_with_accents_folded_so_an_accented_name_is_one_word():
+    from app.retrieve import words
+
+    assert words("Dubček met the Frœschwiller men at Saarbrücken") == words("Dubcek met the Froeschwiller men at Saarbrucken")
+    assert "dubcek" in words("Dubček") and "dub" not in words("Dubček")
+    assert words("Сталин") == []  # another script is not transliterated (the language check declines it)
+
+
+def test_initialisms_are_spelled_by_the_capitalised_phrases_of_the_sources():
+    from app.retrieve import initialisms
+
+    found = initialisms(["During World War II the Belarusian Democratic Forum met.",
+                         "The Union of Soviet Socialist Republics signed."])
+    assert {"WWII", "BDF", "USSR"} <= found
+    assert "WWIII" not in found and "NATO" not in found
+
+
+def test_a_reading_with_accented_names_answers_a_question_typed_without_them(repo_settings, tmp_path):
+    from app.engine import Engine
+    from ingest.pipeline import ingest
+
+    reading = tmp_path / "readings" / "prague.txt"
+    reading.parent.mkdir()
+    reading.write_text("The Prague Spring\n\nIn January 1968 Alexander Dubček became First Secretary of the Czechoslovak "
+                       "Communist Party. He began reforms that loosened censorship. In August 1968 the armies of the "
+                       "Warsaw Pact invaded Czechoslovakia and ended the reforms. Dubček was removed from office in "
+                       "April 1969.\n", encoding="utf-8")
+    ingest([reading], repo_settings, progress=False)
+    a = Engine.load(repo_settings).ask("When was Dubcek removed from office?")
+    assert not a.abstained, a.warnings
+    assert "April 1969" in a.citations[0].quote
+
+
+def test_an_unknown_name_is_named_whole_with_its_accents_and_an_alias_is_no_unknown_name(engine):
+    a = engine.ask("Who was Dubček?")
+    assert a.abstained and "The sources never mention Dubček." in a.warnings
+    assert engine.retriever.unknown_names("Was WWII caused by the Nazi-Soviet pact?") == []  # aliases.toml: wwii
+    assert engine.retriever.unknown_names("Was WWII what Kennan feared from the Nazi-Soviet pact?") == ["Kennan"]
