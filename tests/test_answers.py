@@ -263,3 +263,13 @@ def test_an_unknown_name_is_named_whole_with_its_accents_and_an_alias_is_no_unkn
     assert a.abstained and "The sources never mention Dubček." in a.warnings
     assert engine.retriever.unknown_names("Was WWII caused by the Nazi-Soviet pact?") == []  # aliases.toml: wwii
     assert engine.retriever.unknown_names("Was WWII what Kennan feared from the Nazi-Soviet pact?") == ["Kennan"]
+
+
+def test_an_opening_that_leans_on_the_passage_before_still_opens_the_answer_with_what_it_leans_on(engine):
+    """"This conference was the first meeting between Roosevelt, Churchill and Stalin" leans on "The first
+    attempt to answer these questions had taken place in Teheran", which leans on the last sentence of the
+    passage before: the chain opens the answer, not an unrelated sentence about Potsdam."""
+    a = engine.ask("Who attended the Tehran conference?")
+    quotes = [c.quote for c in a.citations]
+    assert "Potsdam" not in quotes[0], quotes
+    assert any("first meeting between Roosevelt, Churchill and Stalin" in q for q in quotes[:3]), quotes
