@@ -270,6 +270,13 @@ def substitute(text: str, sources: list[list[Mention]]) -> str:
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the text
     for i, w in enumerate(words):
         lw = w.lower()
+        if lw == "there" and locative(words, i) and not any(m.kind == THING for m in own):
+            # "What did they discuss there?": there is where the last event took place
+            place = next((m for m in candidates if m.kind == THING), None)
+            if place is not None:
+                to = i and words[i - 1].lower() in MOTION
+                edits.append((spans[i][0], spans[i][0] + len(w), ("to " if to else "at ") + place.text))
+            continue
         role = pronoun_role(words, i) if lw in PRONOUNS else None
         if role is None:
             continue
@@ -297,6 +304,18 @@ def substitute(text: str, sources: list[list[Mention]]) -> str:
             replacement = replacement[:1].upper() + replacement[1:]
         text = text[:start] + replacement + text[end:]
     return text
+
+
+MOTION = frozenset("go goes went gone come came travel travelled traveled fly flew send sent return returned move moved".split())
+
+
+def locative(words: list[str], i: int) -> bool:
+    """Is "there" at i a place ("What did they discuss there?") rather than the "there" of "there was",
+    "Was there", "there were"? The existential one stands next to a form of "be"."""
+    be = {"is", "was", "are", "were", "be", "been", "being", "isn't", "wasn't", "aren't", "weren't"}
+    nxt = words[i + 1].lower() if i + 1 < len(words) else ""
+    prev = words[i - 1].lower() if i else ""
+    return nxt not in be and prev not in be and prev not in {"will", "would", "could", "might", "may", "must"}
 
 
 def pronoun_role(words: list[str], i: int) -> str | None:

@@ -91,6 +91,14 @@ def test_his_becomes_a_possessive_and_they_a_group_or_country():
     assert c.resolve("What was his policy?") == "What was Litvinov's policy?"
 
 
+def test_there_is_where_the_last_event_took_place_and_the_there_of_there_was_stays():
+    c = after(("What was agreed at Yalta?", "The Big Three met again at Yalta in February, 1945."))
+    assert c.resolve("What did Stalin want there?") == "What did Stalin want at Yalta?"
+    assert c.resolve("Why did Churchill go there?") == "Why did Churchill go to Yalta?"
+    assert c.resolve("Was there an agreement on Poland?") == "Was there an agreement on Poland?"
+    assert c.resolve("What did Stalin want at Potsdam there?") == "What did Stalin want at Potsdam there?"
+
+
 def test_his_speech_is_the_speech_of_the_person_the_question_named():
     c = after(("What did Molotov say in his speech of May 1939?", "He called Munich a 'disaster'."))
     assert c.resolve("How did the British react to it?") == "How did the British react to Molotov's speech?"
