@@ -156,7 +156,7 @@ def main() -> None:
     # --- 3. how long a short answer is ----------------------------------------------------------------
     best = None
     for ratio in (0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6):
-        for max_n in (2, 3, 4, 5):
+        for max_n in (2, 3, 4, 5, 6):
             picks = [short_answer(r["p"], ratio, max_n) for r in ans]
             mean_n = np.mean([len(p) for p in picks])
             anyhit = np.mean([cited_holds(r, p) for r, p in zip(ans, picks, strict=True)])
