@@ -273,3 +273,11 @@ def test_an_opening_that_leans_on_the_passage_before_still_opens_the_answer_with
     quotes = [c.quote for c in a.citations]
     assert "Potsdam" not in quotes[0], quotes
     assert any("first meeting between Roosevelt, Churchill and Stalin" in q for q in quotes[:3]), quotes
+
+
+def test_an_argued_answer_does_not_open_with_what_a_vague_best_sentence_leans_on(engine):
+    """The ranker's best sentence for "How successful ...?" is "Also one could argue whether this was indeed
+    a success or rather a failure", which leans on a sentence about Spain: the answer opens with the
+    sentence that says how successful, not with Spain."""
+    a = engine.ask("How successful was Stalin's foreign policy 1928-41?")
+    assert a.citations[0].quote.startswith("Stalin’s foreign policy up until 1941 was successful"), a.citations[0].quote
