@@ -24,6 +24,7 @@ from ingest.settings import Settings
 from ingest.store import live_generation
 
 from . import ranker
+from .after import answer_after
 from .answer import Answer
 from .argue import compose_argued
 from .compose import Evidence, abstain, analytic, compose, evidence
@@ -186,6 +187,12 @@ class Engine:
         if reason:
             answer = Answer(q, [], [], abstained=True, warnings=[*notes, reason])
             answer.timings_ms = {"retrieve": 0.0, "compose": 0.0, "total": (time.perf_counter() - t0) * 1000}
+            return answer
+        # "What happened after X?": the events the timeline dates next, not the sentences about X itself.
+        if self.llm is None and (answer := answer_after(self, q)) is not None:
+            answer.warnings[:0] = notes
+            total = (time.perf_counter() - t0) * 1000
+            answer.timings_ms = {"retrieve": 0.0, "compose": total, "total": total}
             return answer
         r = self.read(q, top_k)
         models = self.models or ranker.load()
