@@ -155,6 +155,27 @@ def footnote_body(c: Citation, doc) -> None:
     sources_link(c.doc_id, c.passage_id, c.start, c.end, label="Read it in the document")
 
 
+def footnotes(citations: list[Citation], docs: dict, key: str) -> None:
+    """Every footnote of an answer or a check as an expander: number, source, where it sits, and (open)
+    the passage with the quote highlighted. `key` keeps two lists on one page apart."""
+    for c in citations:
+        doc = docs.get(c.doc_id)
+        with st.expander(f"**\\[{c.n}\\]** {md(c.label)}{passage_position(doc, c.passage_id)}", key=f"{key}-{c.n}"):
+            footnote_body(c, doc)
+
+
+def nearest_material(nearest: list, what: str, key: str) -> None:
+    """After a decline: the nearest passages, each marked as not `what` ("an answer", "a plan")."""
+    if not nearest:
+        return
+    st.caption(f"The nearest material in the sources is below. It is **not {what}**; it is shown so you can see "
+               "what the sources do say.")
+    for j, n in enumerate(nearest):
+        with st.expander(f"Nearest, not {what}: {md(n.title)} · {md(n.passage_id)}", key=f"{key}-{j}"):
+            st.markdown(highlight(n.passage), unsafe_allow_html=True)
+            sources_link(n.doc_id, n.passage_id)
+
+
 def sources_link(doc_id: str, passage_id: str, start: int | None = None, end: int | None = None,
                  label: str = "Open in Sources") -> None:
     """A link to this passage on the Sources page (the quote, if given, highlighted there)."""

@@ -26,12 +26,7 @@ def ask(question: str) -> None:
 
 
 def show_citations(answer: Answer, i: int) -> None:
-    docs = engine.library.docs
-    for c in answer.citations:
-        doc = docs.get(c.doc_id)
-        with st.expander(f"**\\[{c.n}\\]** {ui.md(c.label)}{ui.passage_position(doc, c.passage_id)}",
-                         key=f"fn-{i}-{c.n}"):
-            ui.footnote_body(c, doc)
+    ui.footnotes(answer.citations, engine.library.docs, key=f"fn-{i}")
 
 
 def show_abstention(answer: Answer, i: int) -> None:
@@ -39,13 +34,7 @@ def show_abstention(answer: Answer, i: int) -> None:
     why = "".join(f" {ui.message(w)}" for w in answer.warnings)
     st.info(f"{ui.md(answer.text)}{why} Try rephrasing, or check the Sources page for what the documents cover.",
             icon=":material/block:")
-    if answer.nearest:
-        st.caption("The nearest material in the sources is below. It is **not an answer**; it is shown so "
-                   "you can see what the sources do say.")
-        for j, n in enumerate(answer.nearest):
-            with st.expander(f"Nearest, not an answer: {ui.md(n.title)} · {ui.md(n.passage_id)}", key=f"near-{i}-{j}"):
-                st.markdown(ui.highlight(n.passage), unsafe_allow_html=True)
-                ui.sources_link(n.doc_id, n.passage_id)
+    ui.nearest_material(answer.nearest, "an answer", key=f"near-{i}")
 
 
 def show_answer(answer: Answer, i: int) -> None:

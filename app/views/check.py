@@ -45,12 +45,7 @@ def sentence_html(i: int, s: check.SentenceCheck) -> str:
 
 
 def show_citations(result: check.AnswerCheck, engine) -> None:
-    docs = engine.library.docs
-    for c in result.citations:
-        doc = docs.get(c.doc_id)
-        with st.expander(f"**\\[{c.n}\\]** {ui.md(c.label)}{ui.passage_position(doc, c.passage_id)}",
-                         key=f"check-fn-{c.n}"):
-            ui.footnote_body(c, doc)
+    ui.footnotes(result.citations, engine.library.docs, key="check-fn")
 
 
 def show(result: check.AnswerCheck, engine) -> None:

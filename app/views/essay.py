@@ -72,13 +72,7 @@ def show_decline(plan: Plan) -> None:
     why = "".join(f" {ui.message(w)}" for w in answer.warnings)
     st.info(f"The sources cannot support an essay plan for this question.{why} Try another question, or check "
             "the Sources page for what the documents cover.", icon=":material/block:")
-    if answer.nearest:
-        st.caption("The nearest material in the sources is below. It is **not a plan**; it is shown so you can "
-                   "see what the sources do say.")
-        for j, n in enumerate(answer.nearest):
-            with st.expander(f"Nearest, not a plan: {ui.md(n.title)} · {ui.md(n.passage_id)}", key=f"plan-near-{j}"):
-                st.markdown(ui.highlight(n.passage), unsafe_allow_html=True)
-                ui.sources_link(n.doc_id, n.passage_id)
+    ui.nearest_material(answer.nearest, "a plan", key="plan-near")
 
 
 def show_plan(plan: Plan) -> None:
