@@ -38,6 +38,7 @@ import numpy as np
 from app.check import FEATURES, MODEL, VERDICTS, CheckModel, best_match, judge
 from app.ranker import Linear
 
+from .fit_ranker import logistic
 from .tuning import build_index, default_dir, folds, load_questions
 
 WORK = Path(__file__).resolve().parent.parent / ".index" / "tuning"
@@ -194,12 +195,7 @@ def judged(engine, model: CheckModel, examples: list[Example]) -> list[str]:
 
 
 def _lr(X: np.ndarray, y: np.ndarray) -> Linear:
-    from sklearn.linear_model import LogisticRegression
-
-    mean, scale = X.mean(axis=0), X.std(axis=0)
-    scale[scale < 1e-9] = 1.0
-    m = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit((X - mean) / scale, y)
-    return Linear(FEATURES, mean, scale, m.coef_[0], float(m.intercept_[0]))
+    return logistic(X, y, FEATURES, c=C, class_weight="balanced")
 
 
 def fit(X: np.ndarray, novel: np.ndarray, labels: list[str]) -> CheckModel:

@@ -40,12 +40,22 @@ MAX_MEAN_CITED = 3.35  # factoid answers: the issue's bar is 3.5 sentences on av
 C = 1.0  # inverse regularisation; 0.1-10 gave the same held-out top-1 within 0.3 points
 
 
-def _lr(X: np.ndarray, y: np.ndarray, features: list[str], weight: np.ndarray | None = None) -> Linear:
-    from sklearn.linear_model import LogisticRegression
-
+def standardise(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each feature's mean and spread (1 for a constant feature), as `Linear` applies them."""
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale < 1e-9] = 1.0
-    m = LogisticRegression(C=C, max_iter=3000).fit((X - mean) / scale, y, sample_weight=weight)
+    return mean, scale
+
+
+def logistic(X: np.ndarray, y: np.ndarray, features, weight: np.ndarray | None = None, c: float = C,
+             class_weight: str | None = None) -> Linear:
+    """A logistic regression on standardised features, as a `Linear` (the abstention model here, the
+    answer checker's two models in eval/calibrate_check.py)."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = standardise(X)
+    m = LogisticRegression(C=c, max_iter=3000, class_weight=class_weight).fit((X - mean) / scale, y,
+                                                                              sample_weight=weight)
     return Linear(tuple(features), mean, scale, m.coef_[0], float(m.intercept_[0]))
 
 
@@ -62,9 +72,7 @@ def _listwise(rows: list[dict], features: list[str]) -> Linear:
     import torch
 
     rows = [r for r in rows if r["y"].any()]
-    X_all = np.concatenate([r["X"] for r in rows])
-    mean, scale = X_all.mean(axis=0), X_all.std(axis=0)
-    scale[scale < 1e-9] = 1.0
+    mean, scale = standardise(np.concatenate([r["X"] for r in rows]))
     width = max(len(r["cands"]) for r in rows)
     X = np.zeros((len(rows), width, len(features)), dtype=np.float32)
     mask = np.zeros((len(rows), width), dtype=bool)
@@ -194,7 +202,7 @@ def main() -> None:
     p_ans = np.zeros(len(y))
     abstainers = []
     for k in range(len(models)):
-        m = _lr(E[group != k], y[group != k], EVIDENCE_FEATURES, weight=w[group != k])
+        m = logistic(E[group != k], y[group != k], EVIDENCE_FEATURES, weight=w[group != k])
         p_ans[group == k] = m.prob(E[group == k])
         abstainers.append(m)
     p_ans[unknown] = 0.0  # the engine declines a question naming something the sources never mention
@@ -205,7 +213,7 @@ def main() -> None:
         curve.append({"threshold": round(float(t), 3),
                       **{k: round(float(np.mean((p_ans >= t)[np.array(kind) == k])), 4) for k in sorted(set(kind))}})
     rates = {k: round(float(np.mean((p_ans >= threshold)[np.array(kind) == k])), 4) for k in sorted(set(kind))}
-    abstain_model = _lr(E, y, EVIDENCE_FEATURES, weight=w)
+    abstain_model = logistic(E, y, EVIDENCE_FEATURES, weight=w)
 
     # --- 5. the whole answer, held out: each fold's questions asked through the engine with that fold's models
     e2e = _end_to_end(engine, rows, models, abstainers, group[: len(rows)], threshold, keep_ratio, max_factoid)
