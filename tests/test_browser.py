@@ -165,6 +165,16 @@ def wait_until_still(locator, seconds: float = 10.0) -> None:
     raise AssertionError(f"the element was still moving after {seconds:.0f} s")
 
 
+def shows_the_quote_highlighted(footnote) -> None:
+    """An open footnote shows its passage with the quoted words marked, and the link into Sources."""
+    from playwright.sync_api import expect
+
+    mark = footnote.locator("mark")
+    expect(mark).to_be_visible(timeout=10_000)
+    assert len(mark.inner_text().strip()) > 10
+    expect(footnote.get_by_text("Read it in the document")).to_be_visible(timeout=10_000)
+
+
 def test_a_student_asks_opens_a_footnote_and_sees_the_quote_highlighted(app_url, offline):
     from playwright.sync_api import expect
 
@@ -177,14 +187,11 @@ def test_a_student_asks_opens_a_footnote_and_sees_the_quote_highlighted(app_url,
     answered = time.monotonic() - started
     assert page.get_by_test_id("stChatMessage").filter(has_text="[1]").count() >= 1
 
-    mark = first.locator("mark")
-    expect(mark).to_be_visible(timeout=10_000)
-    assert len(mark.inner_text().strip()) > 10
-    expect(first.get_by_text("Read it in the document")).to_be_visible(timeout=10_000)
+    shows_the_quote_highlighted(first)
 
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.get_by_role("heading", name="Footnote").scroll_into_view_if_needed()
-    page.wait_for_timeout(600)  # let the expander finish opening
+    wait_until_still(first)  # the expander has finished opening
     page.screenshot(path=str(SCREENSHOT))
     print(f"first answer {answered:.1f} s after opening the page")
 
@@ -212,7 +219,7 @@ def test_a_footnote_link_opens_the_passage_in_sources(app_url, offline):
     rule = page.locator("[role=tabpanel]:visible").get_by_test_id("stExpander").first
     rule.locator("summary").click()
     expect(rule.locator("pre, [data-testid='stCode']").first).to_be_visible(timeout=10_000)
-    page.wait_for_timeout(600)
+    wait_until_still(rule)
     page.screenshot(path=str(SCREENSHOT_SOURCES))
 
 
