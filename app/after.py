@@ -19,7 +19,6 @@ from .retrieve import STOPWORDS, stems, words
 _AFTER = re.compile(r"^\s*what\s+(?:happened|came|followed|occurred)(?:\s+next)?\s+(?:after|following)\s+(?P<x>.+?)"
                     r"\s*[?.!]*\s*$|^\s*what\s+followed\s+(?P<y>.+?)\s*[?.!]*\s*$", re.IGNORECASE)
 NEXT_EVENTS = 3  # entries after X: enough to say what came next without retelling the rest of the period
-NAME_SHARE = 0.1  # a word in more than this share of sentences (Stalin, Soviet) does not pick out one event
 
 
 def subject(question: str) -> str | None:
@@ -33,12 +32,13 @@ def answer_after(engine, question: str) -> Answer | None:
     x = subject(question)
     if not x:
         return None
-    from .timeline import timeline
+    from .timeline import NAME_SHARE, timeline
 
     lib = engine.library
     rows_of = engine.retriever.rows_of
+    sentence_stems = engine.features.sent_sets  # each sentence's stems, computed once per index
     limit = max(2.0, NAME_SHARE * len(lib.sentences))
-    # X's distinctive words: those the sources use, and not in every other sentence.
+    # X's distinctive words: those the sources use, and not one of the corpus's main actors (timeline.py).
     names = {st for st in stems([w for w in words(x) if w not in STOPWORDS])
              if 0 < len(rows_of.get(st, ())) <= limit}
     if not names:
@@ -47,7 +47,7 @@ def answer_after(engine, question: str) -> Answer | None:
 
     def naming(e) -> int:
         """How many of X's words the entry's own sentences hold between them."""
-        held = set().union(*(set(stems(words(lib.sentences[m.row].text))) for m in e.mentions))
+        held = set().union(*(sentence_stems[m.row] for m in e.mentions))
         return len(names & held)
 
     best = max((naming(e) for e in entries), default=0)

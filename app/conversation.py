@@ -306,16 +306,17 @@ def substitute(text: str, sources: list[list[Mention]]) -> str:
     return text
 
 
+_BE = frozenset("is was are were be been being isn't wasn't aren't weren't".split())
+_MODAL = frozenset("will would could might may must".split())
 MOTION = frozenset("go goes went gone come came travel travelled traveled fly flew send sent return returned move moved".split())
 
 
 def locative(words: list[str], i: int) -> bool:
     """Is "there" at i a place ("What did they discuss there?") rather than the "there" of "there was",
     "Was there", "there were"? The existential one stands next to a form of "be"."""
-    be = {"is", "was", "are", "were", "be", "been", "being", "isn't", "wasn't", "aren't", "weren't"}
     nxt = words[i + 1].lower() if i + 1 < len(words) else ""
     prev = words[i - 1].lower() if i else ""
-    return nxt not in be and prev not in be and prev not in {"will", "would", "could", "might", "may", "must"}
+    return nxt not in _BE and prev not in _BE and prev not in _MODAL
 
 
 def pronoun_role(words: list[str], i: int) -> str | None:
