@@ -53,10 +53,12 @@ class Linear:
 
     def prob(self, X: np.ndarray) -> np.ndarray:
         z = self.logit(X)
-        if self.listwise:
-            e = np.exp(z - z.max()) if len(z) else z
-            return e / e.sum() if len(z) else e
-        return 1.0 / (1.0 + np.exp(-z))
+        if not self.listwise:
+            return 1.0 / (1.0 + np.exp(-z))
+        if not len(z):
+            return z
+        e = np.exp(z - z.max())
+        return e / e.sum()
 
 
 @dataclass(frozen=True)

@@ -228,6 +228,10 @@ class Retriever:
         found = process.extractOne(w, self.vocab, scorer=fuzz.ratio, score_cutoff=85) if len(w) >= 6 else None
         return found is not None and found[0][0] == w[0]
 
+    def aliased_words(self, question: str) -> set[str]:
+        """The words of the aliases file's keys found in the question: names the corpus knows another way."""
+        return {w for k in aliases_in(question, self.aliases) for w in k.split()}
+
     def unknown_names(self, question: str) -> list[str]:
         """Names in the question that the sources never mention: capitalised words (not the first word)
         absent from the corpus. A missing first name before a known surname ('Geoffrey Roberts') is fine.
@@ -235,7 +239,7 @@ class Retriever:
         model weighs it with the other evidence."""
         tokens = NAME_TOKEN.findall(question)
         # A name the corpus's aliases file gives another name for ('WWII', 'Moscow') is known by that name.
-        aliased = {w for k in aliases_in(question, self.aliases) for w in k.split()}
+        aliased = self.aliased_words(question)
         groups, cur = [], []
         for i, t in enumerate(tokens):
             capital = t[0].isupper() and i > 0 and t.lower() not in STOPWORDS and len(t.rstrip(".")) > 1
@@ -265,7 +269,7 @@ class Retriever:
         share, with their spelling variants: 'Haslam', 'Potsdam', 'Rapallo', not 'Stalin' or 'Soviet'.
         A question that names a rare thing is about that thing, whatever else its words match."""
         tokens = WORD_TOKEN.findall(question)[1:]
-        aliased = {w for k in aliases_in(question, self.aliases) for w in k.split()}  # 'Moscow' stands for the USSR
+        aliased = self.aliased_words(question)  # 'Moscow' stands for the USSR
         out = []
         for t in tokens:
             w = t.lower().replace("’", "'").removesuffix("'s")
