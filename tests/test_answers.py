@@ -143,6 +143,30 @@ def test_which_sentences_lean_on_the_one_before(sentence, leans):
     assert depends_on_previous(sentence) is leans
 
 
+@pytest.mark.parametrize("question, argued", [
+    ("Why did Litvinov's dismissal matter?", True),
+    ("How successful was Stalin's foreign policy 1928-41?", True),
+    ("What issues were discussed at the Yalta conference?", True),
+    ("What did Stalin gain from the pact?", True),
+    ("Who argued that the pact bought the USSR time?", False),  # who / when / where / how many: a fact
+    ("When did the USSR gain a border with Germany?", False),
+    ("Who said the pact was a stunning success?", False),
+    ("How many countries agreed to the treaty?", False),
+    ("Who was Litvinov's successor?", False),
+])
+def test_who_when_where_questions_get_short_answers_whatever_verb_follows(question, argued):
+    from app.compose import analytic
+
+    assert analytic(question) is argued
+
+
+def test_a_who_argued_question_gets_a_short_answer_that_names_them_first(engine):
+    a = engine.ask("Who argued that Stalin still hoped for an alliance with Britain and France?")
+    assert not a.abstained
+    assert "historians argue" in a.citations[0].quote
+    assert len(a.citations) <= 4  # a short answer, not an argued one's five or six sources
+
+
 def test_ordinal_dates_match_plain_ones():
     from app.retrieve import words
 
