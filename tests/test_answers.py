@@ -153,6 +153,8 @@ def test_which_sentences_lean_on_the_one_before(sentence, leans):
     ("Who said the pact was a stunning success?", False),
     ("How many countries agreed to the treaty?", False),
     ("Who was Litvinov's successor?", False),
+    ("What was agreed at Yalta?", True),  # the verb asks for content ...
+    ("What agreement ended the war?", False),  # ... the noun for a name
 ])
 def test_who_when_where_questions_get_short_answers_whatever_verb_follows(question, argued):
     from app.compose import analytic
