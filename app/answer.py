@@ -36,6 +36,12 @@ class Citation:
         return out
 
 
+def with_kind(name: str, kind: str) -> str:
+    """A source's name with its kind in brackets, for a reference line ("Soviet Foreign Policy 1919–1945
+    (student essay)"), unless the name already says it ("Soviet Foreign Policy under Stalin (mind map)")."""
+    return name if not kind or kind.lower() in name.lower() else f"{name} ({kind})"
+
+
 @dataclass
 class AnswerSentence:
     text: str  # as displayed (artefacts such as stray quote marks tidied)

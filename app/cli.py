@@ -366,6 +366,7 @@ def cmd_timeline(args, settings: Settings) -> int:
     import textwrap
 
     from app import timeline
+    from app.answer import with_kind
     from app.engine import Engine
     from app.safe_text import json_line
 
@@ -411,7 +412,7 @@ def cmd_timeline(args, settings: Settings) -> int:
         print("No dated events in the sources for that choice.")
     print()
     for c in citations:
-        print(printable(f"[{c.n}] {c.title} ({c.kind}), {c.passage_id}, characters {c.start}-{c.end}:"))
+        print(printable(f"[{c.n}] {with_kind(c.title, c.kind)}, {c.passage_id}, characters {c.start}-{c.end}:"))
         print(textwrap.fill(printable(f"“{' '.join(c.quote.split())}”"), 100, initial_indent="    ",
                             subsequent_indent="    "))
     return 0

@@ -4,7 +4,7 @@ made from this Markdown (app/export.py), so the two say the same. Source text is
 
 from __future__ import annotations
 
-from .answer import Citation
+from .answer import Citation, with_kind
 from .compose import display
 from .plan import NOT_COVERED, DebateGroup, Plan, Section
 from .render import escape_md
@@ -21,7 +21,7 @@ def references_markdown(citations: list[Citation]) -> list[str]:
     (paragraphs, not a Markdown list, so that Word keeps the numbers as text)."""
     lines = ["## References", ""]
     for c in citations:
-        lines += [f"[{c.n}] {escape_md(c.title)} ({escape_md(c.kind)}), {escape_md(c.passage_id)}, "
+        lines += [f"[{c.n}] {escape_md(with_kind(c.title, c.kind))}, {escape_md(c.passage_id)}, "
                   f"characters {c.start}–{c.end}.", ""]
     return lines
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from .answer import Answer
+from .answer import Answer, with_kind
 from .safe_text import printable
 
 # Only what could turn source text into markup: emphasis, code, links, HTML. Full stops and brackets in
@@ -46,7 +46,7 @@ def answer_text(answer: Answer, width: int = 100) -> str:
         out.append(f"  ! {printable(w)}")
     out.append("")
     for c in answer.citations:
-        out.append(fill(f"[{c.n}] {c.label} ({c.kind}), {c.passage_id}, characters {c.start}-{c.end}:"))
+        out.append(fill(f"[{c.n}] {with_kind(c.label, c.kind)}, {c.passage_id}, characters {c.start}-{c.end}:"))
         out.append(fill(f"“{c.quote}”", initial_indent="    ", subsequent_indent="    "))
     return "\n".join(out)
 
@@ -60,6 +60,6 @@ def answer_markdown(answer: Answer) -> str:
     body = " ".join(escape_md(s.text) + "".join(f"[^{n}]" for n in s.citations) for s in answer.sentences)
     lines += [body, ""]
     for c in answer.citations:
-        lines.append(f"[^{c.n}]: {escape_md(c.label)} ({escape_md(c.kind)}), {escape_md(c.passage_id)}: "
+        lines.append(f"[^{c.n}]: {escape_md(with_kind(c.label, c.kind))}, {escape_md(c.passage_id)}: "
                      f"“{escape_md(c.quote)}”")
     return "\n".join(lines)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .answer import Citation
+from .answer import Citation, with_kind
 from .compose import DUPLICATE_SIM, cite, depends_on_previous
 from .dates import MONTH_WORDS, MONTHS, NUMBER, RELATIVE, When, dates_in, when_of
 from .library import Library
@@ -576,7 +576,7 @@ def to_markdown(entries: list[Entry], citations: list[Citation], title: str = "T
         lines.append(f"- **{e.when.iso()}** {escape_md(e.label)}{refs}{note}")
     lines.append("")
     for c in citations:
-        lines.append(f"[^{c.n}]: {escape_md(c.title)} ({escape_md(c.kind)}), {escape_md(c.passage_id)}: "
+        lines.append(f"[^{c.n}]: {escape_md(with_kind(c.title, c.kind))}, {escape_md(c.passage_id)}: "
                      f"“{escape_md(' '.join(c.quote.split()))}”")
     return "\n".join(lines) + "\n"
 

@@ -198,6 +198,20 @@ def test_cli_ask_json_prints_the_documented_schema(corpus_index, monkeypatch, ca
     assert set(out["timings_ms"]) == {"retrieve", "compose", "total"}
 
 
+def test_a_reference_names_the_source_kind_once(corpus_index, monkeypatch, capsys):
+    from app.answer import with_kind
+
+    assert with_kind("Soviet Foreign Policy 1919–1945", "student essay") == "Soviet Foreign Policy 1919–1945 (student essay)"
+    assert with_kind("Soviet Foreign Policy under Stalin (mind map)", "mind map") == \
+        "Soviet Foreign Policy under Stalin (mind map)"
+    monkeypatch.setenv("FOOTNOTE_HOME", str(corpus_index.home))
+    monkeypatch.setenv("FOOTNOTE_INDEX_DIR", str(corpus_index.settings.index_dir))
+    assert cli(["ask", LITVINOV]) == 0
+    out = capsys.readouterr().out
+    assert "(mind map), stalin-fp-mind-map#" in out  # the Litvinov answer cites the mind map ...
+    assert "(mind map) (mind map)" not in out and "(essay preview) (essay preview)" not in out  # ... once named
+
+
 def test_cli_ask_file_prints_one_json_line_per_question(corpus_index, monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("FOOTNOTE_HOME", str(corpus_index.home))
     monkeypatch.setenv("FOOTNOTE_INDEX_DIR", str(corpus_index.settings.index_dir))

@@ -13,6 +13,7 @@ import pytest
 from docx import Document
 from streamlit.testing.v1 import AppTest
 
+from app.answer import with_kind
 from app.brief import read_question
 from app.cli import main as cli
 from app.compose import display
@@ -141,7 +142,7 @@ def test_markdown_and_word_hold_the_same_quotes_and_footnotes(plans):
     text = "\n".join(p.text for p in doc.paragraphs)
     for c in plan.citations:
         assert f"[{c.n}]" in markdown and f"[{c.n}]" in text
-        reference = f"[{c.n}] {c.title} ({c.kind}), {c.passage_id}, characters {c.start}–{c.end}."
+        reference = f"[{c.n}] {with_kind(c.title, c.kind)}, {c.passage_id}, characters {c.start}–{c.end}."
         assert reference in text  # the reference list: title, passage id, characters
     quoted = re.findall(r'"([^"]{20,}?)" \[(\d+)\]', text)
     assert quoted and all(plan.citations[int(n) - 1].quote.startswith(q[:15].strip()) or q[:15] in
