@@ -134,7 +134,10 @@ def compose_argued(lib: Library, question: str, hits: list[Hit], sims: np.ndarra
     # else), the fitted ranker's opening instead: "How successful was Stalin's foreign policy?" opened
     # with a sentence about Spain that "these were his intentions" leaned on.
     own = next((ix for ix in [*openers, *scored] if antecedents(ix) is not None), None)
-    if opener is not None and (own is None or antecedents(own)):
+    # ... unless the question names something rare and only the leaning sentence names it: "What was
+    # discussed at the Tehran conference?" opened with Potsdam; it now opens with what "The first attempt
+    # to answer these questions had taken place in Teheran" leans on, then that sentence.
+    if opener is not None and (own is None or (antecedents(own) and (not openers or opener in naming))):
         if opener not in seen:
             candidates.append(opener)
             scored.append(opener)

@@ -269,13 +269,19 @@ class Retriever:
         share, with their spelling variants: 'Haslam', 'Potsdam', 'Rapallo', not 'Stalin' or 'Soviet'.
         A question that names a rare thing is about that thing, whatever else its words match."""
         tokens = WORD_TOKEN.findall(question)[1:]
-        aliased = self.aliased_words(question)  # 'Moscow' stands for the USSR
+        # A name the aliases file gives another name for is that name: 'Tehran' is the sources' rare
+        # 'Teheran', while 'Moscow' stands for the USSR, which is no rare name.
+        alias_of: dict[str, list[str]] = {}
+        for k in aliases_in(question, self.aliases):
+            for part in k.split():
+                alias_of.setdefault(part, []).extend(words(self.aliases[k]))
         out = []
         for t in tokens:
             w = t.lower().replace("’", "'").removesuffix("'s")
-            if not t[0].isupper() or w in STOPWORDS or w in MONTHS or w in aliased:
+            if not t[0].isupper() or w in STOPWORDS or w in MONTHS:
                 continue
-            group = [st for st in dict.fromkeys(stems([w, *self.variants(w)])) if st in self.df]
+            spellings = alias_of[w] if w in alias_of else [w, *self.variants(w)]
+            group = [st for st in dict.fromkeys(stems(spellings)) if st in self.df]
             if group and sum(self.df[st] for st in group) <= max(2, self.RARE_NAME_SHARE * len(self.lib.sentences)):
                 out += group
         return out
