@@ -228,9 +228,14 @@ class Retriever:
         found = process.extractOne(w, self.vocab, scorer=fuzz.ratio, score_cutoff=85) if len(w) >= 6 else None
         return found is not None and found[0][0] == w[0]
 
-    def aliased_words(self, question: str) -> set[str]:
-        """The words of the aliases file's keys found in the question: names the corpus knows another way."""
-        return {w for k in aliases_in(question, self.aliases) for w in k.split()}
+    def aliased_words(self, question: str) -> dict[str, list[str]]:
+        """The words of the aliases file's keys found in the question, each with the words of what the
+        aliases file says it stands for: names the corpus knows another way ('tehran' -> ['teheran'])."""
+        out: dict[str, list[str]] = {}
+        for k in aliases_in(question, self.aliases):
+            for part in k.split():
+                out.setdefault(part, []).extend(words(self.aliases[k]))
+        return out
 
     def unknown_names(self, question: str) -> list[str]:
         """Names in the question that the sources never mention: capitalised words (not the first word)
@@ -271,10 +276,7 @@ class Retriever:
         tokens = WORD_TOKEN.findall(question)[1:]
         # A name the aliases file gives another name for is that name: 'Tehran' is the sources' rare
         # 'Teheran', while 'Moscow' stands for the USSR, which is no rare name.
-        alias_of: dict[str, list[str]] = {}
-        for k in aliases_in(question, self.aliases):
-            for part in k.split():
-                alias_of.setdefault(part, []).extend(words(self.aliases[k]))
+        alias_of = self.aliased_words(question)
         out = []
         for t in tokens:
             w = t.lower().replace("’", "'").removesuffix("'s")
