@@ -83,7 +83,10 @@ _COMPARING = re.compile(r"^(\S+\s+){1,4}(also|too|likewise|the same|similar)\b",
 
 # "Historians have been arguing whether these were his intentions": a demonstrative early in the sentence
 # points back as surely as one that opens it.
-_POINTING = re.compile(r"^(\S+\s+){1,7}(this|these|those)\b(?!\s+(is|was)\s+(why|how|because))", re.IGNORECASE)
+# "In conclusion this essay can only say ...": a writer naming their own piece of writing points at nothing
+# before it.
+_POINTING = re.compile(r"^(\S+\s+){1,7}(this|these|those)\b(?!\s+(is|was)\s+(why|how|because))"
+                       r"(?!\s+(essay|article|chapter|section)\b)", re.IGNORECASE)
 
 
 _CONNECTIVE = re.compile(r"^[\"“'‘(]*(however|but|also|thus|therefore|so|yet|as a result|in addition|furthermore|"

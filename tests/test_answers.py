@@ -60,6 +60,14 @@ def test_an_argued_answer_opens_with_the_conference_the_question_names(engine):
     assert any("Teheran" in c.quote for c in a.citations[:2])
 
 
+def test_an_argued_answer_opens_with_the_essays_own_conclusion_when_it_answers(engine):
+    """'In conclusion this essay can only say that the Nazi-Soviet Pact was rather a "stunning success"
+    ...' answers the question outright; its 'this essay' was read as pointing back, and as the two
+    sentences before it point back too, it could not be shown at all."""
+    a = engine.ask("Was the Nazi-Soviet pact a success or a failure for the USSR?")
+    assert "stunning success" in a.citations[0].quote
+
+
 def test_rare_names_are_distinctive_capitalised_words_not_common_names_or_months(engine):
     r = engine.retriever
     assert r.rare_names("How did Haslam explain the two strands?") == ["haslam"]
@@ -148,6 +156,8 @@ def test_a_sentence_that_leans_on_the_previous_one_opens_an_answer_only_after_it
     ("Hitler gained many of the same advantages for his ambitions in Western Europe.", True),  # compared with?
     ("The Germans also made long term loans to the USSR.", True),
     ("Stalin's foreign policy aimed at security, not the same as Trotsky's revolution.", False),  # too late to lean
+    ("In conclusion this essay can only say that the pact was a success.", False),  # the writer's own essay
+    ("In conclusion this policy can only be called a success.", True),
 ])
 def test_which_sentences_lean_on_the_one_before(sentence, leans):
     assert depends_on_previous(sentence) is leans
