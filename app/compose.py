@@ -58,6 +58,13 @@ _ANALYTIC = re.compile(r"\b(why|how far|how successful|how important|how signifi
 ANALYTIC_BAR = 0.5
 
 
+# "How did the Crimean War affect the Ottoman Empire?", "How did the embargo lead Japan into war?": how one
+# thing acted on another is an argued question, though it starts like "How did Nasser die?".
+_HOW_EFFECT = re.compile(r"^\W*how (did|does|do|has|have|had|was|were|is|are|would|could|might)\b.*\b(affect\w*|"
+                         r"chang(e|ed|es|ing)|influenc\w*|lead|led|shap(e|ed|es|ing)|transform\w*|contribut\w*|"
+                         r"reinforc\w*|impact\w*|push\w*|weaken\w*|strengthen\w*|undermin\w*)\b", re.IGNORECASE)
+
+
 def analytic(question: str) -> bool:
     """Does the question want an argued answer (why, how far, what was the significance ...) rather than
     a fact? The command words are question language, not knowledge of any corpus. A question that asks
@@ -65,7 +72,7 @@ def analytic(question: str) -> bool:
     redundant?", "When did Iraq gain independence?" (117 of the tuning set's answerable questions were
     given argued answers for such a verb)."""
     kind = qtype(question)
-    return kind == "reason" or (kind is None and bool(_ANALYTIC.search(question)))
+    return kind == "reason" or (kind is None and bool(_ANALYTIC.search(question) or _HOW_EFFECT.match(question)))
 
 
 _DEPENDENT = re.compile(

@@ -22,7 +22,10 @@ from .retrieve import STOPWORDS, WORD_TOKEN, Hit, Retriever, aliases_in, stems, 
 QTYPES = {
     "date": re.compile(r"\b(when|what (year|years|date|month|day|decade|century|time|era|period)|"
                        r"(which|in what) (year|month|decade|century)|how long ago)\b"),
-    "number": re.compile(r"\bhow (many|much|long|far|old|large|big|high|often)|\bwhat (percentage|percent|"
+    # "How far is Metz from Paris?" asks a distance; "How far did the Blitz break British morale?" asks to
+    # what extent (a reason question, below): a distance question names its ends or its unit.
+    "number": re.compile(r"\bhow (many|much|long|old|large|big|high|often)|\bhow far\b(?=.*\b(from|away|apart|"
+                         r"below|above|off|distance|miles?|kilometres?|kilometers?|km)\b)|\bwhat (percentage|percent|"
                          r"proportion|number|amount|size|population)|\b(which|what) (fraction|share)\b"),
     "person": re.compile(r"\b(who|whom|whose)\b|\b(which|what) (person|man|woman|leader|general|king|emperor|"
                          r"president|minister|commander|historian)\b"),

@@ -175,6 +175,11 @@ def test_which_sentences_lean_on_the_one_before(sentence, leans):
     ("Who was Litvinov's successor?", False),
     ("What was agreed at Yalta?", True),  # the verb asks for content ...
     ("What agreement ended the war?", False),  # ... the noun for a name
+    ("How did the West's dealings with Hitler reinforce Stalin's paranoia?", True),  # how one thing acted on another
+    ("How did the Crimean War affect the Ottoman Empire?", True),
+    ("How did Nasser die?", False),  # ... not how something happened
+    ("How far did the Blitz break British morale?", True),  # to what extent ...
+    ("How far is Metz from Paris?", False),  # ... not a distance
 ])
 def test_who_when_where_questions_get_short_answers_whatever_verb_follows(question, argued):
     from app.compose import analytic
