@@ -49,13 +49,19 @@ def test_the_look_alike_questions_are_reproducible_and_never_the_original():
     assert all(m["q"] != originals[m["from"]] for m in made)
 
 
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    """One index of the two articles for this module's tests (the second ingest embeds nothing)."""
+    return tmp_path_factory.mktemp("tuning-work")
+
+
 @needs_tuning_set
-def test_two_articles_of_the_tuning_set_stay_above_their_floor(tmp_path, capsys):
+def test_two_articles_of_the_tuning_set_stay_above_their_floor(work, tmp_path, capsys):
     from eval.run import main
 
     path = TUNING / "questions.jsonl"
     assert is_tuning_format(path)
-    assert main(questions=path, out=tmp_path / "run", articles=ARTICLES, work=tmp_path / "work") == 0
+    assert main(questions=path, out=tmp_path / "run", articles=ARTICLES, work=work) == 0
     s = json.loads((tmp_path / "run" / "results.json").read_text(encoding="utf-8"))["summary"]
     assert s["first_cited_holds_answer"] >= FLOORS["first_cited_holds_answer"], s
     assert s["any_cited_holds_answer"] >= FLOORS["any_cited_holds_answer"], s
@@ -63,3 +69,25 @@ def test_two_articles_of_the_tuning_set_stay_above_their_floor(tmp_path, capsys)
     assert s["answered"]["offcorpus"] <= FLOORS["offcorpus_answered_at_most"], s
     assert s["first_cited_holds_answer"] > s["bm25"]["top1"]
     assert "answer in the first cited sentence" in capsys.readouterr().out
+
+
+# Measured 2026-11-27 on these two articles' 8 argued questions (eval/argued.yaml, 31 key points), with
+# the shipped models and argued constants (app/argue_model.json): key points stated 35.5%. A regression
+# floor (one key point under), not a held-out figure: the ranker was fitted on all 18 articles.
+ARGUED_FLOOR = 0.30
+
+
+@needs_tuning_set
+def test_argued_answers_on_two_articles_state_their_key_points(work):
+    from app import argue
+    from app.engine import Engine
+    from eval.evalset import load
+    from eval.fit_argued import QUESTIONS, Judge, article
+    from eval.tuning import build_index
+
+    engine = Engine.load(build_index(TUNING / "docs", work, only=ARTICLES))
+    questions = [q for q in load(QUESTIONS) if article(q) in ARTICLES]
+    assert len(questions) == 8
+    s = Judge(engine, questions)({name: getattr(argue, name) for name in argue.TUNABLE})
+    assert s["answered"] == 1.0, s
+    assert s["key_points"] >= ARGUED_FLOOR, s
