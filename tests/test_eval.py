@@ -136,10 +136,10 @@ def test_a_refusal_states_no_key_point_and_an_uncited_sentence_is_unsupported():
 # The listwise ranker (fitted on the tuning set, 2026-11-26, later that day) raised key points stated to
 # 0.70, answers citing gold to 0.95 and the first citation on gold to 0.70.
 # A change that lowers one shows up as a diff here.
-TODAY = {  # figures of `footnote eval` on the committed set, 2026-11-27
+TODAY = {  # figures of `footnote eval` on the committed set, 2026-11-27 (after 'this essay' and 'how did X affect')
     "hit@1": 0.81, "hit@5": 1.00, "recall@5": 0.75, "mrr": 0.86,
-    "kp_coverage": 0.72, "citation_precision": 1.00, "citation_on_gold": 0.51, "answers_citing_gold": 0.97,
-    "first_on_gold": 0.75, "citation_recall": 1.00, "answered": 1.00, "declined": 1.00,
+    "kp_coverage": 0.76, "citation_precision": 1.00, "citation_on_gold": 0.51, "answers_citing_gold": 0.97,
+    "first_on_gold": 0.78, "citation_recall": 1.00, "answered": 1.00, "declined": 1.00,
 }
 MARGIN = 0.05  # floors sit this far under today's figures: room for harmless reordering, not for a regression
 FLOORS = {k: round(v - MARGIN, 2) for k, v in TODAY.items()}
