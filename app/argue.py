@@ -60,12 +60,15 @@ BM25_WEIGHT = 0.25  # share of a sentence's score from BM25 (normalised to the b
 # two different ways") match almost any question and crowd out specific evidence; they pay for it.
 GENERIC_PENALTY = 0.2
 OPENING_WEIGHT = 0.8  # similarity to the opening sentence counts at this rate towards a supporting one
+# The fitted ranker's opening replaces the composer's own when the ranker gives it at least this
+# probability of holding the answer (above 1: never, as in the earlier release).
+OPENER_P = 1.01
 GLOBAL_CANDIDATES = 8  # best sentences by similarity and by BM25 considered beyond the top passages
 
 # The constants `python -m eval.fit_argued` may change, and the file it writes them to. A missing or
 # unreadable file leaves the hand-set values above (the tests check the shipped file is read).
 TUNABLE = ("KEEP_RATIO", "CONTINUATION", "CONTINUE_RATIO", "CARRY", "PASSAGE_RANK_STEP", "NEW_DOC_BONUS",
-           "NEW_DOC_RATIO", "BM25_WEIGHT", "GENERIC_PENALTY", "OPENING_WEIGHT", "MIN_SUPPORT_SIM")
+           "NEW_DOC_RATIO", "BM25_WEIGHT", "GENERIC_PENALTY", "OPENING_WEIGHT", "MIN_SUPPORT_SIM", "OPENER_P")
 FITTED = Path(__file__).with_name("argue_model.json")
 HAND_SET = {name: globals()[name] for name in TUNABLE}
 
@@ -83,7 +86,7 @@ globals().update(fitted_constants())
 
 
 def compose_argued(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: np.ndarray,
-                   naming: set[int] = frozenset(), opener: int | None = None) -> tuple[
+                   naming: set[int] = frozenset(), opener: int | None = None, opener_p: float = 0.0) -> tuple[
         list[AnswerSentence], list[Citation]]:
     """Choose and order sentences from the retrieved passages; number their citations.
 
@@ -162,8 +165,12 @@ def compose_argued(lib: Library, question: str, hits: list[Hit], sims: np.ndarra
     own = next((ix for ix in [*openers, *scored] if antecedents(ix) is not None), None)
     # ... unless the question names something rare and only the leaning sentence names it: "What was
     # discussed at the Tehran conference?" opened with Potsdam; it now opens with what "The first attempt
-    # to answer these questions had taken place in Teheran" leans on, then that sentence.
-    if opener is not None and (own is None or (antecedents(own) and (not openers or opener in naming))):
+    # to answer these questions had taken place in Teheran" leans on, then that sentence. And when the
+    # ranker is sure enough of its opening (OPENER_P, fitted), it opens: "How did Litvinov's replacement
+    # change Soviet policy?" opened with "After Lenin's death in 1924, the course of Soviet foreign policy
+    # somewhat changed".
+    if opener is not None and (own is None or (antecedents(own) and (not openers or opener in naming))
+                               or (opener_p >= OPENER_P and (not openers or opener in naming))):
         if opener not in seen:
             candidates.append(opener)
             scored.append(opener)

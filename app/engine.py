@@ -218,7 +218,7 @@ class Engine:
             if citations and analytic(q):  # the same opening, then several sources' sentences (argue.py)
                 opener = r.library.row_at(citations[0].doc_id, citations[0].start)
                 naming = r.features.r.naming(q)  # its own generation's retriever; only argued answers need it
-                sentences, citations = compose_argued(r.library, q, r.hits, r.sims, r.bm, naming, opener)
+                sentences, citations = compose_argued(r.library, q, r.hits, r.sims, r.bm, naming, opener, scores.get(opener, 0.0))
             answer = Answer(q, sentences, citations, abstained=not sentences)
         answer.warnings[:0] = notes
         answer.evidence = {"top_sim": round(r.evidence.top_sim, 4), "coverage": round(r.evidence.coverage, 4),

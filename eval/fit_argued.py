@@ -54,6 +54,7 @@ GRID = {
     "GENERIC_PENALTY": [0.0, 0.1, 0.2, 0.3],
     "OPENING_WEIGHT": [0.5, 0.65, 0.8, 0.95],
     "MIN_SUPPORT_SIM": [0.25, 0.3, 0.35, 0.4],
+    "OPENER_P": [1.01, 0.9, 0.7, 0.5, 0.4, 0.3, 0.2, 0.1],
 }
 ROUNDS = 2
 # Shipped figures a change may not lower. "sources" (distinct sources cited per answer) is there because

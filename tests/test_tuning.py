@@ -72,9 +72,10 @@ def test_two_articles_of_the_tuning_set_stay_above_their_floor(work, tmp_path, c
 
 
 # Measured 2026-11-27 on these two articles' 8 argued questions (eval/argued.yaml, 31 key points), with
-# the shipped models and argued constants (app/argue_model.json): key points stated 35.5%. A regression
-# floor (one key point under), not a held-out figure: the ranker was fitted on all 18 articles.
-ARGUED_FLOOR = 0.30
+# the shipped models and argued constants (app/argue_model.json): key points stated 32.3% (35.5% before
+# the fitted OPENER_P; over all 104 questions it rose from 27.6% to 29.1%). A regression floor (one key
+# point under), not a held-out figure: the ranker was fitted on all 18 articles.
+ARGUED_FLOOR = 0.28
 
 
 @needs_tuning_set
