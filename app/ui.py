@@ -15,7 +15,7 @@ import os
 
 import streamlit as st
 
-from app.answer import Answer, Citation
+from app.answer import Answer, Citation, with_kind
 from app.safe_text import printable
 from ingest import notebooks
 from ingest.errors import FootnoteError, LLMServerError
@@ -149,7 +149,8 @@ def footnote_body(c: Citation, doc) -> None:
     what the source is worth, and a link to that spot in Sources."""
     st.markdown(citation_html(c), unsafe_allow_html=True)
     length = f" of {len(doc.text):,}" if doc else ""
-    st.caption(f"{md(c.label)} — {md(c.kind)} · {md(c.passage_id)} · characters {c.start:,}–{c.end:,}{length}")
+    # the kind once: "Soviet Foreign Policy under Stalin (mind map)", not "... (mind map) — mind map"
+    st.caption(f"{md(with_kind(c.label, c.kind))} · {md(c.passage_id)} · characters {c.start:,}–{c.end:,}{length}")
     if doc and doc.reliability:
         st.caption(f"About this source: {md(doc.reliability)}")
     sources_link(c.doc_id, c.passage_id, c.start, c.end, label="Read it in the document")

@@ -93,6 +93,15 @@ def test_opening_a_footnote_shows_the_passage_with_the_quote_highlighted(app):
     assert f"doc={c.doc_id}" in link.proto.query_string and "passage=" in link.proto.query_string
 
 
+def test_an_open_footnote_names_the_kind_of_its_source_once(app):
+    """The mind map's title already says "(mind map)"; its caption read "... (mind map) — mind map"."""
+    ask(app, "When was the Molotov-Ribbentrop pact signed?")
+    c = app.session_state["chat"][0].citations[0]
+    assert c.doc_id == "stalin-fp-mind-map" and "mind map" in c.title
+    caption = next(cap.value for cap in footnote(app, 1).caption if ui.md(c.passage_id) in cap.value)
+    assert caption.count("mind map") == 1, caption
+
+
 def test_an_example_question_is_asked_with_one_click(app):
     app.button(key="example0").click().run()
     assert not app.exception
