@@ -290,11 +290,14 @@ def substitute(text: str, sources: list[list[Mention]]) -> str:
             if target is not None:
                 edits.append((spans[i][0], spans[i + 1][0] + len(words[i + 1]), target.text))
             continue
-        target = next((m for tier in tiers for source in sources for kind in tier for m in source
-                       if m.kind == kind), None)
-        if target is None:
+        # "Why did Stalin distrust them?" after "Roosevelt, Churchill and Stalin": "them" is the others
+        # (the question's own subject would be "themselves"), so the group loses its members the question
+        # names, and names nothing if fewer than two are left.
+        named = [o.text.lower() for o in own if o.kind in (PERSON, COUNTRY)]
+        replacement = next((found for tier in tiers for source in sources for kind in tier for m in source
+                            if m.kind == kind and (found := _others(m, named))), None)
+        if replacement is None:
             continue
-        replacement = target.text
         if role == "possessive":
             replacement += "'" if replacement.endswith("s") else "'s"
         edits.append((spans[i][0], end, replacement))
@@ -304,6 +307,20 @@ def substitute(text: str, sources: list[list[Mention]]) -> str:
             replacement = replacement[:1].upper() + replacement[1:]
         text = text[:start] + replacement + text[end:]
     return text
+
+
+def _others(m: Mention, named: list[str]) -> str | None:
+    """A mention's text, or for a group the members not among `named` ("Roosevelt and Churchill" from
+    "Roosevelt, Churchill and Stalin" when the question names Stalin); None if fewer than two are left."""
+    if m.kind != GROUP or not named:
+        return m.text
+    members = [x.strip() for x in re.split(r",\s*|\s+and\s+", m.text) if x.strip()]
+    rest = [x for x in members if x.lower().removeprefix("the ") not in {n.removeprefix("the ") for n in named}]
+    if len(rest) == len(members):
+        return m.text
+    if len(rest) < 2:
+        return None
+    return f"{', '.join(rest[:-1])} and {rest[-1]}"
 
 
 _BE = frozenset("is was are were be been being isn't wasn't aren't weren't".split())

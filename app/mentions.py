@@ -147,6 +147,7 @@ def mentions(text: str) -> list[Mention]:
     tokens = [t for _, t in tokenize(text)]
     out: list[Mention] = []
     i = 0
+    in_list = 0  # names before this token index belong to a list already grouped whole
     while i < len(tokens):
         first = i == 0 or tokens[i - 1] in {'"', "“", "(", "–", "-", ":", ";"}
         if not is_name(tokens[i], first):
@@ -189,8 +190,15 @@ def mentions(text: str) -> list[Mention]:
             out.append(Mention(" ".join((["the"] if article else []) + bare), kind, start, head))
         if event:
             out.append(event)
+        # "Roosevelt, Churchill and Stalin": the whole list is the group, not its last two
+        listed = _listed(tokens, j, kind) if kind != THING and i >= in_list else None
+        if listed is not None:
+            end, items = listed
+            group = (["the"] if article else []) + [", ".join([" ".join(bare), *items[:-1]]), "and", items[-1]]
+            out.append(Mention(" ".join(group), GROUP, start))
+            in_list = end
         # "Hitler and Stalin", "Britain and France": a group
-        if j + 1 < len(tokens) and tokens[j].lower() == "and" and is_name(tokens[j + 1], False):
+        if i >= in_list and j + 1 < len(tokens) and tokens[j].lower() == "and" and is_name(tokens[j + 1], False):
             m = j + 2
             while m < len(tokens) and is_name(tokens[m], False):
                 m += 1
@@ -227,6 +235,37 @@ def mentions(text: str) -> list[Mention]:
         out.append(Mention(" ".join(words), THING, k, t.lower()))
     out.sort(key=lambda m: (m.at, -len(m.text)))  # at one place, the longest first: "Britain and France"
     return out
+
+
+def _listed(tokens: list[str], j: int, kind: str) -> tuple[int, list[str]] | None:
+    """The names after a name that ends at j, when they make a list with it: ", B, C and D" (or ", and
+    D"). Returns (the index after the list, [B, C, D]); None if there is no such list of two or more
+    more names of a kind that can be grouped with the first."""
+    items: list[str] = []
+
+    def name_at(k: int) -> int:
+        """The end of the name starting at k ("the" allowed before it), or k if none starts there."""
+        m = k + 1 if k < len(tokens) and tokens[k].lower() == "the" else k
+        e = m
+        while e < len(tokens) and is_name(tokens[e], False):
+            e += 1
+        return e if e > m else k
+
+    k = j
+    while k + 1 < len(tokens) and tokens[k] == "," and (e := name_at(k + 1)) > k + 1:
+        items.append(" ".join(tokens[k + 1:e]))
+        k = e
+    if not items:
+        return None
+    if k < len(tokens) and tokens[k] == ",":
+        k += 1  # the serial comma: "A, B, and C"
+    if not (k < len(tokens) and tokens[k].lower() == "and" and (e := name_at(k + 1)) > k + 1):
+        return None
+    items.append(" ".join(tokens[k + 1:e]))
+    kinds = {kind_of([w.removesuffix("'s") for w in item.split() if w.lower() != "the"], ",") for item in items}
+    if THING in kinds or not kinds <= {kind, PERSON, COUNTRY, GROUP}:
+        return None
+    return e, [it.removesuffix("'s") for it in items]
 
 
 def compatible(kind: str, wanted: str) -> bool:

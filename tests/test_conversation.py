@@ -91,6 +91,16 @@ def test_his_becomes_a_possessive_and_they_a_group_or_country():
     assert c.resolve("What was his policy?") == "What was Litvinov's policy?"
 
 
+def test_they_is_the_whole_list_the_answer_named_and_them_the_others_than_the_subject():
+    c = after(("Who attended the Tehran conference?",
+               "This conference was the first meeting between Roosevelt, Churchill and Stalin."))
+    assert c.resolve("What did they discuss?") == "What did Roosevelt, Churchill and Stalin discuss?"
+    c = after(("What did Roosevelt, Churchill and Stalin discuss at Tehran?", "The second front."))
+    assert c.resolve("Why did Stalin distrust them?") == "Why did Stalin distrust Roosevelt and Churchill?"
+    c = after(("Did Hitler and Stalin ever meet?", "They never met."))
+    assert c.resolve("Why did Stalin trust them?") == "Why did Stalin trust them?"  # only Hitler is left: not "them"
+
+
 def test_there_is_where_the_last_event_took_place_and_the_there_of_there_was_stays():
     c = after(("What was agreed at Yalta?", "The Big Three met again at Yalta in February, 1945."))
     assert c.resolve("What did Stalin want there?") == "What did Stalin want at Yalta?"
