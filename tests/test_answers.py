@@ -68,6 +68,14 @@ def test_an_argued_answer_opens_with_the_essays_own_conclusion_when_it_answers(e
     assert "stunning success" in a.citations[0].quote
 
 
+def test_an_argued_answer_may_open_with_what_the_rankers_best_sentence_leans_on_across_a_passage(engine):
+    """The ranker's best (0.81) is "This conference was the first meeting between Roosevelt, Churchill and
+    Stalin", whose chain starts in the passage before; the answer opened with Truman and Attlee at Potsdam."""
+    a = engine.ask("What did Roosevelt, Churchill and Stalin discuss at the Tehran conference?")
+    assert "Truman" not in a.citations[0].quote
+    assert any("This conference was the first meeting" in c.quote for c in a.citations[:3])
+
+
 def test_rare_names_are_distinctive_capitalised_words_not_common_names_or_months(engine):
     r = engine.retriever
     assert r.rare_names("How did Haslam explain the two strands?") == ["haslam"]
