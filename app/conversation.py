@@ -315,7 +315,8 @@ def _others(m: Mention, named: list[str]) -> str | None:
     if m.kind != GROUP or not named:
         return m.text
     members = [x.strip() for x in re.split(r",\s*|\s+and\s+", m.text) if x.strip()]
-    rest = [x for x in members if x.lower().removeprefix("the ") not in {n.removeprefix("the ") for n in named}]
+    names = {n.removeprefix("the ") for n in named}
+    rest = [x for x in members if x.lower().removeprefix("the ") not in names]
     if len(rest) == len(members):
         return m.text
     if len(rest) < 2:

@@ -240,7 +240,7 @@ def mentions(text: str) -> list[Mention]:
 def _listed(tokens: list[str], j: int, kind: str) -> tuple[int, list[str]] | None:
     """The names after a name that ends at j, when they make a list with it: ", B, C and D" (or ", and
     D"). Returns (the index after the list, [B, C, D]); None if there is no such list of two or more
-    more names of a kind that can be grouped with the first."""
+    names of a kind that can be grouped with the first."""
     items: list[str] = []
 
     def name_at(k: int) -> int:

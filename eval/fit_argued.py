@@ -1,7 +1,7 @@
 """Fit the argued composer's constants (app/argue.py, TUNABLE) on argued questions about the public tuning
 articles; write `app/argue_model.json`.
 
-    .venv/bin/python -m eval.fit_argued     # about 8 minutes on 2 cores; needs the shipped index (footnote ingest)
+    .venv/bin/python -m eval.fit_argued     # about 5 minutes on 2 cores; needs the shipped index (footnote ingest)
 
 The public tuning set's questions are factoid, so it cannot fit how an argued answer (why, how far,
 significance) is composed; eval/argued.yaml can: 104 argued questions on the same 18 articles, each with
@@ -12,8 +12,8 @@ the key points a good answer states (see its header for how they were made).
    is chosen as on an unseen document. The score is the share of key points stated (eval/metrics.py).
 2. Coordinate search over GRID, two rounds: a value is kept if it states more key points and the shipped
    evaluation set's key points stated, first citation on gold, citations on gold and sources cited per
-   answer do not fall. The shipped set gates the
-   fit (a regression check, as `footnote eval` is) and never drives it.
+   answer do not fall. The shipped set gates the fit (a regression check, as `footnote eval` is) and
+   never drives it.
 3. Held out: fitted on half the articles (every other one, sorted), scored on the other half, both ways.
    The constants written are the fit on all articles; the file records the held-out figures.
 """
@@ -66,8 +66,8 @@ GATE = ("key_points", "first_on_gold", "citations_on_gold", "sources")
 
 
 def article(q: Question) -> str:
-    """The article a question is about (the first evidence's, without the index's folder prefix)."""
-    return q.key_points[0].evidence[0].doc.removeprefix("docs-")
+    """The article a question is about: its first evidence's document, as the questions file names it."""
+    return q.key_points[0].evidence[0].doc
 
 
 def apply(constants: dict) -> None:
@@ -87,25 +87,26 @@ class Judge:
             """The index's id of an article: its name, or its name after the folder's ("docs-napoleon")."""
             return doc if doc in ids else next((d for d in ids if d.endswith(f"-{doc}")), doc)
 
+        self.articles = [article(q) for q in questions]
         questions = [replace(q, key_points=tuple(replace(kp, evidence=tuple(replace(ev, doc=indexed(ev.doc))
                                                                             for ev in kp.evidence))
                                                  for kp in q.key_points)) for q in questions]
         self.questions = locate(questions, {d: doc.text for d, doc in engine.library.docs.items()})
-        self.models_for = models_for  # question -> Models, or None for the shipped models
+        self.models_for = models_for  # article name -> Models, or None for the shipped models
 
     def __call__(self, constants: dict, only: set[str] | None = None) -> dict:
         apply(constants)
         kp, first, on_gold, answered, sources = [], [], [], [], []
-        for q in self.questions:
-            if only is not None and article(q) not in only:
+        for name, q in zip(self.articles, self.questions, strict=True):
+            if only is not None and name not in only:
                 continue
-            self.engine.models = self.models_for(q) if self.models_for else None
+            self.engine.models = self.models_for(name) if self.models_for else None
             a = self.engine.ask(q.question)
             texts = [] if a.abstained else [a.text, *(c.quote for c in a.citations)]
             kp += [bool(stated(k, texts)) for k in q.key_points]
-            first.append(bool(a.citations) and any(overlaps(ev, Span(a.citations[0].doc_id, a.citations[0].start,
-                                                                     a.citations[0].end)) for ev in q.gold))
-            on_gold += [any(overlaps(ev, Span(c.doc_id, c.start, c.end)) for ev in q.gold) for c in a.citations]
+            gold = [any(overlaps(ev, Span(c.doc_id, c.start, c.end)) for ev in q.gold) for c in a.citations]
+            first.append(bool(gold) and gold[0])
+            on_gold += gold
             answered.append(not a.abstained)
             if not a.abstained:
                 sources.append(len({c.doc_id for c in a.citations}))
@@ -158,8 +159,8 @@ def main() -> None:
     rankers, fold_of = fold_rankers(engine)
     base = load_models()
 
-    def held_out_models(q: Question) -> Models:
-        return Models(rankers[fold_of[article(q)]], base.abstain, base.answer_threshold, base.keep_ratio,
+    def held_out_models(name: str) -> Models:
+        return Models(rankers[fold_of[name]], base.abstain, base.answer_threshold, base.keep_ratio,
                       base.max_factoid, {})
 
     questions = load(QUESTIONS)
