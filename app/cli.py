@@ -22,7 +22,7 @@ import os
 import sys
 from pathlib import Path
 
-from app.safe_text import decode, printable
+from app.engine.safe_text import decode, printable
 from ingest.errors import FootnoteError
 from ingest.settings import DEFAULT_NOTEBOOK, Settings
 
@@ -171,10 +171,10 @@ def cmd_status(args, settings: Settings) -> int:
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from app.conversation import Conversation
     from app.engine import Engine
-    from app.render import answer_text
-    from app.safe_text import argument, json_line
+    from app.engine.conversation import Conversation
+    from app.engine.safe_text import argument, json_line
+    from app.jobs.render import answer_text
 
     if args.conversation and not args.file:
         _err("--conversation reads its turns from --file FILE (one question per line, - for standard input)")
@@ -233,9 +233,9 @@ def _internal(e: Exception) -> str:
 
 def cmd_plan(args, settings: Settings) -> int:
     from app.engine import Engine
-    from app.plan import make_plan
-    from app.plan_markdown import plan_markdown
-    from app.safe_text import argument, json_line
+    from app.engine.safe_text import argument, json_line
+    from app.jobs.plan import make_plan
+    from app.jobs.plan_markdown import plan_markdown
 
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix.lower() not in (".md", ".docx"):
@@ -254,7 +254,7 @@ def cmd_plan(args, settings: Settings) -> int:
     if out is not None:
         try:
             if out.suffix.lower() == ".docx":
-                from app.export import markdown_docx
+                from app.jobs.export import markdown_docx
 
                 out.write_bytes(markdown_docx(markdown, title=f"Essay plan: {plan.question}"))
             else:
@@ -268,9 +268,9 @@ def cmd_plan(args, settings: Settings) -> int:
 
 def cmd_debate(args, settings: Settings) -> int:
     from app.engine import Engine
-    from app.plan import debate_citations
-    from app.plan_markdown import debate_markdown, references_markdown
-    from app.safe_text import json_line
+    from app.engine.safe_text import json_line
+    from app.jobs.plan import debate_citations
+    from app.jobs.plan_markdown import debate_markdown, references_markdown
 
     readings, citations = debate_citations(Engine.load(settings))
     if args.json:
@@ -282,9 +282,9 @@ def cmd_debate(args, settings: Settings) -> int:
 
 
 def cmd_check(args, settings: Settings) -> int:
-    from app import check
     from app.engine import Engine, check_question
-    from app.safe_text import json_line
+    from app.engine.safe_text import json_line
+    from app.jobs import check
 
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix.lower() not in (".md", ".docx"):
@@ -309,7 +309,7 @@ def cmd_check(args, settings: Settings) -> int:
     engine = Engine.load(settings)
     result = check.check(engine, question, answer, points, origin)
     if out is not None:
-        from app.export import markdown_docx
+        from app.jobs.export import markdown_docx
 
         md = result.markdown()
         try:
@@ -338,7 +338,7 @@ def cmd_app(args, settings: Settings) -> int:
     if settings.notebook != DEFAULT_NOTEBOOK:  # the notebook the app opens on (the sidebar can switch)
         os.environ["FOOTNOTE_NOTEBOOK"] = settings.notebook
     preload(settings)  # the server runs in this process: the engine loads while it starts
-    page = Path(__file__).with_name("streamlit_app.py")
+    page = Path(__file__).with_name("pages") / "streamlit_app.py"
     sys.argv = ["streamlit", "run", str(page), "--server.address", args.host, "--server.port", str(args.port),
                 "--server.headless", "true", "--browser.gatherUsageStats", "false",
                 "--client.toolbarMode", "viewer",
@@ -365,10 +365,10 @@ def cmd_serve(args, settings: Settings) -> int:
 def cmd_timeline(args, settings: Settings) -> int:
     import textwrap
 
-    from app import timeline
-    from app.answer import with_kind
     from app.engine import Engine
-    from app.safe_text import json_line
+    from app.engine.answer import with_kind
+    from app.engine.safe_text import json_line
+    from app.jobs import timeline
 
     if args.start is not None and args.end is not None and args.start > args.end:
         _err(f"--from {args.start} is after --to {args.end}")
@@ -388,7 +388,7 @@ def cmd_timeline(args, settings: Settings) -> int:
         markdown = timeline.to_markdown(entries, citations, title)
         suffix = out.suffix.lower()
         if suffix == ".docx":
-            from app.export import markdown_docx
+            from app.jobs.export import markdown_docx
 
             data = markdown_docx(markdown, title)
         else:
@@ -475,7 +475,7 @@ def parser() -> argparse.ArgumentParser:
     _notebook_arg(s)
     s.add_argument("--question", required=True, help="the question the student answered")
     s.add_argument("--answer", required=True, help="the answer: a .txt or .docx file, or - for standard input")
-    s.add_argument("--json", action="store_true", help="print one JSON object (schema in the README)")
+    s.add_argument("--json", action="store_true", help="print one JSON object (schema: docs/schemas/check.schema.json)")
     s.add_argument("--key-points", help="the key points to look for, one a line (default: the evaluation set's "
                    "for its questions, else the main points of Footnote's own answer)")
     s.add_argument("--out", help="also write the check to this .md or .docx file")

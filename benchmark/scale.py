@@ -241,7 +241,7 @@ def first_start(home: Path) -> dict:
     from ingest.store import live_generation
 
     try:
-        from app.library import DERIVED
+        from app.engine.library import DERIVED
     except ImportError:  # code from before the tables were stored (to measure a baseline with this script)
         DERIVED = "footnote-derived"
 

@@ -12,7 +12,7 @@ a retriever never declines. This module does not score anything.
 
 from __future__ import annotations
 
-from app.library import Library
+from app.engine.library import Library
 
 
 class BM25Baseline:

@@ -2,9 +2,9 @@
 
     .venv/bin/python -m eval.calibrate
 
-1. Abstention (app/compose.py): for every question, the evidence features (best sentence similarity,
+1. Abstention (app/engine/compose.py): for every question, the evidence features (best sentence similarity,
    question-word coverage, names the sources never mention) and whether the current rule answers it.
-2. Support check for generated sentences (app/llm.py): each key point (a teacher's paraphrase) against
+2. Support check for generated sentences (app/engine/llm.py): each key point (a teacher's paraphrase) against
    its own gold quotes (should pass) and against gold quotes of other questions (should fail).
 
 """
@@ -17,7 +17,7 @@ import numpy as np
 import yaml
 
 from app.engine import Engine
-from app.llm import SUPPORT_OVERLAP, SUPPORT_SIM, overlap, supports
+from app.engine.llm import SUPPORT_OVERLAP, SUPPORT_SIM, overlap, supports
 from ingest.embed import embed_texts
 
 QUESTIONS = Path(__file__).with_name("questions.yaml")

@@ -1,4 +1,4 @@
-"""Fit the answer checker's decision (app/check.py) and report its precision and recall on held-out examples.
+"""Fit the answer checker's decision (app/jobs/check.py) and report its precision and recall on held-out examples.
 
     .venv/bin/python -m eval.calibrate_check        # 1.5 to 3 minutes on 2 busy cores, the tuning index cached
 
@@ -21,7 +21,7 @@ Labelled examples, each a claim with the verdict it should get:
 Split, article-wise: the tuning set's articles in fold 0 of `eval.tuning.folds` (three articles) are held
 out; the model is fitted on the other fifteen. Every figure printed is on held-out examples: the three
 articles, and the shipped corpus. The fitted weights, thresholds and these figures are written to
-app/check_model.json.
+app/jobs/check_model.json.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from app.check import FEATURES, MODEL, VERDICTS, CheckModel, best_match, judge
-from app.ranker import Linear
+from app.engine.ranker import Linear
+from app.jobs.check import FEATURES, MODEL, VERDICTS, CheckModel, best_match, judge
 
 from .fit_ranker import logistic
 from .tuning import build_index, default_dir, folds, load_questions
@@ -190,7 +190,7 @@ def featurize(engine, examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def judged(engine, model: CheckModel, examples: list[Example]) -> list[str]:
-    """The verdicts the checker gives, exactly as `footnote check` decides (app.check.judge)."""
+    """The verdicts the checker gives, exactly as `footnote check` decides (app.jobs.check.judge)."""
     return [judge(engine, model, e.claim, e.exclude).verdict for e in examples]
 
 
@@ -245,8 +245,8 @@ def fit_cover(engine, model: CheckModel) -> tuple[float, dict]:
     """The threshold above which a student's sentence states a key point (check._states): the evaluation
     set's key points against their own gold quotes (should cover) and other questions' quotes (should not),
     fitted on the even-numbered questions and reported on the odd ones."""
-    from app.check import Match
-    from app.llm import overlap
+    from app.engine.llm import overlap
+    from app.jobs.check import Match
     from eval.evalset import load
 
     qs = [q for q in load() if q.answerable]

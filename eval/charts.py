@@ -43,14 +43,14 @@ def draw(results: dict, folder: Path) -> list[tuple[str, str]]:
         (latency_chart(results, folder), "How long Footnote took per question (whole answer)."),
         *([(tradeoff_chart(folder), "When Footnote answers: the share of each kind of question answered as the "
             "abstention threshold moves, on held-out articles of the public tuning set and on the shipped set "
-            "(app/models.json, from `python -m eval.fit_ranker`). The dotted line is the threshold in use.")]
+            "(app/engine/models.json, from `python -m eval.fit_ranker`). The dotted line is the threshold in use.")]
           if _tradeoff() else []),
     ]
 
 
 def _tradeoff() -> tuple[list[dict], float] | None:
     """The answered-vs-declined curve the fit recorded, and the chosen threshold (None if absent)."""
-    from app.ranker import ModelsMissingError, load
+    from app.engine.ranker import ModelsMissingError, load
 
     try:
         models = load()

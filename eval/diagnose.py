@@ -14,7 +14,7 @@ from .metrics import Span, overlaps
 
 def thresholds() -> dict[str, float]:
     """The answer/decline thresholds of the composer now installed (empty if it has none by these names)."""
-    from app import compose
+    from app.engine import compose
 
     names = {"answer_if_sim": "ANSWER_IF_SIM", "min_sim": "MIN_SIM", "min_coverage": "MIN_COVERAGE"}
     return {k: float(getattr(compose, v)) for k, v in names.items() if hasattr(compose, v)}

@@ -1,5 +1,5 @@
-"""Fit the argued composer's constants (app/argue.py, TUNABLE) on argued questions about the public tuning
-articles; write `app/argue_model.json`.
+"""Fit the argued composer's constants (app/engine/argue.py, TUNABLE) on argued questions about the public tuning
+articles; write `app/engine/argue_model.json`.
 
     .venv/bin/python -m eval.fit_argued     # about 5 minutes on 2 cores; needs the shipped index (footnote ingest)
 
@@ -28,10 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from app import argue
-from app.features import SENTENCE_FEATURES
-from app.ranker import Linear, Models
-from app.ranker import load as load_models
+from app.engine import argue
+from app.engine.features import SENTENCE_FEATURES
+from app.engine.ranker import Linear, Models
+from app.engine.ranker import load as load_models
 
 from .evalset import Question, load, locate
 from .fit_ranker import WORK, _listwise, read_all

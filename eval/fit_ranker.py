@@ -1,4 +1,4 @@
-"""Fit the sentence ranker and the abstention model on the public tuning set; write `app/models.json`.
+"""Fit the sentence ranker and the abstention model on the public tuning set; write `app/engine/models.json`.
 
     .venv/bin/python -m eval.fit_ranker            # about 5 minutes on 2 cores, most of it the first ingest
 
@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from app.features import EVIDENCE_FEATURES, SENTENCE_FEATURES, evidence_row, qtype
-from app.ranker import MODELS, Linear
+from app.engine.features import EVIDENCE_FEATURES, SENTENCE_FEATURES, evidence_row, qtype
+from app.engine.ranker import MODELS, Linear
 
 from .tuning import Question, build_index, default_dir, folds, load_questions
 
@@ -244,8 +244,8 @@ def _end_to_end(engine, rows, rankers, abstainers, group, threshold, keep_ratio,
     """Ask every tuning question through `Engine.ask` with the models of the fold that did not see its
     article: what a user gets on an article the models never saw (the opening chosen, antecedents
     placed, abstention applied)."""
-    from app.compose import analytic
-    from app.ranker import Models
+    from app.engine.compose import analytic
+    from app.engine.ranker import Models
 
     out: dict[str, list] = {"first": [], "any": [], "cited_factoid": [], "cited_analytic": [], "footnotes": []}
     answered: dict[str, list[bool]] = {}

@@ -9,7 +9,7 @@ many sentences are cited (factoid and analytic questions apart); per kind of que
 answered and declined; latency p50. Beside it, on the same sentences and questions: plain BM25's top
 sentence and top 6 (bm25s, English stemmer), and llama-index's starter (VectorStoreIndex with its default
 chunking, top 2 chunks, same MiniLM model). Note: Footnote's models were fitted on the public tuning set
-itself, so on it these figures are in-sample; the held-out ones are in app/models.json (`report`).
+itself, so on it these figures are in-sample; the held-out ones are in app/engine/models.json (`report`).
 """
 
 from __future__ import annotations
@@ -72,8 +72,8 @@ def starter_baseline(docs_dir: Path, names: list[str], questions: list[Question]
 
 def main(questions: Path, out: Path | None = None, limit: int | None = None, articles: list[str] | None = None,
          baselines: bool = True, work: Path | None = None) -> int:
-    from app.compose import analytic
     from app.engine import Engine
+    from app.engine.compose import analytic
 
     qs = load_questions(questions)
     docs_dir = questions.parent / "docs"
@@ -109,7 +109,7 @@ def main(questions: Path, out: Path | None = None, limit: int | None = None, art
         "answered": {k: _share(not r["abstained"] for r in records if r["kind"] == k)
                      for k in sorted({r["kind"] for r in records})},
         "latency_p50_ms": round(float(np.percentile([r["ms"] for r in records], 50)), 2) if records else None,
-        "in_sample": "Footnote's models were fitted on the public tuning set; held-out figures: app/models.json",
+        "in_sample": "Footnote's models were fitted on the public tuning set; held-out figures: app/engine/models.json",
     }
     if baselines and ans:
         answerable = [q for q in qs if q.answerable]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.after import answer_after, subject
+from app.engine.after import answer_after, subject
 
 
 @pytest.mark.parametrize("question, x", [

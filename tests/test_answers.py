@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
 from app.cli import main as cli
-from app.compose import _CONNECTIVE, depends_on_previous, display, footnoted
+from app.engine.compose import CONNECTIVE, depends_on_previous, display, footnoted
 from ingest.errors import BadQuestionError
 
 LITVINOV = "Why did Litvinov's dismissal matter?"
@@ -151,7 +152,7 @@ def test_a_sentence_that_leans_on_the_previous_one_opens_an_answer_only_after_it
             continue
         row = next(s.ix for s in lib.sentences if s.doc_id == first.doc_id and s.start == first.start)
         assert not re.match(r"^\W*(this|these|those|that)\b", first.quote, re.I), first.quote
-        if not _CONNECTIVE.match(first.quote):
+        if not CONNECTIVE.match(first.quote):
             names = features.question_names(q["question"])
             assert any(g & features.para_sets[features.para[row]] for g in names), (q["question"], first.quote)
 
@@ -190,7 +191,7 @@ def test_which_sentences_lean_on_the_one_before(sentence, leans):
     ("How far is Metz from Paris?", False),  # ... not a distance
 ])
 def test_who_when_where_questions_get_short_answers_whatever_verb_follows(question, argued):
-    from app.compose import analytic
+    from app.engine.compose import analytic
 
     assert analytic(question) is argued
 
@@ -203,7 +204,7 @@ def test_a_who_argued_question_gets_a_short_answer_that_names_them_first(engine)
 
 
 def test_ordinal_dates_match_plain_ones():
-    from app.retrieve import words
+    from app.engine.retrieve import words
 
     assert words("a speech on 31st May 1939") == words("a speech on 31 May 1939")
     assert "4" in words("the 4th-century church")
@@ -226,13 +227,19 @@ def test_cli_ask_json_prints_the_documented_schema(corpus_index, monkeypatch, ca
     monkeypatch.setenv("FOOTNOTE_INDEX_DIR", str(corpus_index.settings.index_dir))
     assert cli(["ask", "--json", LITVINOV]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) >= {"question", "answer", "abstained", "citations", "timings_ms"}
+    import jsonschema
+
+    schema = json.loads((Path(__file__).resolve().parent.parent / "docs" / "schemas" / "ask.schema.json")
+                        .read_text(encoding="utf-8"))
+    jsonschema.validate(out, schema)  # the schema the README links
     assert set(out["citations"][0]) == {"n", "doc_id", "title", "passage_id", "start", "end", "quote", "passage"}
     assert set(out["timings_ms"]) == {"retrieve", "compose", "total"}
+    with pytest.raises(jsonschema.ValidationError):  # the schema holds the answer to its shape
+        jsonschema.validate(out | {"mode": "guess"}, schema)
 
 
 def test_a_reference_names_the_source_kind_once(corpus_index, monkeypatch, capsys):
-    from app.answer import with_kind
+    from app.engine.answer import with_kind
 
     assert with_kind("Soviet Foreign Policy 1919–1945", "student essay") == "Soviet Foreign Policy 1919–1945 (student essay)"
     assert with_kind("Soviet Foreign Policy under Stalin (mind map)", "mind map") == \
@@ -263,7 +270,7 @@ def test_cli_ask_with_no_index_says_how_to_build_one(monkeypatch, tmp_path, caps
 
 
 def test_other_names_come_from_the_corpus_aliases_file_not_the_code(engine, tmp_path):
-    from app.retrieve import load_aliases
+    from app.engine.retrieve import load_aliases
 
     assert engine.retriever.aliases["nazi-soviet"] == "molotov-ribbentrop non-aggression"
     assert "nazi-soviet" in engine.retriever.expand("What was the Molotov-Ribbentrop pact?")
@@ -299,7 +306,7 @@ def test_a_sentence_that_leans_on_the_one_before_is_quoted_with_it_under_one_foo
 
 
 def test_words_compare_with_accents_folded_so_an_accented_name_is_one_word():
-    from app.retrieve import words
+    from app.engine.retrieve import words
 
     assert words("Dubček met the Frœschwiller men at Saarbrücken") == words("Dubcek met the Froeschwiller men at Saarbrucken")
     assert "dubcek" in words("Dubček") and "dub" not in words("Dubček")
@@ -307,7 +314,7 @@ def test_words_compare_with_accents_folded_so_an_accented_name_is_one_word():
 
 
 def test_initialisms_are_spelled_by_the_capitalised_phrases_of_the_sources():
-    from app.retrieve import initialisms
+    from app.engine.retrieve import initialisms
 
     found = initialisms(["During World War II the Belarusian Democratic Forum met.",
                          "The Union of Soviet Socialist Republics signed."])

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app import ui
-from app.answer import Answer, AnswerSentence
+from app.engine.answer import Answer, AnswerSentence
+from app.pages import ui
 from ingest.passages import sentence_spans
 
-APP = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"
+APP = Path(__file__).resolve().parent.parent / "app" / "pages" / "streamlit_app.py"
 TIMEOUT = 120  # the first run loads the embedding model
 QUESTION = "Why did Litvinov's dismissal matter?"
 PAGES = {"views/sources.py": "Sources", "views/essay.py": "Essay plan", "views/timeline.py": "Timeline",
@@ -330,7 +330,7 @@ def test_user_text_and_answers_are_escaped_too():
 
 def test_a_hostile_source_renders_as_text_in_the_app():
     at = AppTest.from_string(
-        "import streamlit as st\nfrom app import ui\n"
+        "import streamlit as st\nfrom app.pages import ui\n"
         f"st.markdown(ui.highlight({HOSTILE!r}, [(0, 8)]), unsafe_allow_html=True)\n"
     ).run()
     assert not at.exception

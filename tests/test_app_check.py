@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app import ui
+from app.pages import ui
 from tests.test_app import APP, TIMEOUT, markdown
 
 PACT = ui.EXAMPLES[1]

@@ -14,12 +14,12 @@ from streamlit.testing.v1 import AppTest
 from test_formats import PAGE_1, PAGE_2, PAGE_3
 from test_notebooks import LITVINOV, WORD
 
-from app import ui
+from app.pages import ui
 from ingest import uploads
 from ingest.settings import Settings
 from ingest.store import Index
 
-APP = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"
+APP = Path(__file__).resolve().parent.parent / "app" / "pages" / "streamlit_app.py"
 TIMEOUT = 180  # an upload loads the embedding model and embeds
 
 

@@ -1,5 +1,5 @@
 """The argued questions on the public tuning articles (eval/argued.yaml) and the constants fitted on them
-(app/argue_model.json, `python -m eval.fit_argued`): the set is sound as gold, and the composer uses what
+(app/engine/argue_model.json, `python -m eval.fit_argued`): the set is sound as gold, and the composer uses what
 the fit wrote."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from collections import Counter
 
 import pytest
 
-from app import argue
-from app.compose import analytic
+from app.engine import argue
+from app.engine.compose import analytic
 from eval.evalset import load
 from eval.fit_argued import GRID, QUESTIONS
 from eval.tuning import default_dir

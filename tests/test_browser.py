@@ -62,7 +62,7 @@ def app_url(corpus_index, tmp_path_factory):
     env = os.environ | {"FOOTNOTE_HOME": str(corpus_index.home), "FOOTNOTE_INDEX_DIR": str(corpus_index.settings.index_dir)}
     footnote = shutil.which("footnote", path=str(Path(sys.executable).parent))
     cmd = [footnote, "app", "--port", str(port)] if footnote else [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "streamlit_app.py"), "--server.address",
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "pages" / "streamlit_app.py"), "--server.address",
         "127.0.0.1", "--server.port", str(port), "--server.headless", "true"]
     with running_app(cmd, env, port, tmp_path_factory.mktemp("app") / "app.log") as url:
         yield url

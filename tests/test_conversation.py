@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.answer import Answer
 from app.cli import main as cli
-from app.conversation import MAX_TURNS, Conversation, Turn
-from app.mentions import mentions
+from app.engine.answer import Answer
+from app.engine.conversation import MAX_TURNS, Conversation, Turn
+from app.engine.mentions import mentions
 
 DIALOGUES = yaml.safe_load((Path(__file__).resolve().parent.parent / "eval" / "dialogues.yaml")
                            .read_text(encoding="utf-8"))["dialogues"]

@@ -129,7 +129,7 @@ def test_a_refusal_states_no_key_point_and_an_uncited_sentence_is_unsupported():
 # --- the quality gate -----------------------------------------------------------------------------
 
 # Figures of the committed set on the committed corpus (all-MiniLM-L6-v2, top 5), from the run of
-# 2026-11-26 with the fitted ranker (app/models.json). Key points stated fell from 0.76 to 0.60 with
+# 2026-11-26 with the fitted ranker (app/engine/models.json). Key points stated fell from 0.76 to 0.60 with
 # that release: factoid and most 'what' questions now get the ranker's short answer, which transfers to
 # unseen articles (the earlier composer's choices were set on this very set), and an argued answer whose
 # own opening leans on an earlier sentence opens with the ranker's instead. First citation on gold: 62%.

@@ -4,7 +4,7 @@ import io
 
 from docx import Document
 
-from app.export import markdown_docx
+from app.jobs.export import markdown_docx
 
 PLAN = """# How successful was Stalin's foreign policy?
 

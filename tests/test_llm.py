@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from app.llm import SYSTEM, Generator
+from app.engine.llm import SYSTEM, Generator
 
 LITVINOV = "Why did Litvinov's dismissal matter?"
 

@@ -14,7 +14,7 @@ from test_formats import PAGE_1, PAGE_2, PAGE_3
 
 from app.cli import main
 from app.engine import Engine
-from app.render import answer_markdown, answer_text
+from app.jobs.render import answer_markdown, answer_text
 from ingest import notebooks, uploads
 from ingest.errors import FootnoteError
 from ingest.pipeline import ingest

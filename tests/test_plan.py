@@ -13,22 +13,22 @@ import pytest
 from docx import Document
 from streamlit.testing.v1 import AppTest
 
-from app.answer import with_kind
-from app.brief import read_question
 from app.cli import main as cli
-from app.compose import display
-from app.debate import debate, subjects
-from app.export import markdown_docx
-from app.llm import Generator
-from app.plan import NOT_COVERED, make_plan
-from app.plan_markdown import plan_markdown
+from app.engine.answer import with_kind
+from app.engine.compose import display
+from app.engine.llm import Generator
+from app.jobs.brief import read_question
+from app.jobs.debate import debate, subjects
+from app.jobs.export import markdown_docx
+from app.jobs.plan import NOT_COVERED, make_plan
+from app.jobs.plan_markdown import plan_markdown
 from tests.test_llm import fake_llm, first_sentence, passage  # noqa: F401
 
 SUCCESS = "How successful was Stalin's foreign policy 1928-41?"
 PACT = "Why did Stalin sign the Nazi-Soviet Pact?"
 BLAME = "How far was the USSR responsible for the failure of collective security?"
 SEVENTIES = "How successful was Soviet foreign policy in the 1970s?"
-APP = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"
+APP = Path(__file__).resolve().parent.parent / "app" / "pages" / "streamlit_app.py"
 
 
 @pytest.fixture(scope="module")
@@ -162,9 +162,9 @@ def test_cli_plan_json_has_the_documented_shape_and_writes_docx(index_env, capsy
 
 
 def readme_schema() -> dict:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    block = readme.split("<!-- plan-schema -->", 1)[1].split("```json", 1)[1].split("```", 1)[0]
-    return json.loads(block)
+    """The schema the README links (docs/schemas/plan.schema.json)."""
+    path = Path(__file__).resolve().parent.parent / "docs" / "schemas" / "plan.schema.json"
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("question", [SUCCESS, PACT, BLAME, SEVENTIES])

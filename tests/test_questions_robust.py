@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from app.cli import main
 from app.engine import READ_ERROR, Engine
-from app.language import foreign_questions, is_english
+from app.engine.language import foreign_questions, is_english
 from ingest.errors import BadQuestionError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -195,7 +195,7 @@ def test_the_ask_page_answers_bad_input_with_a_message_box(corpus_index, monkeyp
 
     monkeypatch.setenv("FOOTNOTE_HOME", str(corpus_index.home))
     monkeypatch.setenv("FOOTNOTE_INDEX_DIR", str(corpus_index.settings.index_dir))
-    at = AppTest.from_file(str(ROOT / "app" / "streamlit_app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "app" / "pages" / "streamlit_app.py"), default_timeout=120)
     at.run()
     at.chat_input[0].set_value(question).run()
     assert not at.exception

@@ -1,4 +1,4 @@
-"""Text from sources and questions is made safe where it is shown: app/safe_text.py and its users.
+"""Text from sources and questions is made safe where it is shown: app/engine/safe_text.py and its users.
 
 The property tests keep no example database (`database=None`); the cache Hypothesis keeps in
 .hypothesis/ carries its own .gitignore.
@@ -11,9 +11,9 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.answer import Answer, AnswerSentence, Citation
-from app.render import answer_markdown, answer_text
-from app.safe_text import BIDI_CONTROLS, argument, decode, json_line, printable
+from app.engine.answer import Answer, AnswerSentence, Citation
+from app.engine.safe_text import BIDI_CONTROLS, argument, decode, json_line, printable
+from app.jobs.render import answer_markdown, answer_text
 
 HOSTILE = "Stalin\x1b[2J\x1b]0;pwned\x07 signed\u202e tcap eht\u202c \x9b31m\x00the pact.\r"
 
@@ -99,7 +99,7 @@ def test_stored_text_keeps_the_original_and_json_escapes_it():
 
 
 def test_the_app_escapes_drop_what_acts():
-    from app import ui
+    from app.pages import ui
 
     for render in (ui.esc, ui.md, ui.message, ui.shown, ui.plain, ui.highlight):
         assert not acts(render(HOSTILE)), render.__name__

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from app.engine import Engine
-from app.features import Featurizer
-from app.library import DERIVED, Library
-from app.retrieve import Retriever
+from app.engine.features import Featurizer
+from app.engine.library import DERIVED, Library
+from app.engine.retrieve import Retriever
 from ingest.pipeline import ingest
 from ingest.settings import Settings
 

@@ -19,14 +19,14 @@ import pytest
 from conftest import make_home
 from streamlit.testing.v1 import AppTest
 
-from app import dates, timeline
 from app.cli import main
-from app.dates import When
-from app.engine import Engine
+from app.engine import Engine, dates
+from app.engine.dates import When
+from app.jobs import timeline
 from ingest.pipeline import ingest
 from ingest.settings import Settings
 
-APP = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"
+APP = Path(__file__).resolve().parent.parent / "app" / "pages" / "streamlit_app.py"
 RAPALLO_1923 = ("Weimar Germany and Soviet Russia\n"
                 "The Treaty of Rapallo with Germany was signed in 1923. It ended the isolation of both countries.\n")
 

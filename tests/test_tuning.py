@@ -1,7 +1,7 @@
 """The fitted models and the public tuning set: the models match the code that computes their features,
 and a bounded slice of the tuning set (two articles, their questions and the 100 off-topic ones) stays
 above its floor through `footnote eval --questions` (the full held-out figures come from
-`python -m eval.fit_ranker` and live in app/models.json)."""
+`python -m eval.fit_ranker` and live in app/engine/models.json)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from app.features import EVIDENCE_FEATURES, SENTENCE_FEATURES
-from app.ranker import load
+from app.engine.features import EVIDENCE_FEATURES, SENTENCE_FEATURES
+from app.engine.ranker import load
 from eval.tuning import default_dir, folds, is_tuning_format, load_questions
 
 TUNING = default_dir()
@@ -72,7 +72,7 @@ def test_two_articles_of_the_tuning_set_stay_above_their_floor(work, tmp_path, c
 
 
 # Measured 2026-11-27 on these two articles' 8 argued questions (eval/argued.yaml, 31 key points), with
-# the shipped models and argued constants (app/argue_model.json): key points stated 32.3% (35.5% before
+# the shipped models and argued constants (app/engine/argue_model.json): key points stated 32.3% (35.5% before
 # the fitted OPENER_P; over all 104 questions it rose from 27.6% to 29.1%). A regression floor (one key
 # point under), not a held-out figure: the ranker was fitted on all 18 articles.
 ARGUED_FLOOR = 0.28
@@ -80,8 +80,7 @@ ARGUED_FLOOR = 0.28
 
 @needs_tuning_set
 def test_argued_answers_on_two_articles_state_their_key_points(work):
-    from app import argue
-    from app.engine import Engine
+    from app.engine import Engine, argue
     from eval.evalset import load
     from eval.fit_argued import QUESTIONS, Judge, article
     from eval.tuning import build_index

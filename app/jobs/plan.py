@@ -1,0 +1,650 @@
+"""Essay plans: thesis options with the writers who hold them, three to five body sections of quoted
+evidence with footnotes, a counter-argument and a conclusion, for a question read by brief.py.
+
+Everything quoted is a sentence of the sources with its offsets: the same `Citation` objects answers
+carry (app/engine/answer.py), so a page opens the passage with the quote highlighted exactly as for an answer.
+Evidence is found through the engine's own retrieval (`Engine.read`), once per facet of the question
+(causes, successes, failures, turning points, interpretations, chronology), never through a second
+retrieval stack. Whether the sources cover the question at all is the engine's decision (`Engine.ask`):
+no plan for a question it declines, nor for a period no sentence of the sources dates (an essay needs
+evidence from its period; a factual answer may not). A section whose facet the sources do not speak to
+says so instead of being filled. Without an LLM server the points are the sources' own sentences; with
+one, a point may be written by the model, and is kept only if it passes the support check generated
+answers pass (app/engine/llm.py). This module builds plans; plan_markdown.py writes them out. It prints nothing
+and draws nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.engine import Engine, check_question
+from app.engine.answer import Answer, Citation
+from app.engine.argue import NEW_DOC_BONUS
+from app.engine.compose import DUPLICATE_SIM, MIN_SUPPORT_SIM, citable, cite, depends_on_previous, display
+from app.engine.library import Library
+from app.engine.llm import SUPPORT_SIM
+from app.engine.mentions import THING, mentions
+from app.engine.retrieve import stems, words
+
+from .brief import YEAR, Brief, as_question, outside_span, read_question, span_years
+from .debate import Debate, debate
+
+NOT_COVERED = "The sources do not cover this."
+MAX_QUOTES = 3  # evidence quotes per section: one to three, as a teacher's plan has
+MAX_SECTIONS = 5
+MIN_SECTIONS = 3
+# Sentences considered per facet beyond the retrieved passages: the closest to the question and to the
+# facet query, enough to hold every sentence of a small corpus (the shipped one has 250) and to bound the
+# work on a large one.
+POOL = 300
+# Two leads of one side this similar (cosine of their embeddings) make the same point: one section, not
+# two. Not fitted (there are no gold plans to fit it on): compose.DUPLICATE_SIM (0.86) is when two sentences
+# say the same thing, and a point is broader; 0.6 was chosen by reading the plans for the three questions
+# of tests/test_plan.py and two others, where sentences about one event (the 1935 pacts, Munich) meet.
+SAME_POINT_SIM = 0.6
+# A quote backs a section's point if it is at least this close to the point's sentence: the support
+# check's own bar for a generated sentence and its source (llm.SUPPORT_SIM, calibrated by eval.calibrate).
+BACKS_SIM = SUPPORT_SIM
+
+# Facets: the words each adds to the question's topic for the engine's retrieval, and the cue a sentence
+# must carry to count as that facet's evidence. General English for causes, success and failure.
+FACETS = {
+    "causes": ("reasons motives because aimed wanted feared", re.compile(
+        r"\b(because|due to|as a result|in order to|so that|led to|lead to|caused|reasons?|motives?|aims?|aimed|"
+        r"intended|feared|fearing|fear|wanted|sought|hoped|to avoid|prevent\w*|to buy|designed to|buy time|"
+        r"necessary|protect\w*|concluded|only by|danger|threat|refus\w*|rejected|distrust\w*|suspicious|"
+        r"lesson|no other choice)\b", re.I)),
+    "successes": ("success achieved gained secured", re.compile(
+        r"\b(success\w*|succeed\w*|achieved (his|its|their|the) \w*\s?aims?|met (his|its|their) \S*\s?aims?|"
+        r"gain(ed|s)|secured|recogni[sz]ed|strengthens?|won|victor\w*|advantages?|boast|removed the danger|"
+        r"buy time|more time)\b", re.I)),
+    "failures": ("failure failed weakness isolated", re.compile(
+        r"\b(fail\w*|weakness(es)? of|isolat\w*|disregarded|left out|not (invited|consulted|successful|recognized|"
+        r"recognised)|betray\w*|hurt|losses|refus\w*|rejected)\b", re.I)),
+    "turning points": ("turning point change shift", re.compile(
+        r"\b(turning|shift\w*|chang\w*|final straw|new (policy|diplomatic)|replaced|dismissal|instead|lesson)\b",
+        re.I)),
+    "interpretations": ("historians argue interpret view", re.compile(
+        r"\b(historians?|argu\w*|view|interpret\w*|claim\w*|believe\w*|suggest\w*|reading|school)\b", re.I)),
+    "chronology": ("dates events timeline", YEAR),
+    # the other side of a characterisation ('a defensive move'): what the sources set against it
+    "contrast": ("however but rather instead", re.compile(
+        r"\b(however|but|although|though|whereas|rather|instead|facade|ploy|pretext|in fact|on the other hand|"
+        r"opposing|critics?)\b", re.I)),
+}
+# Predicates that blame an agent: the case against is the other agents ('How far was A responsible for B?').
+_BLAME = re.compile(r"^(responsible|to blame|the (main |chief )?(cause|reason))\b", re.I)
+# The facets each kind of question is planned from, with the side each supports. 'for' and 'against' are
+# the question's claim; 'context' sections set the scene.
+PLANS = {
+    "evaluate": [("successes", "for"), ("successes", "for"), ("failures", "against"), ("failures", "against"),
+                 ("turning points", "context")],
+    "causes": [("causes", None), ("causes", None), ("causes", None), ("turning points", None),
+               ("interpretations", None)],
+    "extent": [("claim", "for"), ("claim", "for"), ("other", "against"), ("other", "against"),
+               ("turning points", "context")],
+}
+_NOT_FAILURE = re.compile(r"\b(is|was)n[’']t a failure|\bnot (a|really a) failure|\bthan a failure", re.I)
+# A sentence that gives the other side's verdict belongs to that side, whatever else it mentions.
+_SUCCESS_VERDICT = re.compile(r"\b(is|was|be|been|as)( clearly| rather| indeed)? (a |an )?(\w+ )?success(ful)?\b", re.I)
+_FAILURE_VERDICT = re.compile(r"\b(is|was|be|been|as)( clearly| rather| indeed)? (a |an )?(\w+ )?(failure|unsuccessful)\b|"
+                              r"\bnot (\w+ )?successful", re.I)
+_NOT_SUCCESS = re.compile(r"\bnot (\w+ )?(successful|a success)|\bunsuccessful", re.I)
+LABELS = {"successes": "A success", "failures": "A failure", "causes": "A cause", "turning points": "A turning point",
+          "interpretations": "A reading", "chronology": "Chronology", "claim": "The case for",
+          "other": "Another factor", "contrast": "The case against", "answer": "What the sources say"}
+_CONCLUDING = re.compile(r"^(in conclusion|overall|ultimately|to conclude|in sum|on balance|thus|therefore)\b|"
+                         r"\b(in conclusion|overall|on balance)\b", re.I)
+# An evaluative word a thesis turns round for the other side ('successful' -> 'a failure').
+OPPOSITES = {"successful": "a failure", "effective": "ineffective", "important": "of limited importance",
+             "significant": "of limited significance", "responsible": "not chiefly responsible"}
+# ('not mainly' for any other: 'The Nazi-Soviet Pact was not mainly a defensive move.')
+# --- the plan ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Section:
+    title: str
+    stance: str  # for, against or context
+    facet: str
+    point: str  # one line; the sources' own sentence unless `generated`
+    quotes: list[int] = field(default_factory=list)  # footnote numbers
+    who: list[str] = field(default_factory=list)
+    covered: bool = True
+    generated: bool = False
+    lead: int | None = None  # the footnote of the sentence that makes the point (after what it leans on)
+
+    def to_json(self) -> dict:
+        return {"title": self.title, "stance": self.stance, "facet": self.facet, "covered": self.covered,
+                "point": self.point, "generated": self.generated, "quotes": self.quotes, "who": self.who}
+
+
+@dataclass
+class Thesis:
+    text: str
+    stance: str
+    holders: list[str]
+    quotes: list[int]
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "stance": self.stance, "holders": self.holders, "quotes": self.quotes}
+
+
+@dataclass
+class DebateGroup:
+    """One group of 'who argues what': a school the sources name (or writers of no school), each
+    writer with the footnotes of what they argue."""
+
+    label: str
+    writers: list[tuple[str, str, list[int]]]  # (name, role, footnotes)
+    claims: list[int]  # footnotes of the school's own sentences
+
+    def to_json(self) -> dict:
+        return {"label": self.label, "claims": self.claims,
+                "writers": [{"name": n, "role": r, "quotes": q} for n, r, q in self.writers]}
+
+
+@dataclass
+class Plan:
+    question: str
+    brief: Brief | None
+    theses: list[Thesis] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    counter: Section | None = None
+    conclusion: str = ""
+    conclusion_quotes: list[int] = field(default_factory=list)
+    debate: list[DebateGroup] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    declined: Answer | None = None  # the engine's decline, when the sources cannot support a plan
+    mode: str = "extractive"
+    warnings: list[str] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def abstained(self) -> bool:
+        return self.declined is not None
+
+    def quote(self, n: int) -> Citation:
+        return self.citations[n - 1]
+
+    def to_json(self) -> dict:
+        b = self.brief
+        out = {"question": self.question, "abstained": self.abstained, "mode": self.mode, "warnings": self.warnings}
+        if self.declined is not None:
+            out["declined"] = {"reason": " ".join([self.declined.text, *self.declined.warnings]),
+                               "nearest": self.declined.to_json()["nearest"]}
+            return out
+        out |= {
+            "command_words": b.command_words, "kind": b.kind, "key_terms": b.key_terms, "time_span": b.span,
+            "weigh": b.weigh,
+            "theses": [t.to_json() for t in self.theses],
+            "sections": [s.to_json() for s in self.sections],
+            "counter_argument": self.counter.to_json() if self.counter else None,
+            "conclusion": {"text": self.conclusion, "quotes": self.conclusion_quotes},
+            "who_argues_what": [r.to_json() for r in self.debate],
+            "citations": [c.to_json() for c in self.citations],
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+        }
+        return out
+
+
+class Footnotes:
+    """Numbers sentences of the library as citations, in the order they are first cited."""
+
+    def __init__(self, lib: Library):
+        self.lib = lib
+        self.citations: list[Citation] = []
+        self.by_row: dict[int, int] = {}
+
+    def cite(self, row: int) -> int:
+        if row not in self.by_row:
+            self.by_row[row] = len(self.citations) + 1
+            self.citations.append(cite(self.lib, self.by_row[row], row))
+        return self.by_row[row]
+
+
+def holders(lib: Library, d: Debate, row: int) -> list[str]:
+    """Who argues what this sentence says: the writers it reports, 'historians the sources do not name',
+    or else the writer of the document it is in."""
+    # people of the time are what a sentence reports, not who argues its point
+    named = [n for n in d.holders(row) if any(w.name == n and w.role != "contemporary" for w in d.writers.values())]
+    if any(c.row == row for c in d.unnamed):
+        named.append("historians the sources do not name")
+    if named:
+        return named
+    for s in d.schools:
+        if any(c.row == row for c in s.claims):
+            return [d.writers[k].name for k in s.members] or [f"'{s.label}' historians"]
+    doc = lib.docs[lib.sentences[row].doc_id]
+    # A kind is a noun ("student essay", "mind map"); an uploaded document's default kind is not
+    # ("your document"), so it reads "the writer of 'Title'".
+    kind = f"the {doc.kind} " if doc.kind and not doc.kind.lower().startswith(("your ", "my ")) else ""
+    return [f"the writer of {kind}'{doc.title}'"]
+
+
+def _short(lib: Library, row: int, before: int | None = None) -> str:
+    """A section's title: what its lead sentence (with the one it leans on) is about: an event or a
+    name, and its year."""
+    text = lib.sentences[row].text if before is None else f"{lib.sentences[before].text} {lib.sentences[row].text}"
+    ms = [m.text for m in mentions(text) if m.kind == THING
+          and len([w for w in m.text.split() if w.lower() not in {"the", "a", "an"}]) > 1]
+    year = YEAR.search(text)
+    head = ", ".join(dict.fromkeys(ms[:2])) if ms else " ".join(display(text).split()[:8]).rstrip(".,;:") + " …"
+    return f"{head} ({year.group(0)})" if year and year.group(0) not in head else head
+
+
+class Planner:
+    """Builds one plan; holds what the facets share (the question's reading, the rows already used)."""
+
+    def __init__(self, engine: Engine, question: str, brief: Brief):
+        self.engine, self.question, self.brief = engine, question, brief
+        self.base = engine.read(as_question(question))  # as the engine decided coverage for it
+        self.lib = self.base.library
+        self.debate = debate(self.lib)
+        self.notes = Footnotes(self.lib)
+        self.used: set[int] = set()
+        self.leads: list[tuple[int, str | None]] = []  # each section's point sentence and its side
+        self.vectors = self.lib.vectors
+        subject_words = words(brief.subject or "")
+        self.subject_stems = set(stems(subject_words))
+        for w in subject_words:  # the sources' other names for it ('USSR' is 'Soviet Union')
+            for k, v in engine.retriever.aliases.items():
+                if w == k.strip():
+                    self.subject_stems |= set(stems(words(v)))
+
+    # -- evidence --
+
+    def candidates(self, facet: str, stance: str | None = None) -> list[tuple[float, int]]:
+        """Sentences for one facet, best first: retrieved for the topic plus the facet's words, scored by
+        closeness to both the question and the facet query, carrying the facet's cue."""
+        b = self.brief
+        if facet == "claim":
+            query, cue = self.question, None
+        elif facet == "other":
+            query, cue = b.predicate or b.topic, None
+        else:
+            query, cue = f"{b.topic} {FACETS[facet][0]}", FACETS[facet][1]
+        r = self.engine.read(query)
+        rows = set(r.cands) | {ix for h in r.hits for ix, _ in h.sentences}
+        # beyond the retrieved passages, the sentences closest to the question or the facet: a facet's
+        # evidence ("This is a success, because ...") often shares few words with the question
+        rows |= {int(i) for i in np.argsort(-self.base.sims)[:POOL]} | {int(i) for i in np.argsort(-r.sims)[:POOL]}
+        out = []
+        for ix in rows:
+            s = self.lib.sentences[ix]
+            if not citable(s.text) or float(self.base.sims[ix]) < MIN_SUPPORT_SIM:
+                continue
+            if cue is not None and not cue.search(s.text):
+                continue
+            if facet == "contrast" and float(self.base.sims[ix]) < BACKS_SIM:
+                continue  # 'but' and 'however' are everywhere: only a sentence close to the question counts
+            if facet == "failures" and (_NOT_FAILURE.search(s.text) or _SUCCESS_VERDICT.search(s.text)) \
+                    or facet == "successes" and (_NOT_SUCCESS.search(s.text) or _FAILURE_VERDICT.search(
+                        _NOT_FAILURE.sub("", s.text))):
+                continue  # "this isn't a failure", "... was a success" argue the other side
+            if s.text.rstrip().endswith("?") or cue is not None and facet in ("successes", "failures") \
+                    and re.search(r"\bwhether\b", s.text, re.I):
+                continue  # a question asks, 'whether it was a success' weighs: neither is evidence for a side
+            before = self.antecedent(ix)
+            if not self.in_span(s.text + (" " + self.lib.sentences[before].text if before is not None else "")):
+                continue
+            if facet == "other" and self.subject_stems and self.subject_stems & set(stems(words(s.text))):
+                continue  # another factor: relevant to what happened, not naming the question's subject
+            if facet == "claim" and self.subject_stems and not self.subject_stems & set(stems(words(s.text))):
+                continue
+            score = 0.5 * (float(self.base.sims[ix]) + float(r.sims[ix])) - 0.1 * float(self.lib.generic[ix])
+            if s.doc_id not in self.docs_of(stance):
+                score += NEW_DOC_BONUS  # at equal merit, another writer's evidence (as argue.py prefers)
+            out.append((score, ix))
+        return sorted(out, reverse=True)
+
+    def in_span(self, text: str) -> bool:
+        """Does the sentence fall in the question's time span (a year inside it, give or take one, or no
+        year at all)?"""
+        span = span_years(self.question)
+        years = [int(y) for y, _ in YEAR.findall(text)]
+        if span is None or not years:
+            return True
+        return any(span[0] - 1 <= y <= span[1] + 1 for y in years)
+
+    def docs_of(self, stance: str | None) -> set[str]:
+        return {self.lib.sentences[r].doc_id for r, st in self.leads if st == stance}
+
+    def fresh(self, ix: int, stance: str | None) -> bool:
+        """Not quoted yet, not a near-repeat of a quoted sentence, and not the point of another section
+        of the same side."""
+        return ix not in self.used \
+            and all(float(self.vectors[ix] @ self.vectors[j]) < DUPLICATE_SIM for j in self.used) \
+            and all(float(self.vectors[ix] @ self.vectors[j]) < SAME_POINT_SIM for j, st in self.leads if st == stance)
+
+    def antecedent(self, ix: int) -> int | None:
+        """The sentence before, which 'This was a failure ...' needs (same document)."""
+        if depends_on_previous(self.lib.sentences[ix].text) and ix > 0 \
+                and self.lib.sentences[ix - 1].doc_id == self.lib.sentences[ix].doc_id:
+            return ix - 1
+        return None
+
+    def section(self, facet: str, stance: str) -> Section:
+        ranked = self.candidates(facet, stance)
+        for _, ix in ranked:
+            if not self.fresh(ix, stance):
+                continue
+            before = self.antecedent(ix)
+            if before is not None and (before in self.used or depends_on_previous(self.lib.sentences[before].text)):
+                continue  # it leans on a sentence shown elsewhere, or on one that leans further back
+            rows = [before, ix] if before is not None else [ix]
+            support = [j for _, j in ranked if j not in rows and self.fresh(j, None) and self.antecedent(j) is None
+                       and float(self.vectors[ix] @ self.vectors[j]) >= BACKS_SIM]
+            rows += support[: MAX_QUOTES - len(rows)]
+            self.used |= set(rows)
+            self.leads.append((ix, stance))
+            who = list(dict.fromkeys(h for r in rows for h in holders(self.lib, self.debate, r)))
+            point = display(self.lib.sentences[ix].text)
+            if before is not None:
+                point = display(self.lib.sentences[before].text) + " " + point
+            notes = [self.notes.cite(r) for r in rows]
+            return Section(f"{LABELS.get(facet, facet)}: {_short(self.lib, ix, before)}", stance, facet, point, notes, who,
+                           lead=self.notes.by_row[ix])
+        return Section(LABELS.get(facet, facet.capitalize()), stance, facet, NOT_COVERED, covered=False)
+
+    def from_answer(self, sentence, answer: Answer) -> Section | None:
+        """A section made of one sentence of the engine's answer to the question (its citation's sentence
+        and what it leans on), when the facets found too little."""
+        rows = [self.lib.row_at(c.doc_id, c.start) for c in answer.citations if c.n in sentence.citations]
+        rows = [r for r in rows if r is not None and self.fresh(r, "context")]
+        if not rows or not citable(self.lib.sentences[rows[0]].text):
+            return None
+        ix = rows[0]
+        before = self.antecedent(ix)
+        if before is not None and (before in self.used or depends_on_previous(self.lib.sentences[before].text)):
+            return None
+        rows = [before, ix] if before is not None else [ix]
+        self.used |= set(rows)
+        self.leads.append((ix, "context"))
+        point = " ".join(display(self.lib.sentences[r].text) for r in rows)
+        who = list(dict.fromkeys(h for r in rows for h in holders(self.lib, self.debate, r)))
+        return Section(f"What the sources say: {_short(self.lib, ix, before)}", "context", "answer", point,
+                       [self.notes.cite(r) for r in rows], who, lead=self.notes.by_row[ix])
+
+    # -- the parts of a plan --
+
+    def schools(self) -> list:
+        """The debate's schools whose reading bears on the question (a claim close enough to cite)."""
+        out = []
+        for s in self.debate.schools:
+            best = max(float(self.base.sims[c.row]) for c in s.claims)
+            if best >= MIN_SUPPORT_SIM:
+                out.append(s)
+        return out
+
+    def theses(self, sections: list[Section]) -> list[Thesis]:
+        b = self.brief
+        out: list[Thesis] = []
+        schools = self.schools()
+        if b.kind == "causes" and len(schools) >= 2 or b.kind != "evaluate" and len(schools) >= 2 and not b.subject:
+            for s in schools[:3]:
+                names = [self.debate.writers[k].name for k in s.members] or [f"'{s.label}' historians"]
+                lead = s.claims[0].row
+                out.append(Thesis(f"{s.label} reading: {display(s.claims[0].text)}", s.label, names,
+                                  [self.notes.cite(lead)]))
+            return out
+        if b.kind == "causes":  # no two readings to set against each other: the main causes, one a thesis
+            causes = [x for x in sections if x.covered and x.facet == "causes"][:3]
+            for x in causes:
+                out.append(Thesis(f"The most important cause: {x.point}", "cause", x.who, [x.lead]))
+            return out
+        subject = b.subject or b.topic
+        subject = subject[0].upper() + subject[1:]
+        verb = "were" if re.search(r"\b(were|are)\b", self.question[:40], re.I) else "was"
+        pred = b.predicate or ("successful" if b.kind == "evaluate" else "the case")
+        head, rest = pred.split()[0].lower(), " ".join(pred.split()[1:])
+        opposite = f"{OPPOSITES[head]} {rest}".strip() if head in OPPOSITES else f"not mainly {pred}"
+        against = f"{subject} {verb} {opposite}." if opposite.startswith("not") else \
+            f"{subject} {verb} largely {opposite}."
+        for stance, text in (("for", f"{subject} {verb} largely {pred}."), ("against", against)):
+            side = [s for s in sections if s.stance == stance and s.covered]
+            if not side:
+                continue
+            who = list(dict.fromkeys(h for s in side for h in s.who))
+            out.append(Thesis(text, stance, who, [s.lead for s in side]))
+        both = [h for h in (out[0].holders if out else []) if len(out) == 2 and h in out[1].holders]
+        if len(out) == 2:
+            if b.kind == "evaluate":
+                text = (f"{subject} {verb} {pred} in some respects and {opposite} in others: the judgement turns "
+                        "on the aims it is measured against and the date it is judged at.")
+            elif _BLAME.match(pred):
+                text = (f"{subject} {verb} {pred} to some extent, but not alone: the judgement turns on how much "
+                        "the other factors weigh.")
+            else:
+                text = (f"{subject} {verb} {pred} in part: the judgement turns on which of the motives and readings "
+                        "below weighs most.")
+            out.append(Thesis(text, "balanced", both or out[0].holders[:1] + out[1].holders[:1],
+                              [out[0].quotes[0], out[1].quotes[0]]))
+        for s in schools[: 3 - len(out)] if len(out) < 3 else []:
+            names = [self.debate.writers[k].name for k in s.members] or [f"'{s.label}' historians"]
+            out.append(Thesis(f"{s.label} reading: {display(s.claims[0].text)}", s.label, names,
+                              [self.notes.cite(s.claims[0].row)]))
+        return out
+
+    def conclusion(self, sections: list[Section], theses: list[Thesis]) -> tuple[str, list[int]]:
+        """One line that answers the question: the sources' own concluding sentence closest to it if
+        they have one ('Overall ...', 'In conclusion ...', or one under a Conclusion heading), else the
+        balance of the sections."""
+        best = None
+        for ix in np.argsort(-self.base.sims)[:40]:
+            ix = int(ix)
+            s = self.lib.sentences[ix]
+            heading = self.lib.passages[s.passage_id].heading
+            if float(self.base.sims[ix]) < BACKS_SIM or not citable(s.text) or depends_on_previous(s.text):
+                continue  # a conclusion must bear on the question as closely as a quote bears on its point
+            if self.subject_stems and not self.subject_stems & set(stems(words(s.text))):
+                continue  # ... and be about the question's subject
+            if _CONCLUDING.search(s.text) or re.search(r"conclusion", heading, re.I):
+                best = ix
+                break
+        if best is not None:
+            return display(self.lib.sentences[best].text), [self.notes.cite(best)]
+        pro = sum(s.covered for s in sections if s.stance == "for")
+        con = sum(s.covered for s in sections if s.stance == "against")
+        lean = "for" if pro >= con else "against"
+        readings = [t for t in theses if t.stance not in ("for", "against", "balanced", "cause")]
+        if self.brief.kind == "causes" and len(readings) >= 2:
+            first, second = (readings[0], readings[1]) if pro >= con else (readings[1], readings[0])
+            return (f"Most of the evidence above sits closer to the {first.stance} reading ({max(pro, con)} of "
+                    f"{pro + con} sections) than to the {second.stance} reading, the main alternative to weigh.",
+                    [first.quotes[0], second.quotes[0]])
+        if self.brief.kind == "causes":
+            first = next((x for x in sections if x.covered and x.facet == "causes"), None)
+            if first is not None:
+                return (f"Of the causes the sources give, the first section's carries the most evidence: "
+                        f"{first.point}", [first.lead])
+            return ("The sources state no cause outright: the sections above are the nearest they come, so an "
+                    "answer must argue from them with care.", [])
+        return (f"On the sources' evidence the case {lean} the question's claim is the stronger "
+                f"({pro} sections for, {con} against).", [])
+
+    def readings(self) -> list[DebateGroup]:
+        return readings(self.debate, self.notes)
+
+    def counter(self, sections: list[Section], theses: list[Thesis]) -> Section:
+        """The strongest case against the plan's leading side: the other side's best evidence not yet
+        used, else its opening section's."""
+        lead = theses[0].stance if theses else "for"
+        other = "against" if lead == "for" else "for"
+        blame = bool(self.brief.predicate and _BLAME.match(self.brief.predicate))
+        facet = {"evaluate": "failures", "extent": "other" if blame else "contrast"}.get(self.brief.kind,
+                                                                                      "interpretations")
+        if self.brief.kind == "causes":
+            schools = self.schools()
+            if len(schools) >= 2:
+                s = schools[1]
+                rows = [c.row for c in s.claims][:MAX_QUOTES]
+                names = [self.debate.writers[k].name for k in s.members] or [f"'{s.label}' historians"]
+                return Section(f"The {s.label} reading", "against", "interpretations", display(s.claims[0].text),
+                               [self.notes.cite(r) for r in rows], names)
+        sec = self.section(facet, other)
+        if not sec.covered and self.brief.kind != "causes":  # nothing new on the other side: its strongest section, put as the objection
+            side = [s for s in sections if s.stance == other and s.covered]
+            if side:
+                sec = Section(side[0].title, other, side[0].facet, side[0].point, side[0].quotes, side[0].who,
+                              lead=side[0].lead)
+        sec.title = f"Counter-argument: {sec.title}" if sec.covered else "Counter-argument"
+        return sec
+
+
+def stance_by_school(planner: Planner, sections: list[Section], theses: list[Thesis]) -> None:
+    """For a 'why' question, a section is 'for' the first reading or 'against' it, by which reading's
+    sentences its evidence is closer to."""
+    schools = [t for t in theses if t.stance not in ("for", "against", "balanced", "cause")]
+    if len(schools) < 2:
+        for s in sections:
+            s.stance = s.stance or ("for" if s.covered else "context")
+        return
+    lib = planner.lib
+
+    def vector(n: int) -> np.ndarray:
+        c = planner.notes.citations[n - 1]
+        return lib.vectors[lib.row_at(c.doc_id, c.start)]
+
+    vec = {t.stance: vector(t.quotes[0]) for t in schools}
+    for s in sections:
+        if not s.covered:
+            s.stance = s.stance or "context"
+            continue
+        v = vector(s.lead)
+        near = max(vec, key=lambda k: float(vec[k] @ v))
+        s.stance = "for" if near == schools[0].stance else "against"
+
+
+def _generate_points(engine: Engine, planner: Planner, sections: list[Section], warnings: list[str]) -> bool:
+    """With an LLM server: each covered section's point rewritten in one line by the model, kept only if
+    the same support check as generated answers passes against the section's quoted passages."""
+    from ingest.errors import LLMServerError
+
+    llm, lib, used = engine.llm, planner.lib, False
+    for s in sections:
+        if not s.covered:
+            continue
+        cits = [planner.notes.citations[n - 1] for n in s.quotes]
+        passages = [lib.passages[c.passage_id] for c in cits]
+        try:
+            text = llm.generate(f"In one sentence, state the point these passages make for an essay answering: "
+                                f"{planner.question}", [c.quote for c in cits])
+        except LLMServerError as e:
+            warnings.append(f"{e} The points are the sources' own sentences.")
+            return used
+        text = re.sub(r"\s*\[\d+\]", "", text).strip().split("\n")[0]
+        if not text or text.upper().startswith("NOT COVERED"):
+            continue
+        checks = [llm.check(engine, text, i + 1, passages) for i in range(len(passages))]
+        if any(c.supported for c in checks):
+            s.point, s.generated, used = text, True, True
+        else:
+            warnings.append(f"A generated point for '{s.title}' was not supported by its quotes; the source's own "
+                            "sentence is shown instead.")
+    return used
+
+
+def make_plan(engine: Engine, question: str, progress=None) -> Plan:
+    """The essay plan for a question, or a Plan whose `declined` holds the engine's decline."""
+    t0 = time.perf_counter()
+    step = progress or (lambda *_: None)
+    q = check_question(question)
+    step("Checking the sources cover the question", 0.1)
+    answer = engine.ask(as_question(q))
+    answer.question = q
+    if answer.abstained:
+        return Plan(q, None, declined=answer, warnings=list(answer.warnings),
+                    timings_ms={"total": (time.perf_counter() - t0) * 1000})
+    brief = read_question(q)
+    outside = outside_span(engine.library, q)
+    if outside:
+        answer.abstained, answer.sentences, answer.citations = True, [], []
+        from app.engine.compose import nearest
+
+        answer.nearest = nearest(engine.library, engine.read(q).hits)
+        answer.warnings.append(outside)
+        return Plan(q, None, declined=answer, warnings=list(answer.warnings),
+                    timings_ms={"total": (time.perf_counter() - t0) * 1000})
+    planner = Planner(engine, q, brief)
+    sections: list[Section] = []
+    facets = PLANS[brief.kind]
+    if brief.kind == "causes" and len(planner.schools()) >= 2:
+        # the readings are the theses and the counter-argument already: a dated section instead
+        facets = [(f if f != "interpretations" else "chronology", st) for f, st in facets]
+    for i, (facet, stance) in enumerate(facets):
+        step(f"Finding evidence: {facet}", 0.2 + 0.12 * i)
+        if facet == "claim" and not brief.subject:
+            facet = "interpretations"
+        if facet == "other" and not (brief.predicate and _BLAME.match(brief.predicate)):
+            facet = "contrast"  # a characterisation: what the sources set against it, not other agents
+        sections.append(planner.section(facet, stance))
+    covered = [s for s in sections if s.covered]
+    if len(covered) < MIN_SECTIONS:  # fill from the facets this kind of question does not list first
+        for facet in ("causes", "interpretations", "chronology", "successes", "failures"):
+            if len(covered) >= MIN_SECTIONS:
+                break
+            extra = planner.section(facet, "context")
+            if extra.covered:
+                sections.append(extra)
+                covered.append(extra)
+        # then from the engine's own answer to the question: its sentences are cited already
+        for sentence in answer.sentences:
+            if len(covered) >= MIN_SECTIONS:
+                break
+            extra = planner.from_answer(sentence, answer)
+            if extra is not None:
+                sections.append(extra)
+                covered.append(extra)
+    # the uncovered keep their place (they tell the student where the sources run out), within five
+    sections = (covered + [s for s in sections if not s.covered])[:MAX_SECTIONS]
+    sections.sort(key=lambda s: {"for": 0, "against": 1}.get(s.stance, 2))
+    if not covered:  # the engine found the topic, but no facet of an essay on it: no plan, as a decline
+        answer.abstained, answer.sentences, answer.citations = True, [], []
+        from app.engine.compose import nearest
+
+        answer.nearest = nearest(planner.lib, planner.base.hits)
+        answer.warnings.append("The sources mention this, but hold no evidence for any section of an essay on it "
+                               "(no successes, failures, causes or readings close enough to quote).")
+        return Plan(q, None, declined=answer, warnings=list(answer.warnings),
+                    timings_ms={"total": (time.perf_counter() - t0) * 1000})
+    step("Weighing the readings", 0.85)
+    theses = planner.theses(sections)
+    if not theses:  # one side, or none, to set against another: the strongest section's point is the thesis
+        best = covered[0]
+        theses = [Thesis(f"On the sources' evidence: {best.point}", best.stance, best.who, [best.lead])]
+    if brief.kind == "causes":
+        stance_by_school(planner, sections, theses)
+        sections.sort(key=lambda s: {"for": 0, "against": 1}.get(s.stance, 2))
+    counter = planner.counter(sections, theses)
+    conclusion, cq = planner.conclusion(sections, theses)
+    readings = planner.readings()
+    plan = Plan(q, brief, theses, sections, counter, conclusion, cq, readings, planner.notes.citations,
+                warnings=list(answer.warnings))
+    if engine.llm is not None and _generate_points(engine, planner, [*sections, counter], plan.warnings):
+        plan.mode = "llm"
+    step("Done", 1.0)
+    plan.timings_ms = {"total": (time.perf_counter() - t0) * 1000}
+    return plan
+
+
+def debate_citations(engine: Engine) -> tuple[list[DebateGroup], list[Citation]]:
+    """Who argues what on its own (`footnote debate`, the page's tab), with its own footnote numbers."""
+    notes = Footnotes(engine.library)
+    return readings(debate(engine.library), notes), notes.citations
+
+
+def readings(d: Debate, notes: Footnotes) -> list[DebateGroup]:
+    """The debate's groups with footnotes: each school's own sentences first, then its writers'."""
+    out = []
+    for label, ws, claims in d.groups():
+        own = [notes.cite(c.row) for c in claims]
+        out.append(DebateGroup(label, [(w.name, w.role, [notes.cite(c.row) for c in w.claims]) for w in ws], own))
+    return out
+
+

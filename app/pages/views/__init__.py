@@ -1,0 +1,1 @@
+"""The Streamlit pages, one script each, listed in app/pages/streamlit_app.py (st.navigation)."""

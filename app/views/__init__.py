@@ -1,1 +1,0 @@
-"""The Streamlit pages, one script each, listed in app/streamlit_app.py (st.navigation)."""
