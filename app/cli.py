@@ -22,8 +22,8 @@ import os
 import sys
 from pathlib import Path
 
-from app.engine.safe_text import decode, printable
 from ingest.errors import FootnoteError
+from ingest.safe_text import decode, one_line, printable
 from ingest.settings import DEFAULT_NOTEBOOK, Settings
 
 
@@ -73,9 +73,9 @@ def cmd_ingest(args, settings: Settings) -> int:
         paths = [settings.uploads_dir]
     summary = ingest(paths or None, settings, rebuild=args.rebuild, progress=sys.stderr.isatty() or args.progress)
     for s in summary.skipped:
-        print(f"skipped {s.path}: {s.reason}")
+        print(f"skipped {one_line(s.path)}: {one_line(s.reason)}")
     for n in summary.notes:
-        print(f"note    {n}")
+        print(f"note    {one_line(n)}")
     # What this run did, then what the index holds now (which also counts documents ingested earlier
     # from other folders): two different numbers, never one sentence.
     parts = [f"ingested {_count(summary.documents, 'document')} ({_count(summary.passages, 'passage')})"]
@@ -152,7 +152,7 @@ def cmd_sources(args, settings: Settings) -> int:
     manifest = index.manifest()
     width = max((len(d) for d in manifest), default=10)
     for doc_id, e in sorted(manifest.items()):
-        print(f"{doc_id:<{width}}  {e.passages:>3} passages  {e.kind:<28}  {e.title}")
+        print(f"{one_line(doc_id):<{width}}  {e.passages:>3} passages  {one_line(e.kind):<28}  {one_line(e.title)}")
     print(f"{_count(len(manifest), 'document')}, {_count(sum(e.passages for e in manifest.values()), 'passage')}")
     return 0
 
@@ -173,8 +173,8 @@ def cmd_status(args, settings: Settings) -> int:
 def cmd_ask(args, settings: Settings) -> int:
     from app.engine import Engine
     from app.engine.conversation import Conversation
-    from app.engine.safe_text import argument, json_line
     from app.jobs.render import answer_text
+    from ingest.safe_text import argument, json_line
 
     if args.conversation and not args.file:
         _err("--conversation reads its turns from --file FILE (one question per line, - for standard input)")
@@ -188,8 +188,11 @@ def cmd_ask(args, settings: Settings) -> int:
         engine = Engine.load(settings, llm_url=args.llm, llm_model=args.model)
         conversation = Conversation() if args.conversation else None
         with stream:
-            for raw in stream:  # bytes, so that one badly encoded line costs only its own characters
-                question = (raw if isinstance(raw, str) else decode(raw)[0]).strip()
+            for question in _question_lines(stream):
+                if question is None:
+                    _err(f"stopped reading {args.file} after {MAX_QUESTIONS_BYTES // 1_000_000} MB: a "
+                         "questions file holds at most that (split it into several files)")
+                    return 2
                 if not question:
                     if conversation is not None:
                         conversation = Conversation()  # a blank line starts a new conversation
@@ -210,6 +213,64 @@ def cmd_ask(args, settings: Settings) -> int:
         return 1
     print(json_line(answer.to_json()) if args.json else answer_text(answer))
     return 0
+
+
+# `ask --file` reads a line of at most MAX_QUESTION_LINE bytes at a time, so a file with no line breaks
+# (`--file /dev/zero`) costs no more memory than one line: four bytes for each of the 1,000 characters a
+# question may have (engine.MAX_QUESTION_CHARS, UTF-8's widest). A longer line is answered with an error
+# and the rest of it is read past. The whole file is at most MAX_QUESTIONS_BYTES: 10,000 questions of the
+# longest kind, and far more than an evaluation set (the shipped one has 30).
+MAX_QUESTION_LINE = 4 * 1000
+MAX_QUESTIONS_BYTES = 10_000_000
+
+
+def questions_codec(head: bytes) -> str | None:
+    """"utf-16" (or -le / -be) when a questions file starts like English text in UTF-16: with or without a
+    byte order mark, every other byte zero (documents.utf16's test, applied after the mark too, so bytes
+    that merely start with FF FE stay UTF-8 lines)."""
+    from ingest.documents import utf16
+
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16" if len(head) > 2 and utf16(head[2:]) else None
+    return utf16(head)
+
+
+def _question_lines(stream):
+    """The questions of a --file stream, one a line, stripped ("" for a blank line). Reads bytes, so a
+    badly encoded line costs only its own characters; a file in UTF-16 (with a byte order mark, or in the
+    shape documents.utf16 knows) is decoded as that. A line over MAX_QUESTION_LINE yields the start of it
+    marked as too long, which the engine declines in one line. Yields None (and stops) when the file
+    passes MAX_QUESTIONS_BYTES."""
+    import io
+
+    if isinstance(stream, io.TextIOBase):  # already text (a test's or an embedding program's stdin)
+        codec = "text"
+    else:
+        if not hasattr(stream, "peek"):
+            stream = io.BufferedReader(stream)  # to look at the start without losing it
+        codec = questions_codec(stream.peek(8192)[:8192])
+        if codec:
+            stream = io.TextIOWrapper(stream, encoding=codec, errors="replace", newline=None)
+    total = 0
+    first = True
+    while True:
+        raw = stream.readline(MAX_QUESTION_LINE + 1)
+        if not raw:
+            return
+        total += len(raw)
+        long = len(raw) > MAX_QUESTION_LINE and not raw.endswith("\n" if codec else b"\n")
+        while long:  # read past the rest of the line, counting it
+            more = stream.readline(MAX_QUESTION_LINE + 1)
+            total += len(more)
+            if not more or more.endswith("\n" if codec else b"\n") or total > MAX_QUESTIONS_BYTES:
+                break
+        if total > MAX_QUESTIONS_BYTES:
+            yield None
+            return
+        text = raw if codec else decode(raw)[0]
+        if first:
+            text, first = text.removeprefix("\ufeff"), False
+        yield text.strip()
 
 
 def _ask_line(engine, question: str, conversation=None) -> dict:
@@ -233,9 +294,9 @@ def _internal(e: Exception) -> str:
 
 def cmd_plan(args, settings: Settings) -> int:
     from app.engine import Engine
-    from app.engine.safe_text import argument, json_line
     from app.jobs.plan import make_plan
     from app.jobs.plan_markdown import plan_markdown
+    from ingest.safe_text import argument, json_line
 
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix.lower() not in (".md", ".docx"):
@@ -268,9 +329,9 @@ def cmd_plan(args, settings: Settings) -> int:
 
 def cmd_debate(args, settings: Settings) -> int:
     from app.engine import Engine
-    from app.engine.safe_text import json_line
     from app.jobs.plan import debate_citations
     from app.jobs.plan_markdown import debate_markdown, references_markdown
+    from ingest.safe_text import json_line
 
     readings, citations = debate_citations(Engine.load(settings))
     if args.json:
@@ -283,8 +344,8 @@ def cmd_debate(args, settings: Settings) -> int:
 
 def cmd_check(args, settings: Settings) -> int:
     from app.engine import Engine, check_question
-    from app.engine.safe_text import json_line
     from app.jobs import check
+    from ingest.safe_text import json_line
 
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix.lower() not in (".md", ".docx"):
@@ -295,8 +356,8 @@ def cmd_check(args, settings: Settings) -> int:
         return 2
     question = check_question(args.question)
     try:  # everything the teacher gave is read before the model loads, so a wrong name is told at once
-        data = getattr(sys.stdin, "buffer", sys.stdin).read() if args.answer == "-" else Path(args.answer).read_bytes()
-        points_data = Path(args.key_points).read_bytes() if args.key_points else None
+        data = _read_capped(getattr(sys.stdin, "buffer", sys.stdin) if args.answer == "-" else Path(args.answer))
+        points_data = _read_capped(Path(args.key_points)) if args.key_points else None
     except OSError as e:
         _err(f"cannot read {e.filename or args.answer}: {e.strerror or e}")
         return 2
@@ -320,6 +381,26 @@ def cmd_check(args, settings: Settings) -> int:
             return 2
     print(json_line(result.to_json()) if args.json else result.text())
     return 0
+
+
+# A student's answer or a key-points file: a .docx with images can be a few megabytes, while the text
+# checked is at most 20,000 characters (check.MAX_ANSWER_CHARS). Nothing larger is read, whatever the file
+# (`--answer /dev/zero` stops here).
+MAX_ANSWER_FILE_BYTES = 20_000_000
+
+
+def _read_capped(source) -> bytes:
+    """At most MAX_ANSWER_FILE_BYTES of a file or stream; FootnoteError beyond that."""
+    name = "standard input" if not isinstance(source, Path) else str(source)
+    if isinstance(source, Path):
+        with source.open("rb") as f:
+            data = f.read(MAX_ANSWER_FILE_BYTES + 1)
+    else:
+        data = source.read(MAX_ANSWER_FILE_BYTES + 1)
+    if len(data) > MAX_ANSWER_FILE_BYTES:
+        raise FootnoteError(f"{printable(name)} is larger than {MAX_ANSWER_FILE_BYTES // 1_000_000} MB; an answer "
+                            "to check is at most 20,000 characters. Give the answer's own text.")
+    return data if isinstance(data, bytes) else data.encode()
 
 
 def cmd_eval(args, settings: Settings) -> int:
@@ -367,8 +448,8 @@ def cmd_timeline(args, settings: Settings) -> int:
 
     from app.engine import Engine
     from app.engine.answer import with_kind
-    from app.engine.safe_text import json_line
     from app.jobs import timeline
+    from ingest.safe_text import json_line
 
     if args.start is not None and args.end is not None and args.start > args.end:
         _err(f"--from {args.start} is after --to {args.end}")
@@ -515,8 +596,26 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+class _Printable:
+    """Standard output with every string passed through printable (ingest/safe_text.py) on its way out,
+    so no line any command prints can carry an escape sequence, a C1 control or a bidi override, however
+    it was built (file names, titles, passages, answers). Values that are one line by nature go through
+    one_line as well where they are printed. Standard error is left alone for tqdm's redrawn bar; every
+    message to it goes through _err, which applies printable itself."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(printable(text))
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    stdout, sys.stdout = sys.stdout, _Printable(sys.stdout)
     try:
         return args.func(args, _notebook_settings(args, Settings.from_env()))
     except FootnoteError as e:
@@ -527,6 +626,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        sys.stdout = stdout
 
 
 if __name__ == "__main__":

@@ -82,14 +82,20 @@ class IndexDamagedError(FootnoteError):
 
 
 class IndexUnwritableError(FootnoteError):
-    def __init__(self, where: str, doing: str):
+    def __init__(self, where: str, doing: str, read_only_disk: bool = False):
+        why = ("it is on a read-only disk or mount" if read_only_disk else "permission denied")
         super().__init__(
-            f"Footnote cannot open the index at {where} for {doing}: permission denied (Chroma writes to its "
-            "folder even to answer). Make the folder yours and writable, or set FOOTNOTE_INDEX_DIR to one "
-            "that is and run `footnote ingest --rebuild`."
+            f"Footnote cannot open the index at {where} for {doing}: {why} (Chroma writes to its "
+            "folder even to answer, and `--rebuild` would fail the same way). Make the folder yours and "
+            "writable, or set FOOTNOTE_INDEX_DIR to one that is and run `footnote ingest --rebuild`."
         )
 
 
 class IngestRunningError(FootnoteError):
     def __init__(self, where: str):
         super().__init__(f"Another `footnote ingest` is writing the index at {where}; wait for it to finish.")
+
+
+class TooMuchWorkError(FootnoteError):
+    """An ingest that would embed more texts than FOOTNOTE_MAX_EMBED_TEXTS allows (ingest/limits.py);
+    raised before anything is embedded or written."""

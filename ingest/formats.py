@@ -18,6 +18,7 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .limits import MAX_DOCX_XML_BYTES
 from .passages import is_heading
 
 # A PDF or .docx carries images and fonts beside its text: a 100-page reading can be 30 MB. Beyond
@@ -304,6 +305,11 @@ def read_docx(data: bytes) -> Extracted:
             if unpacked > MAX_UNPACKED_BYTES:
                 raise Unreadable(f"unpacks to {unpacked // 1_000_000} MB (the limit is "
                                  f"{MAX_UNPACKED_BYTES // 1_000_000} MB); it is not one reading")
+            xml = sum(i.file_size for i in z.infolist() if i.filename.lower().endswith(".xml"))
+            if xml > MAX_DOCX_XML_BYTES:
+                raise Unreadable(f"holds {xml // 1_000_000} MB of Word XML (the limit is "
+                                 f"{MAX_DOCX_XML_BYTES // 1_000_000} MB: reading that much takes minutes); "
+                                 "it is not one reading")
         import docx
         from docx.table import Table
         from docx.text.paragraph import Paragraph

@@ -96,10 +96,42 @@ def _capped(text: str, s: int, e: int) -> list[tuple[int, int]]:
     return pieces
 
 
+# Punkt is fed at most this many characters at a time. NLTK runs every regular expression under a
+# wall-clock limit (nltk.redos, 5 s) and raises when it is passed: one 510 KB line of "a. a. a. ..." took
+# longer than that on two cores and stopped a whole ingest. Punkt's time grows with the characters it is
+# given (0.2 s for 20,000 characters of that line, measured on two cores: 25 times under the limit), so a
+# bounded piece bounds each call. The longest paragraph in the shipped corpus and the 460 public articles
+# (squad-history, squad-train) is 3,706 characters, so real prose is never cut; a longer run is cut after
+# the last full stop, else the last space, in its piece.
+PUNKT_CHARS = 20_000
+_STOP = re.compile(r"[.!?][\"'”’)\]]*\s")
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """text[start:end] as consecutive pieces of at most PUNKT_CHARS characters."""
+    pieces = []
+    while end - start > PUNKT_CHARS:
+        window = text[start : start + PUNKT_CHARS]
+        stops = [m.end() for m in _STOP.finditer(window, PUNKT_CHARS // 2)]
+        cut = stops[-1] if stops else max(window.rfind(" "), window.rfind("\n")) + 1 or PUNKT_CHARS
+        pieces.append((start, start + cut))
+        start += cut
+    pieces.append((start, end))
+    return pieces
+
+
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Sentence spans (absolute offsets) inside text[start:end], trimmed of surrounding spaces; a
-    sentence longer than MAX_SENTENCE_CHARS is split at word boundaries."""
+    sentence longer than MAX_SENTENCE_CHARS is split at word boundaries. Linear in the length of the
+    text: punkt sees it in pieces of at most PUNKT_CHARS."""
     end = len(text) if end is None else end
+    spans = []
+    for a, b in _pieces(text, start, end):
+        spans += _piece_spans(text, a, b)
+    return spans
+
+
+def _piece_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans = []
     for s, e in _tokenizer().span_tokenize(text[start:end]):
         s, e = start + s, start + e

@@ -21,12 +21,13 @@ from .clean import Cleaned, RuleReport, clean
 from .documents import Found, RawDocument, Skipped, collect, content_hash, document_id, load_sources, read
 from .embed import embed_texts, embedder, folder_dimension
 from .encoder import export, onnx_file
-from .errors import FootnoteError, NoIndexError, NothingIngestedError
+from .errors import FootnoteError, NoIndexError, NothingIngestedError, TooMuchWorkError
 from .formats import FURNITURE_RULE, page_of, page_starts
+from .limits import ANNOUNCE_EMBED_TEXTS, repetitive, too_many_lines, too_many_sentences
 from .notebooks import is_folder, read_metadata
 from .passages import Passage, split_passages
 from .settings import DEFAULT_NOTEBOOK, Settings
-from .store import Index, ManifestEntry, drop_stale, writing
+from .store import Index, ManifestEntry, drop_stale, live_generation, writing
 
 # progress(stage, done, total): stage is "reading", "cleaning" or "embedding" (the app's progress bar)
 Progress = Callable[[str, int, int], None]
@@ -67,8 +68,18 @@ class Summary:
     seconds: float = 0.0
 
 
+class Unusable(Exception):
+    """A file that was read but costs more work than one reading may (limits.py); the message says why."""
+
+
 def prepare(raw: RawDocument, settings: Settings, model_name: str) -> Prepared:
+    """Clean and split one document. Raises Unusable for a text over a cap in limits.py: checked before
+    the work it would cost (lines before splitting, repetition before splitting)."""
+    if why := too_many_lines(raw.text):
+        raise Unusable(why)
     cleaned = clean(raw.text, repairs=raw.info.repairs)
+    if why := repetitive(cleaned.text):
+        raise Unusable(why)
     if raw.removed:  # the PDF reader's own cleaning, reported like the rules' (formats.py)
         cleaned.reports.insert(0, RuleReport(FURNITURE_RULE[0], removed=list(raw.removed)))
     notes = raw.info.kind.lower() in NOTE_KINDS
@@ -77,6 +88,8 @@ def prepare(raw: RawDocument, settings: Settings, model_name: str) -> Prepared:
         max_sentences=settings.passage_max_sentences, max_chars=settings.passage_max_chars,
         headings=set(raw.headings),
     )
+    if why := too_many_sentences(sum(1 for p in passages for x in p.sentences if not x.heading)):
+        raise Unusable(why)
     pages = page_starts(raw.text, raw.pages, cleaned.text) if raw.pages else []
     chunking = f"{settings.passage_max_sentences}/{settings.passage_max_chars}/{notes}"
     meta = json.dumps(vars(raw.info), sort_keys=True)
@@ -178,9 +191,17 @@ def ingest(paths: list[Path] | None = None, settings: Settings | None = None, *,
     files, summary.skipped = collect(paths)
 
     model_name, dim = settings.model_name, folder_dimension(settings.embed_model)
-    with writing(settings):
-        return _ingest([_absolute(p) for p in paths], settings, rebuild, progress, files, summary, model_name,
-                       dim, started, report)
+    # A notebook this ingest would create is not left behind, empty, when the ingest fails.
+    new_notebook = settings.notebook != DEFAULT_NOTEBOOK and not settings.index_dir.exists() \
+        and not settings.chroma_host
+    try:
+        with writing(settings):
+            return _ingest([_absolute(p) for p in paths], settings, rebuild, progress, files, summary, model_name,
+                           dim, started, report, log)
+    except BaseException:
+        if new_notebook and live_generation(settings) is None:
+            shutil.rmtree(settings.index_dir, ignore_errors=True)
+        raise
 
 
 def reingest(found: list[Found], settings: Settings, *, report: Progress | None = None) -> Summary:
@@ -227,7 +248,8 @@ def source_root(doc_id: str, entry: ManifestEntry) -> Found:
 
 
 def _ingest(roots: list[Path], settings: Settings, rebuild: bool, progress: bool, files: list[Found],
-            summary: Summary, model_name: str, dim: int, started: float, report: Progress | None) -> Summary:
+            summary: Summary, model_name: str, dim: int, started: float, report: Progress | None,
+            log=print) -> Summary:
     sources = load_sources(settings.corpus_dir / "sources.toml")
     overrides = read_metadata(settings)
     live = _live_index(settings, model_name, dim, rebuild)
@@ -242,17 +264,26 @@ def _ingest(roots: list[Path], settings: Settings, rebuild: bool, progress: bool
         if report:
             report("reading", n, len(files))
         uploaded = _absolute(f.root) == uploads
-        # Files added in the app are named by their own file names only: not by the shipped corpus's
-        # sources.toml, and without the name of Footnote's own folder in their ids.
-        raw = read(f.path, {} if uploaded else sources, root=f.root, prefix="" if uploaded else None)
-        if isinstance(raw, Skipped):
-            summary.skipped.append(raw)
+        # One file must never stop the folder: whatever reading or cleaning it raises, it is skipped with
+        # one line and the next file is read (a bug shows as its exception's name, never a traceback).
+        try:
+            # Files added in the app are named by their own file names only: not by the shipped corpus's
+            # sources.toml, and without the name of Footnote's own folder in their ids.
+            raw = read(f.path, {} if uploaded else sources, root=f.root, prefix="" if uploaded else None)
+            if isinstance(raw, Skipped):
+                summary.skipped.append(raw)
+                continue
+            if raw.info.id in overrides:  # the title, kind or reliability note a teacher set in the app
+                raw.info = replace(raw.info, **overrides[raw.info.id])
+            if report:
+                report("cleaning", n, len(files))
+            p = prepare(raw, settings, model_name)
+        except Unusable as e:
+            summary.skipped.append(Skipped(f.path, str(e)))
             continue
-        if raw.info.id in overrides:  # the title, kind or reliability note a teacher set in the app
-            raw.info = replace(raw.info, **overrides[raw.info.id])
-        if report:
-            report("cleaning", n, len(files))
-        p = prepare(raw, settings, model_name)
+        except Exception as e:  # noqa: BLE001 - see above
+            summary.skipped.append(Skipped(f.path, f"could not be read ({_first_line(e)})"))
+            continue
         text_hash = content_hash(p.cleaned.text)
         owner = manifest.get(p.doc_id)
         twin = indexed_text.get(text_hash)
@@ -263,7 +294,7 @@ def _ingest(roots: list[Path], settings: Settings, rebuild: bool, progress: bool
         elif p.doc_id in seen_ids:
             summary.skipped.append(Skipped(f.path, f"has the same document id '{p.doc_id}' as "
                                                    f"{seen_ids[p.doc_id].name}; rename one of them"))
-        elif owner and _clashes(owner.source, f.path):
+        elif owner and _clashes(owner.source, f.path) and not _same_place(owner, f, text_hash):
             summary.skipped.append(Skipped(f.path, f"would take the document id '{p.doc_id}' of {owner.source}, "
                                                    "which is still indexed; rename one of them"))
         elif twin and twin[0] != p.doc_id and _clashes(twin[1].source, f.path):
@@ -306,7 +337,7 @@ def _ingest(roots: list[Path], settings: Settings, rebuild: bool, progress: bool
                                         text=content_hash(p.cleaned.text), content=p.content,
                                         root=str(_absolute(by_path.get(_absolute(p.raw.path), p.raw.path.parent))))
     if live is None or after != manifest:
-        _write_generation(settings, live, todo, after, model_name, dim, summary, progress, report)
+        _write_generation(settings, live, todo, after, model_name, dim, summary, progress, report, log)
     else:
         drop_stale(settings)  # what a killed ingest left half built
     empty_trash(settings)
@@ -340,6 +371,26 @@ def _absolute(path: Path) -> Path:
     return Path(os.path.abspath(path))
 
 
+def _first_line(e: Exception) -> str:
+    lines = str(e).strip().splitlines()
+    return f"{type(e).__name__}: {lines[0][:200]}" if lines else type(e).__name__
+
+
+def _same_place(owner: ManifestEntry, f: Found, text_hash: str) -> bool:
+    """The indexed document and this file are one reading copied: the same text at the same path inside
+    folders of the same name (a project copied with an index from before paths were stored relative to
+    it). A document's identity is where it sits in the folder it was ingested from, not where that folder
+    lives; a different text there is another file, and still refused."""
+    if not owner.root or owner.text != text_hash:
+        return False
+    try:
+        before = Path(owner.source).relative_to(owner.root)
+        now = _absolute(f.path).relative_to(_absolute(f.root))
+    except ValueError:
+        return False
+    return Path(owner.root).name == _absolute(f.root).name and before == now
+
+
 def _clashes(indexed_source: str, path: Path) -> bool:
     """Another file, still on disk, already owns this document id."""
     other = Path(indexed_source)
@@ -359,26 +410,51 @@ def _live_index(settings: Settings, model_name: str, dim: int, rebuild: bool) ->
     return live
 
 
+# Ingest's embedding speed on two cores (docs/performance.md: 112 texts a second on a quiet machine,
+# 36 while the machine ran four other jobs), for the estimate an ingest gives before a long embed.
+TEXTS_PER_SECOND = 112
+
+
+def _duration(texts: int) -> str:
+    seconds = texts / TEXTS_PER_SECOND
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} hours"
+
+
 def _write_generation(settings: Settings, live: Index | None, todo: list[Prepared],
                       manifest: dict[str, ManifestEntry], model_name: str, dim: int, summary: Summary,
-                      progress: bool, report: Progress | None = None) -> None:
+                      progress: bool, report: Progress | None = None, log=print) -> None:
     """Build the next generation (unchanged documents copied from the live one, the rest embedded) and
     make it live. A document whose text and passages are unchanged but whose metadata was edited keeps
     its vectors: its records are copied under its new key with the new metadata."""
+    old = live.manifest() if live is not None else {}
+    retitled = [p for p in todo if p.doc_id in old and old[p.doc_id].content and old[p.doc_id].content == p.content]
+    embed = [p for p in todo if p not in retitled]
+    texts = {p.key: _texts(p) for p in embed}
+    total = sum(len(t) for t in texts.values())
+    # The cap on work is checked before anything is built: over it, the live index is left as it was.
+    if total > settings.max_embed_texts:
+        raise TooMuchWorkError(
+            f"This ingest would embed {total:,} texts, about {_duration(total)} on two cores; the limit is "
+            f"{settings.max_embed_texts:,}. Ingest fewer files at a time, or raise the limit with "
+            f"FOOTNOTE_MAX_EMBED_TEXTS={total}. Nothing was changed.")
+    if total > ANNOUNCE_EMBED_TEXTS:
+        log(f"embedding {total:,} texts from {len(embed)} document{'s' if len(embed) != 1 else ''}: "
+            f"about {_duration(total)} on two cores")
+
     index = Index.build(settings, model_name, dim)
     fresh = {p.key for p in todo}
     if live is not None:
         index.copy_from(live, [e.key for e in manifest.values() if e.key not in fresh])
-        old = live.manifest()
-        retitled = [p for p in todo if p.doc_id in old and old[p.doc_id].content and old[p.doc_id].content == p.content]
         for p in retitled:
             info = p.raw.info
             index.copy_document(live, old[p.doc_id].key, p.key, {
                 "title": info.title, "source_kind": info.kind, "reliability": info.reliability, "file": info.file})
-        todo = [p for p in todo if p not in retitled]
+    todo = embed
 
-    texts = {p.key: _texts(p) for p in todo}
-    total = sum(len(t) for t in texts.values())
     bar = None
     if progress and total:
         from tqdm import tqdm

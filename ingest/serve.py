@@ -4,11 +4,17 @@ Chroma 1.x runs a Rust server (`chroma run`) that checks no token: the Python se
 (CHROMA_SERVER_AUTH_*) went with the move to Rust, and Chroma's own answer for 1.0.x is a proxy in
 front of it (the cookbook's "Authentication in Chroma v1.0.x",
 https://cookbook.chromadb.dev/security/auth-1.0.x, puts Envoy there; the request for native token auth,
-https://github.com/chroma-core/chroma/issues/4965, is still open). So this module starts `chroma run`
-as a child process on a private port bound to 127.0.0.1, and in front of it a small reverse proxy
-(aiohttp) that forwards a request only when it carries the token, as `Authorization: Bearer TOKEN` or
-as Chroma's client header `X-Chroma-Token: TOKEN`. Anything else gets 401 and is never forwarded: its
+https://github.com/chroma-core/chroma/issues/4965, is still open; `chroma run` listens on TCP only, no
+Unix socket). So this module starts `chroma run` as a child process, and in front of it a small reverse
+proxy (aiohttp) that forwards a request only when it carries the token, as `Authorization: Bearer TOKEN`
+or as Chroma's client header `X-Chroma-Token: TOKEN`. Anything else gets 401 and is never forwarded: its
 body is not even read.
+
+Chroma's own port must not be a way round the token: on 127.0.0.1 any account on the machine could reach
+it. So the process first opens its public socket, then moves into a network namespace of its own (Linux;
+`private_network`), where it starts Chroma: Chroma's port is on a loopback no other process has, and the
+proxy is the only thing that can reach it. Where Linux refuses (user namespaces turned off), it says so
+when it starts and runs as before, with Chroma on 127.0.0.1.
 
 It does not do TLS: the token travels in the clear, so beyond one machine or a trusted network put a
 TLS-terminating proxy (nginx, Caddy) in front of it. It does not stream: each request and response is
@@ -49,12 +55,27 @@ REFUSED = json.dumps({"error": "AuthorizationError",
                       "message": "This Chroma server needs its token: send Authorization: Bearer TOKEN."})
 
 
+# A token shorter than this is refused: 16 random letters and digits are about 95 bits, out of reach of
+# guessing over a network, while a 5-character one is not. `secrets.token_urlsafe(24)` gives 32.
+MIN_TOKEN_CHARS = 16
+
+
 def read_token(path: Path | None, env_token: str | None) -> str:
     """The token: the first line of `path` if given, else FOOTNOTE_CHROMA_TOKEN. ServeError if neither
-    gives one: a server anyone can write to is never started."""
+    gives one (a server anyone can write to is never started), or if it is shorter than MIN_TOKEN_CHARS."""
+    token = _given_token(path, env_token)
+    if len(token) < MIN_TOKEN_CHARS:
+        raise ServeError(f"The token is {len(token)} characters long; footnote serve needs at least "
+                         f"{MIN_TOKEN_CHARS}, so that it cannot be guessed. Make one with: python3 -c "
+                         "\"import secrets; print(secrets.token_urlsafe(24))\"")
+    return token
+
+
+def _given_token(path: Path | None, env_token: str | None) -> str:
     if path is not None:
         try:
-            token = path.read_text(encoding="utf-8").strip().splitlines()[0:1]
+            with path.open("rb") as f:  # a token is one short line: no more is read (a FIFO, /dev/zero)
+                token = f.read(4096).decode("utf-8").strip().splitlines()[0:1]
         except (OSError, UnicodeDecodeError) as e:
             raise ServeError(f"Cannot read the token file {path} ({getattr(e, 'strerror', None) or e}).") from None
         if not token or not token[0].strip():
@@ -206,8 +227,57 @@ async def _stop(child) -> None:
         await child.wait()
 
 
+CLONE_NEWNET = 0x40000000
+CLONE_NEWUSER = 0x10000000
+
+
+def private_network() -> str | None:
+    """Move this process, and every child it starts after, into a network namespace of its own with only a
+    loopback interface: a port Chroma opens there is on no address any other process can reach, however
+    it is asked. Root needs only the namespace; any other account makes a user namespace too, mapped to
+    itself (Linux's unprivileged user namespaces). Must run before any thread starts. Returns None, or
+    why it could not (not Linux, or user namespaces turned off)."""
+    if sys.platform != "linux":
+        return "network namespaces are Linux's"
+    import ctypes
+    import errno
+    import fcntl
+    import os
+    import struct
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    uid, gid = os.geteuid(), os.getegid()
+    flags = CLONE_NEWNET if uid == 0 else CLONE_NEWUSER | CLONE_NEWNET
+    if libc.unshare(flags) != 0:
+        return f"unshare: {os.strerror(ctypes.get_errno() or errno.EPERM)}"
+    try:
+        if uid != 0:
+            for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+                with open(f"/proc/self/{name}", "w") as f:
+                    f.write(text)
+        # The new namespace's loopback starts down: bring it up (SIOCGIFFLAGS / SIOCSIFFLAGS, IFF_UP).
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sk:
+            request = struct.pack("16sH14x", b"lo", 0)
+            current = struct.unpack("16sH14x", fcntl.ioctl(sk, 0x8913, request))[1]
+            fcntl.ioctl(sk, 0x8914, struct.pack("16sH14x", b"lo", current | 0x1))
+    except OSError as e:
+        return f"loopback in the new namespace: {e.strerror or e}"
+    return None
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The public socket, made before the process leaves the machine's network (it stays on it)."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        return socket.create_server((host, port), family=family, backlog=128)
+    except OSError as e:
+        raise ServeError(f"Cannot listen on {host}:{port} ({e.strerror or e}): "
+                         "choose another --port, or stop what uses it.") from None
+
+
 async def _serve(data: Path, host: str, port: int, token: str, announce: Callable[[str], None],
-                 log: Callable[[str], None], log_requests: bool) -> None:
+                 log: Callable[[str], None], log_requests: bool, public: socket.socket | None = None,
+                 isolated: str | None = "not asked") -> None:
     from aiohttp import web
 
     loop = asyncio.get_running_loop()
@@ -229,13 +299,13 @@ async def _serve(data: Path, host: str, port: int, token: str, announce: Callabl
             if stop.is_set():
                 return
             await runner.setup()
-            try:
-                await web.TCPSite(runner, host, port).start()
-            except OSError as e:
-                raise ServeError(f"Cannot listen on {host}:{port} ({e.strerror or e}): "
-                                 "choose another --port, or stop what uses it.") from None
+            await web.SockSite(runner, public if public is not None else listen(host, port)).start()
+            where = ("Chroma itself on a private network of this process, reachable only through the token check"
+                     if isolated is None else
+                     f"Chroma itself on 127.0.0.1:{private}, which accounts on this machine can reach without "
+                     f"the token: a private network was not possible here ({isolated})")
             announce(f"serving the Chroma index in {data} on http://{host}:{port} to holders of the token "
-                     f"(Chroma itself on 127.0.0.1:{private}); Ctrl+C stops it")
+                     f"({where}); Ctrl+C stops it")
             waiting = {asyncio.ensure_future(child.wait()), asyncio.ensure_future(stop.wait())}
             done, pending = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
@@ -256,4 +326,7 @@ def serve(data: Path, host: str, port: int, token: str, *, announce: Callable[[s
         data.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise ServeError(f"Cannot make the data folder {data} ({e.strerror or e}).") from None
-    asyncio.run(_serve(data, host, port, token, announce, log, log_requests))
+    public = listen(host, port)  # on the machine's network, before this process leaves it
+    isolated = private_network()
+    with public:
+        asyncio.run(_serve(data, host, port, token, announce, log, log_requests, public, isolated))

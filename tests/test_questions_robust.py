@@ -16,10 +16,10 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from app.cli import main
+from app.cli import main, questions_codec
 from app.engine import READ_ERROR, Engine
 from app.engine.language import foreign_questions, is_english
 from ingest.errors import BadQuestionError
@@ -131,6 +131,48 @@ def test_a_missing_questions_file_is_one_line(cli, tmp_path):
     assert code == 2 and out == "" and len(err.splitlines()) == 1 and "cannot read" in err
 
 
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le"])  # with a byte order mark, as Notepad saves; and without
+def test_a_questions_file_in_utf_16_is_read_as_questions_not_as_nul_bytes(cli, tmp_path, codec):
+    path = tmp_path / "questions.txt"
+    path.write_bytes("Why did Litvinov's dismissal matter?\r\nWhat was the Treaty of Rapallo?\r\n".encode(codec))
+    code, out, err = cli(["ask", "--file", str(path)])
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and err == ""
+    assert [r["question"] for r in rows] == ["Why did Litvinov's dismissal matter?", "What was the Treaty of Rapallo?"]
+    assert all(r["citations"] for r in rows)
+
+
+def test_a_questions_file_with_no_line_breaks_is_read_in_bounded_lines_and_stops_at_its_cap(cli, monkeypatch):
+    import app.cli
+
+    monkeypatch.setattr(app.cli, "MAX_QUESTIONS_BYTES", 200_000)  # the cap's logic; 10 MB is the same loop
+    code, out, err = cli(["ask", "--file", "/dev/zero"])
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "stopped reading /dev/zero after 0 MB: a questions file holds at most that" in err
+
+
+def test_a_question_line_over_the_cap_is_one_error_and_the_next_line_is_answered(cli):
+    data = b"Why " * 5000 + b"\nWhat was the Treaty of Rapallo?\n"
+    code, out, err = cli(["ask", "--file", "-"], data)
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert code == 0 and "error" in first and "characters long" in first["error"]
+    assert second["citations"]
+
+
+def test_check_reads_an_answer_saved_in_utf_16(cli, tmp_path):
+    path = tmp_path / "answer.txt"
+    path.write_bytes("Stalin signed the Nazi-Soviet Pact in August 1939 to buy time.\r\n".encode("utf-16"))
+    code, out, err = cli(["check", "--question", "Why did Stalin sign the Nazi-Soviet Pact?", "--answer", str(path)])
+    assert code == 0 and "binary" not in out + err and "Stalin signed the Nazi-Soviet Pact" in out
+
+
+def test_check_reads_no_more_of_an_answer_file_than_its_cap(cli):
+    code, out, err = cli(["check", "--question", "Why did Stalin sign the Nazi-Soviet Pact?", "--answer", "/dev/zero"])
+    assert code == 2 and err.splitlines() == [
+        "footnote: /dev/zero is larger than 20 MB; an answer to check is at most 20,000 characters. "
+        "Give the answer's own text."]
+
+
 def test_a_declined_question_says_why_in_the_terminal(cli):
     code, out, _ = cli(["ask", "Who was he?"])
     assert code == 0 and NO_WORD in out
@@ -157,6 +199,7 @@ def test_any_text_and_bytes_on_standard_input_give_one_json_object_per_line(engi
     @given(st.lists(LINE, min_size=1, max_size=5))
     def check(lines):
         data = b"\n".join(lines)
+        assume(questions_codec(data[:8192]) is None)  # read as UTF-16 lines instead: tested above
         expected = [seg.decode("utf-8", "replace").strip() for seg in data.split(b"\n")]
         expected = [q for q in expected if q]
         code, out, err = run_cli(["ask", "--json", "--file", "-"], data)

@@ -1,4 +1,4 @@
-"""Text from sources and questions is made safe where it is shown: app/engine/safe_text.py and its users.
+"""Text from sources and questions is made safe where it is shown: ingest/safe_text.py and its users.
 
 The property tests keep no example database (`database=None`); the cache Hypothesis keeps in
 .hypothesis/ carries its own .gitignore.
@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.engine.answer import Answer, AnswerSentence, Citation
-from app.engine.safe_text import BIDI_CONTROLS, argument, decode, json_line, printable
 from app.jobs.render import answer_markdown, answer_text
+from ingest.safe_text import BIDI_CONTROLS, argument, decode, json_line, printable
 
 HOSTILE = "Stalin\x1b[2J\x1b]0;pwned\x07 signed\u202e tcap eht\u202c \x9b31m\x00the pact.\r"
 

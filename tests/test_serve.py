@@ -79,7 +79,8 @@ class Served:
 
         line = wait_for(ready, STARTUP, "footnote serve to say where it serves")
         assert f"on http://127.0.0.1:{self.port} " in line, line
-        self.private = int(re.search(r"Chroma itself on 127\.0\.0\.1:(\d+)", line).group(1))
+        found = re.search(r"Chroma itself on 127\.0\.0\.1:(\d+)", line)
+        self.private = int(found.group(1)) if found else None  # None: on a network of its own (Linux)
 
     def stop(self) -> int:
         self.process.terminate()
@@ -154,6 +155,18 @@ def heartbeat(port: int, headers: dict[str, str] | None = None) -> int:
         return e.code
 
 
+def test_footnote_serve_refuses_a_short_token_in_one_line(tmp_path):
+    short = tmp_path / "token"
+    short.write_text("hunter\n", encoding="utf-8")
+    for extra, env in (([], environment(FOOTNOTE_CHROMA_TOKEN="12345")), (["--token-file", str(short)], environment())):
+        run = subprocess.run([sys.executable, "-m", "app.cli", "serve", "--path", str(tmp_path / "chroma"),
+                              "--port", str(free_port()), *extra], capture_output=True, text=True, env=env,
+                             timeout=STARTUP)
+        assert run.returncode == 2 and run.stdout == "", run
+        assert len(run.stderr.strip().splitlines()) == 1 and "needs at least 16" in run.stderr, run.stderr
+    assert not (tmp_path / "chroma").exists()
+
+
 def test_footnote_serve_refuses_to_start_without_a_token_in_one_line(tmp_path):
     empty = tmp_path / "token"
     empty.write_text("\n", encoding="utf-8")
@@ -208,11 +221,65 @@ def test_a_wrong_or_missing_token_is_one_line_and_reaches_nothing(served, token)
     assert Index.open(served.settings(served.home, served.token)).collection.count() == count
 
 
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants (Linux /proc)."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                todo += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                pass
+    return found
+
+
+def listening_ports(pids: list[int]) -> set[int]:
+    """The TCP ports these processes listen on in this test's network namespace (the machine's)."""
+    inodes = set()
+    for p in pids:
+        for fd in Path(f"/proc/{p}/fd").glob("*"):
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for row in Path(table).read_text().splitlines()[1:]:
+            cols = row.split()
+            if cols[3] == "0A" and cols[9] in inodes:  # LISTEN, owned by one of them
+                ports.add(int(cols[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def test_every_port_footnote_serve_opens_refuses_a_request_without_the_token(served):
+    if not Path("/proc/net/tcp").exists():
+        pytest.skip("finding a process's ports needs Linux's /proc")
+    pids = process_tree(served.process.pid)
+    assert len(pids) >= 2, "the Chroma child is part of footnote serve"
+    ports = listening_ports(pids)
+    assert served.port in ports
+    for port in ports:  # a local account's tokenless write: create a collection
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v2/tenants/default_tenant/databases/"
+                                         "default_database/collections", method="POST",
+                                         data=json.dumps({"name": "sneaked-in"}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 401, port
+    assert ports == {served.port}, "Chroma's own port is reachable from this machine's network"
+    assert served.private is None
+
+
 def test_the_served_index_answers_again_after_the_server_restarts_on_the_same_port(served):
-    private = served.private
+    children = [p for p in process_tree(served.process.pid) if p != served.process.pid]
     assert served.stop() == 0
-    with pytest.raises(urllib.error.URLError):  # the Chroma child stopped with it
-        urllib.request.urlopen(f"http://127.0.0.1:{private}/api/v2/heartbeat", timeout=5)
+    for child in children:  # the Chroma child stopped with it
+        wait_for(lambda c=child: not Path(f"/proc/{c}").exists() or " Z " in Path(f"/proc/{c}/stat").read_text(),
+                 30, f"the Chroma child {child} to stop")
     served.start()
     assert_cites_the_answer(finished(ask(served, served.token)))
 

@@ -11,7 +11,7 @@ May import: `ingest`, and its own modules. Never `app.jobs`, `app.pages`, `app.c
 (tests/test_layers.py).
 
 `from app.engine import Engine` works without importing core.py at package import: the names below load
-it on first use, so `import app.engine.safe_text` (the CLI's first import) stays cheap.
+it on first use, so `import ingest.safe_text` (the CLI's first import) stays cheap.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ import numpy as np
 from ingest.embed import embedder
 from ingest.encoder import query_encoder
 from ingest.errors import BadQuestionError
+from ingest.safe_text import REPLACEMENT, printable
 from ingest.settings import Settings
 from ingest.store import live_generation
 
@@ -32,7 +33,6 @@ from .features import Featurizer, evidence_row
 from .language import is_english
 from .library import Library
 from .retrieve import Hit, Retriever, words
-from .safe_text import REPLACEMENT, printable
 
 MAX_QUESTION_CHARS = 1000
 READ_ERROR = f"Some of the question could not be read (invalid bytes) and shows as {REPLACEMENT}."

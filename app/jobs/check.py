@@ -34,10 +34,11 @@ from app.engine.compose import cite
 from app.engine.llm import overlap
 from app.engine.ranker import Linear
 from app.engine.retrieve import MONTHS, STOPWORDS, stems, words
-from app.engine.safe_text import printable
 from app.engine.sentences import next_in_paragraph, prev_in_paragraph
+from ingest.documents import decode, utf16
 from ingest.errors import FootnoteError
 from ingest.passages import sentence_spans
+from ingest.safe_text import printable
 
 MODEL = Path(__file__).with_name("check_model.json")
 VERDICTS = ("supported", "not_in_sources", "conflicts")
@@ -64,18 +65,15 @@ class CheckModelMissingError(FootnoteError):
 
 
 def read_answer(data: bytes, name: str = "") -> str:
-    """The text of a student's answer: a .docx file's paragraphs, or text in UTF-8 (or Windows-1252).
+    """The text of a student's answer: a .docx file's paragraphs, or text in UTF-16, UTF-8 or Windows-1252.
     Raises AnswerCheckError for an empty, binary or oversized file."""
     label = f"“{name}”" if name else "The answer"
     if name.lower().endswith(".docx") or data[:2] == b"PK":
         text = _docx_text(data, label)
     else:
-        if b"\x00" in data[:4096]:
+        if utf16(data) is None and b"\x00" in data[:4096]:
             raise AnswerCheckError(f"{label} is not text (it holds binary data). Give a .txt or .docx file.")
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1252", errors="replace")
+        text = decode(data)[0]  # UTF-16 (as Windows Notepad saves), UTF-8, else Windows-1252: as ingest reads
     return check_answer_text(text, label)
 
 

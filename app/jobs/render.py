@@ -12,7 +12,7 @@ import re
 import textwrap
 
 from app.engine.answer import Answer, with_kind
-from app.engine.safe_text import printable
+from ingest.safe_text import printable
 
 # Only what could turn source text into markup: emphasis, code, links, HTML. Full stops and brackets in
 # ordinary prose stay as they are, so pasted notes read cleanly.

@@ -5,7 +5,7 @@ of source or user text goes through `esc()` (HTML-escaped, and Markdown's punctu
 character references) before it is placed in HTML built here; only such strings are passed to
 `st.markdown(..., unsafe_allow_html=True)`. Labels that Streamlit renders as Markdown (expanders,
 headings) go through `md()`, and text shown as is (code blocks, select boxes) through `shown()`. All
-three first drop control characters and bidi overrides (app/engine/safe_text.py), which would otherwise display
+three first drop control characters and bidi overrides (ingest/safe_text.py), which would otherwise display
 the text after them reversed. This module renders; it does not retrieve or compose.
 """
 
@@ -16,9 +16,9 @@ import os
 import streamlit as st
 
 from app.engine.answer import Answer, Citation, with_kind
-from app.engine.safe_text import printable
 from ingest import notebooks
 from ingest.errors import FootnoteError, LLMServerError
+from ingest.safe_text import printable
 from ingest.settings import DEFAULT_NOTEBOOK, Settings
 
 SOURCES_PAGE = "views/sources.py"

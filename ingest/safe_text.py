@@ -7,10 +7,14 @@ isolates (U+202A-U+202E, U+2066-U+2069), which display the text after them rever
 a browser as in a terminal. Right-to-left letters need none of these to display correctly, so they are
 removed, not replaced. Invalid bytes and lone surrogates become U+FFFD, which prints everywhere.
 
-- `printable` is for what a person reads: the terminal (app/jobs/render.py) and the app's pages (app/pages/ui.py).
+- `printable` is for what a person reads: the terminal (every line `footnote` prints passes through it,
+  app/cli.py) and the app's pages (app/pages/ui.py).
+- `one_line` is `printable` for a value that is one line by nature (a file name, a title): a line break
+  in it is shown as \\n, so it cannot start a line of its own.
 - `json_line` keeps every character but writes the risky ones as JSON escapes.
 - `decode` reads bytes of unknown quality (arguments, standard input, --file).
-This module transforms strings; it knows nothing of answers or pages.
+This module transforms strings; it knows nothing of answers or pages. It lives in ingest/, the lowest
+layer, so that ingest's own messages and every room of app/ use the one sanitiser.
 """
 
 from __future__ import annotations
@@ -55,6 +59,11 @@ def printable(text: str) -> str:
     controls removed, surrogates replaced. Applying it twice changes nothing."""
     text = str(text).replace("\r\n", "\n")
     return repair(_ESCAPE_SEQUENCE.sub("", text)).translate(_TABLE)
+
+
+def one_line(text) -> str:
+    """`printable`, kept on one line: newlines and tabs are shown as the two characters \\n and \\t."""
+    return printable(text).replace("\n", "\\n").replace("\t", "\\t")
 
 
 def json_line(obj) -> str:
