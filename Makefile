@@ -38,6 +38,7 @@ lint: setup
 # scale.py builds a 20,000-passage corpus under .index/bench/ on its first run (an hour on 2 cores), then reuses it.
 bench: setup
 	$(BIN)/python benchmark/latency.py
+	$(BIN)/python benchmark/reading.py
 	$(BIN)/python benchmark/scale.py
 
 eval: setup

@@ -26,6 +26,8 @@ from .formats import FURNITURE_RULE, page_of, page_starts
 from .limits import ANNOUNCE_EMBED_TEXTS, repetitive, too_many_lines, too_many_sentences
 from .notebooks import is_folder, read_metadata
 from .passages import Passage, split_passages
+from .reading import READING_VERSION
+from .reading import read as read_sentences
 from .settings import DEFAULT_NOTEBOOK, Settings
 from .store import Index, ManifestEntry, drop_stale, live_generation, writing
 
@@ -103,8 +105,29 @@ def prepare(raw: RawDocument, settings: Settings, model_name: str) -> Prepared:
     return Prepared(raw, cleaned, passages, key, content, pages)
 
 
-def _nodes(p: Prepared, embeddings: dict[str, list[float]]):
-    """llama-index TextNodes for one document: its sentences, its passages and the document itself."""
+def _readings(p: Prepared) -> dict[int, str]:
+    """The reading of each of the document's sentences (reading.py), as stored: JSON by sentence start."""
+    sentences = [s for passage in p.passages for s in passage.sentences if not s.heading]
+    return {s.start: json.dumps(r, ensure_ascii=False, separators=(",", ":"))
+            for s, r in zip(sentences, read_sentences([s.text for s in sentences]), strict=True)}
+
+
+def refresh_readings(metadatas: list[dict], documents: list[str]) -> list[dict]:
+    """Sentence records copied from an earlier generation whose reading is missing or of another version
+    get a new one (nothing is embedded again); every other record is returned as it was."""
+    stale = [i for i, m in enumerate(metadatas) if m.get("kind") == "sentence"
+             and json.loads(m.get("reading") or "{}").get("v") != READING_VERSION]
+    if not stale:
+        return metadatas
+    out = list(metadatas)
+    for i, r in zip(stale, read_sentences([documents[i] for i in stale]), strict=True):
+        out[i] = {**metadatas[i], "reading": json.dumps(r, ensure_ascii=False, separators=(",", ":"))}
+    return out
+
+
+def _nodes(p: Prepared, embeddings: dict[str, list[float]], readings: dict[int, str] | None = None):
+    """llama-index TextNodes for one document: its sentences (each with its reading), its passages and
+    the document itself."""
     from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
     info = p.raw.info
@@ -123,6 +146,8 @@ def _nodes(p: Prepared, embeddings: dict[str, list[float]]):
             if s.heading:
                 continue
             smeta = {**pmeta, "kind": "sentence", "start": s.start, "end": s.end}
+            if readings and s.start in readings:
+                smeta["reading"] = readings[s.start]
             if p.pages:
                 smeta["page"] = p.page(s.start)
             nodes.append(TextNode(id_=f"{p.key}/{passage.index:03d}.{j}", text=s.text,
@@ -336,7 +361,9 @@ def _ingest(roots: list[Path], settings: Settings, rebuild: bool, progress: bool
                                         passages=len(p.passages), source=str(_absolute(p.raw.path)),
                                         text=content_hash(p.cleaned.text), content=p.content,
                                         root=str(_absolute(by_path.get(_absolute(p.raw.path), p.raw.path.parent))))
-    if live is None or after != manifest:
+    # A live index whose sentences were read by another version of reading.py is written again, its
+    # vectors copied and its readings made anew (nothing is embedded).
+    if live is None or after != manifest or live.info.get("reading_version") != READING_VERSION:
         _write_generation(settings, live, todo, after, model_name, dim, summary, progress, report, log)
     else:
         drop_stale(settings)  # what a killed ingest left half built
@@ -448,7 +475,7 @@ def _write_generation(settings: Settings, live: Index | None, todo: list[Prepare
     index = Index.build(settings, model_name, dim)
     fresh = {p.key for p in todo}
     if live is not None:
-        index.copy_from(live, [e.key for e in manifest.values() if e.key not in fresh])
+        index.copy_from(live, [e.key for e in manifest.values() if e.key not in fresh], refresh=refresh_readings)
         for p in retitled:
             info = p.raw.info
             index.copy_document(live, old[p.doc_id].key, p.key, {
@@ -484,7 +511,7 @@ def _write_generation(settings: Settings, live: Index | None, todo: list[Prepare
         vectors = embed_texts(model, [texts[k][i] for k, i in pairs], progress=advance)
         embedded = dict(zip(pairs, vectors, strict=True))
         for g in group:
-            index.add(_nodes(g, {i: embedded[g.key, i] for i in texts[g.key]}))
+            index.add(_nodes(g, {i: embedded[g.key, i] for i in texts[g.key]}, _readings(g)))
             summary.embedded += len(texts[g.key])
         group = []
     if bar:

@@ -47,6 +47,7 @@ from .errors import (
     ModelMismatchError,
     NoIndexError,
 )
+from .reading import READING_VERSION
 from .settings import DEFAULT_NOTEBOOK, Settings
 
 SCHEMA = 2
@@ -368,6 +369,7 @@ class Index:
         try:
             meta = self.info
             meta.pop("hnsw:space", None)  # fixed at creation; Chroma refuses to see it again
+            meta["reading_version"] = READING_VERSION  # every sentence's reading is of this version
             meta["manifest"] = json.dumps({k: vars(_stored(v, self.settings.home)) for k, v in sorted(manifest.items())},
                                           ensure_ascii=False)
             meta["updated"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -405,13 +407,16 @@ class Index:
         except Exception as e:
             raise _translate(self.settings, e, writing=True) from e
 
-    def copy_from(self, other: Index, keys: list[str]) -> int:
+    def copy_from(self, other: Index, keys: list[str], refresh=None) -> int:
         """Copy the records of the document versions `keys` from another generation, embeddings and
-        ids unchanged (an unchanged document is never embedded again). Returns how many."""
+        ids unchanged (an unchanged document is never embedded again). `refresh(metadatas, documents)`
+        may update metadata on the way (a sentence's reading of an older version). Returns how many."""
         copied = 0
         for i in range(0, len(keys), 50):
             got = other.collection.get(where={"doc_key": {"$in": keys[i : i + 50]}},
                                        include=["embeddings", "documents", "metadatas"])
+            if refresh is not None:
+                got["metadatas"] = refresh(got["metadatas"], got["documents"])
             for j in range(0, len(got["ids"]), 1000):
                 try:
                     self.collection.add(ids=got["ids"][j : j + 1000], embeddings=got["embeddings"][j : j + 1000],

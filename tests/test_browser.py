@@ -204,7 +204,10 @@ def test_a_footnote_link_opens_the_passage_in_sources(app_url, offline):
     first = ask_and_open_first_footnote(page)
     expect(first.locator("mark")).to_be_visible(timeout=10_000)
     quote = first.locator("mark").inner_text()
-    title = first.locator("summary").inner_text().split("] ", 1)[1].split(" · passage")[0]
+    label = first.locator("summary").inner_text().split("] ", 1)[1].split(" · passage")[0]
+    # The label names the speaker first when the source quotes someone ("William Shirer, in <title>").
+    speaker, _, title = label.partition(", in ") if label.startswith("William Shirer, in ") else ("", "", label)
+    assert speaker == "William Shirer", label  # the first footnote quotes him (app/engine/speakers.py)
 
     first.get_by_text("Read it in the document").click()
     expect(page.get_by_role("heading", name="Sources")).to_be_visible(timeout=30_000)

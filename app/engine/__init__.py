@@ -4,7 +4,9 @@ Holds retrieval (retrieve.py, library.py), the ranker's features and fitted mode
 ranker.py, models.json), how a sentence leans on its neighbours (sentences.py), composing extractive
 answers (compose.py for factoid questions, argue.py for argued ones, argue_model.json), follow-up
 questions (conversation.py, mentions.py), the dated events the sources hold and "What happened after X?"
-(events.py, dates.py, after.py), the LLM option with its citation check (llm.py), question screening
+(events.py, dates.py, after.py), why-questions opened with the reasons the sources give (reasons.py,
+reason_model.json), who says a cited sentence (speakers.py), the LLM option with its citation check
+(llm.py), question screening
 (language.py, safe_text.py), the answer's data types (answer.py), and the `Engine` itself (core.py).
 
 May import: `ingest`, and its own modules. Never `app.jobs`, `app.pages`, `app.cli` or `eval`

@@ -22,17 +22,22 @@ class Citation:
     passage: str
     passage_start: int  # offset of the passage in the clean text (quote sits at start - passage_start)
     page: int | None = None  # the page the quote starts on, for a PDF; None for a text without pages
+    speaker: str | None = None  # whose words or view the quote gives, when the source says (speakers.py)
 
     @property
     def label(self) -> str:
-        """The footnote's source in a few words: its title, and its page when it has one ("…, p. 12")."""
-        return f"{self.title}, p. {self.page}" if self.page else self.title
+        """The footnote's source in a few words: who says it when the source names them, its title, and
+        its page when it has one ("William Shirer, in …, p. 12")."""
+        where = f"{self.title}, p. {self.page}" if self.page else self.title
+        return f"{self.speaker}, in {where}" if self.speaker else where
 
     def to_json(self) -> dict:
         out = {"n": self.n, "doc_id": self.doc_id, "title": self.title, "passage_id": self.passage_id,
                "start": self.start, "end": self.end, "quote": self.quote, "passage": self.passage}
         if self.page:
             out["page"] = self.page
+        if self.speaker:
+            out["speaker"] = self.speaker
         return out
 
 

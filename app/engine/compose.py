@@ -34,6 +34,7 @@ from .sentences import (
     depends_on_previous,
     next_in_paragraph,
 )
+from .speakers import speaker_of
 
 MAX_SENTENCES = 6  # an analytic answer: enough for two or three sources' views, short enough to read
 CONTINUATION = 3  # sentences that may follow the opening one from its own paragraph (analytic answers)
@@ -303,7 +304,7 @@ def cite(lib: Library, n: int, row: int, last: int | None = None, end: int | Non
     p, doc = lib.passages[s.passage_id], lib.docs[s.doc_id]
     stop = end if end is not None else lib.sentences[last].end if last is not None else s.end
     return Citation(n, s.doc_id, doc.title, doc.kind, p.id, s.start, stop, doc.text[s.start:stop], p.text, p.start,
-                    page=s.page)
+                    page=s.page, speaker=speaker_of(lib, row))
 
 
 def joined(lib: Library, order: list[list[int]]) -> list[list[int]]:

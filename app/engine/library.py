@@ -137,6 +137,8 @@ class SentenceRec:
     end: int
     text: str
     page: int | None = None  # the page it starts on (PDF)
+    # What the sentence says, read once at ingest (ingest/reading.py); {} in an index from before readings.
+    reading: dict | None = None
 
 
 @dataclass
@@ -195,7 +197,7 @@ class Library:
         for i in order:
             meta = s["metadatas"][i]
             rec = SentenceRec(len(sentences), meta["passage_id"], meta["doc_id"], meta["start"], meta["end"],
-                              s["documents"][i], meta.get("page"))
+                              s["documents"][i], meta.get("page"), json.loads(meta.get("reading") or "{}"))
             sentences.append(rec)
             rows.append(s["embeddings"][i])
             passages[rec.passage_id].sentence_ix.append(rec.ix)

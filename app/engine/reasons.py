@@ -1,0 +1,199 @@
+"""Why-questions answered with the reasons the sources give: which candidate sentence should open the
+answer to a question that asks for a cause, motive or purpose.
+
+The fitted ranker (ranker.py) finds the sentences about the question's topic; for a why-question that is
+not enough: the sentence most like "Why did Stalin sign the pact?" is often what happened after the pact.
+This module reads each candidate's reading (ingest/reading.py: the causes, motives, purposes and means the
+sentence states, whether it follows from the sentence before or gives the reason for it) against the
+question, and a logistic model fitted on the `reason` questions of the public squad-train set (article-wise
+folds, `python -m eval.fit_reasons`) turns that, with the ranker's own probability, into the probability
+that the sentence holds the reason. Nothing here knows one corpus.
+
+What it does not do: decide whether to answer (core.py), compose the answer (compose.py, argue.py), or
+answer a question that asks for consequences ("Why did X matter?", "What was the effect of X?"): those
+keep the ranker's order.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ingest.reading import VERDICT
+
+from .compose import ARGUED_CHAIN
+from .retrieve import STOPWORDS, stems, words
+from .sentences import next_in_paragraph, prev_in_paragraph
+
+FITTED = Path(__file__).with_name("reason_model.json")
+
+# Questions that ask for a cause, motive or purpose, and not for what followed. Checked against the
+# `reason` flags of all 87,311 squad-train questions by eval/fit_reasons.py (its report prints the
+# agreement); the flags are the dataset's own rule, not ours.
+_ASKS = re.compile(
+    r"\bwhy\b|\bhow come\b|\bfor what (reason|purpose)\b|\bwhat (was|were|is|are) (the |one of the |one |some of the |"
+    r"two |three )?(main |chief |key |major |primary |principal |original |stated |official |real |underlying )?"
+    r"(reasons?|causes?|motives?|motivations?|purposes?|rationale|justifications?)\b|"
+    r"\bwhat (caused|led|prompted|motivated|drove|made|forced|pushed|persuaded|convinced)\b|"
+    r"\b(reasons?|causes?|motives?) (for|of|behind)\b|"
+    r"\b(what|which|whose)( \w+){0,3} (caused|causes|cause|led to|leads to|resulted in|results in|prompted|"
+    r"triggered|sparked)\b|\b(what|which)( \w+){0,2} (reasons?|causes?|motives?|purposes?|motivations?|grounds)\b|"
+    r"\bbecause of\W*$|\bon what grounds\b", re.IGNORECASE)
+_CONSEQUENCE = re.compile(r"\bwhy (did|does|do|was|is|were|are) .*\b(matter|matters|mattered|important|significant)\b|"
+                          r"\b(effects?|impacts?|consequences?|results?|significance|outcomes?) of\b|"
+                          r"\bwhat happened (after|next|as a result)\b", re.IGNORECASE)
+_AFTER = re.compile(r"^[\"“'‘(]*(after|following|since then|later|subsequently|afterwards)\b", re.IGNORECASE)
+
+KINDS = ("because", "as", "due", "fear", "purpose", "motive", "led", "means")
+FEATURES = ["logit", "top", "causal", *(f"kind_{k}" for k in KINDS), "cause_new", "effect_q",
+            "link_back", "link_forward", "next_links_back", "prev_gives_reason", "says", "after_opening"]
+
+
+def asks_reason(question: str) -> bool:
+    """Whether the question asks for a cause, motive or purpose (not for consequences)."""
+    return bool(_ASKS.search(question)) and not _CONSEQUENCE.search(question)
+
+
+def _content(text: str) -> set[str]:
+    return set(stems([w for w in words(text) if w not in STOPWORDS]))
+
+
+def features(lib, question: str, cands: list[int], probs: np.ndarray) -> np.ndarray:
+    """One row of FEATURES per candidate sentence."""
+    q = _content(question)
+    best = int(np.argmax(probs)) if len(probs) else -1
+    rows = np.zeros((len(cands), len(FEATURES)), dtype=np.float32)
+    for n, ix in enumerate(cands):
+        s = lib.sentences[ix]
+        r = s.reading or {}
+        p = float(np.clip(probs[n], 1e-4, 1 - 1e-4))
+        row = dict.fromkeys(FEATURES, 0.0)
+        row["logit"] = float(np.log(p / (1 - p)))
+        row["top"] = float(n == best)
+        causes = r.get("causes") or []
+        row["causal"] = float(bool(causes))
+        for kind, cs, ce, es, ee in causes:
+            if kind in KINDS:
+                row[f"kind_{kind}"] = 1.0
+            cause = _content(s.text[cs:ce])
+            effect = _content(s.text[es:ee])
+            if cause:
+                row["cause_new"] = max(row["cause_new"], len(cause - q) / len(cause))
+            if q:
+                row["effect_q"] = max(row["effect_q"], len(q & effect) / len(q))
+        row["link_back"] = float(r.get("link") == "back")
+        row["link_forward"] = float(r.get("link") == "forward")
+        nxt = next_in_paragraph(lib, ix)
+        if nxt is not None and (lib.sentences[nxt].reading or {}).get("link") == "back":
+            row["next_links_back"] = 1.0
+        prv = prev_in_paragraph(lib, ix)
+        if prv is not None and ((lib.sentences[prv].reading or {}).get("link") == "forward"):
+            row["prev_gives_reason"] = 1.0
+        row["says"] = float(bool(r.get("says")))
+        row["after_opening"] = float(bool(_AFTER.match(s.text)))
+        rows[n] = [row[f] for f in FEATURES]
+    return rows
+
+
+@dataclass
+class ReasonModel:
+    weights: np.ndarray
+    bias: float
+    mean: np.ndarray
+    std: np.ndarray
+    features: list[str]
+
+    def prob(self, X: np.ndarray) -> np.ndarray:
+        z = ((X - self.mean) / self.std) @ self.weights + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_json(self) -> dict:
+        return {"features": self.features, "weights": self.weights.tolist(), "bias": self.bias,
+                "mean": self.mean.tolist(), "std": self.std.tolist()}
+
+    @classmethod
+    def from_json(cls, d: dict) -> ReasonModel:
+        return cls(np.array(d["weights"], dtype=np.float32), float(d["bias"]), np.array(d["mean"], dtype=np.float32),
+                   np.array(d["std"], dtype=np.float32), list(d["features"]))
+
+
+_loaded: ReasonModel | None = None
+
+
+def load() -> ReasonModel | None:
+    """The fitted model (reason_model.json), or None when it has not been fitted or names other features."""
+    global _loaded
+    if _loaded is None and FITTED.exists():
+        d = json.loads(FITTED.read_text(encoding="utf-8"))
+        if d.get("features") == FEATURES:
+            _loaded = ReasonModel.from_json(d)
+    return _loaded
+
+
+def asked_verdict(question: str) -> int:
+    """+1 when a why-question asks why something is judged a success, -1 a failure, else 0 ("Why might
+    the pact be judged a failure?"); the verdict words are the reading's own (ingest/reading.py)."""
+    if not asks_reason(question):
+        return 0
+    found = {VERDICT[w] for w in words(question) if w in VERDICT}
+    return found.pop() if len(found) == 1 else 0
+
+
+def verdict_of(reading: dict | None) -> int:
+    """The judgement a sentence makes: +1 success, -1 failure, 0 none; "this isn't a failure" is +1."""
+    v = (reading or {}).get("verdict") or []
+    return (-v[0] if v[1] else v[0]) if v else 0
+
+
+def rescore(lib, question: str, cands: list[int], probs: np.ndarray, model: ReasonModel | None = None) -> np.ndarray:
+    """The candidates' probabilities of holding the answer: for a reason question, of holding the reason
+    (the fitted model); for any other question, or with no reading in the index, the ranker's own. A
+    question that asks why something is judged a failure (or a success) opens with a sentence that makes
+    that judgement when any candidate does: the others keep their order after it."""
+    model = model if model is not None else load()
+    if not len(cands) or not asks_reason(question) or not any(lib.sentences[ix].reading for ix in cands):
+        return probs  # not a reason question, or an index from before readings
+    out = model.prob(features(lib, question, cands, probs)).astype(probs.dtype) if model is not None else probs.copy()
+    # What the question's event was followed by is not its cause: "After the pact was signed, Stalin sent
+    # Germany resources" does not open "Why did Stalin sign the pact?" while another candidate can.
+    q = _content(question)
+    follows = np.array([_follows(lib.sentences[ix].text, q) for ix in cands])
+    out = _after_the_rest(out, ~follows)
+    wanted = asked_verdict(question)
+    if wanted:
+        # A judging sentence often leans on the one before it ("This was a failure ... because ..."), and
+        # the composer weighs such a chain at ARGUED_CHAIN of its own worth: the others go below that.
+        out = _after_the_rest(out, np.array([verdict_of(lib.sentences[ix].reading) == wanted for ix in cands]),
+                              ARGUED_CHAIN)
+    return out
+
+
+def opens_by_rule(lib, question: str, rows: list[int]) -> bool:
+    """Whether the opening quotation (its sentence rows) makes the judgement the question asks about, so
+    the argued composer keeps it first whatever its probability."""
+    wanted = asked_verdict(question)
+    return bool(wanted) and any(verdict_of(lib.sentences[row].reading) == wanted for row in rows)
+
+
+def _after_the_rest(scores: np.ndarray, first: np.ndarray, share: float = 1.0) -> np.ndarray:
+    """The candidates in `first` ahead of all others (when there are any): every other score is lowered
+    to just below `share` of the best of them; the order within each group is kept."""
+    if not first.any() or first.all():
+        return scores
+    return np.where(first, scores, np.minimum(scores, np.nextafter(share * scores[first].max(), 0)))
+
+
+_OPENING = re.compile(r"^[\"“'‘(]*(after|following|once|since)\b([^,;]{3,120})[,;]", re.IGNORECASE)
+
+
+def _follows(text: str, question: set[str]) -> bool:
+    """The sentence opens with a time clause naming most of the question's words: it says what came after."""
+    m = _OPENING.match(text)
+    if not m or not question:
+        return False
+    named = _content(m.group(2))
+    return len(named & question) >= max(2, (len(question) + 1) // 2)

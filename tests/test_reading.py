@@ -1,0 +1,149 @@
+"""The reading of every sentence (ingest/reading.py), made at ingest with the real parser and stored with
+the sentence; and why-questions that open with the reasons the sources give (app/engine/reasons.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.engine.reasons import asked_verdict, asks_reason, verdict_of
+from ingest.reading import READING_VERSION, read
+
+SENTENCES = {
+    "because": "Stalin signed the pact because he feared a German invasion.",
+    "due": "Britain refused the offer due to its distrust of communism.",
+    "purpose": "The USSR joined the League of Nations in 1934 to find allies against Hitler.",
+    "motive": "Stalin wanted to avoid a war on two fronts.",
+    "led": "The purge of the Red Army led to a weakened military in 1939-41.",
+    "means": "The German military could subvert the restrictions in the Versailles Treaty by training in Russia.",
+    "back": "Thus the Soviet Union was isolated in the 1920s.",
+    "forward": "This was because the West feared communism.",
+    "says": "William Shirer argues that the dismissal of Litvinov was a turning point.",
+    "not a failure": "This isn't a failure, it could be argued to be a success.",
+    "cancels": "In 1933, Hitler comes to Power in Germany and cancels the Rapallo Treaty.",
+}
+
+
+@pytest.fixture(scope="module")
+def readings():
+    return dict(zip(SENTENCES, read(list(SENTENCES.values())), strict=True))
+
+
+@pytest.mark.parametrize("kind", ["because", "due", "purpose", "motive", "led", "means"])
+def test_a_cause_motive_purpose_or_means_is_read_with_its_span(readings, kind):
+    r = readings[kind]
+    assert r["v"] == READING_VERSION
+    found = [c for c in r["causes"] if c[0] == kind]
+    assert found, r["causes"]
+    text = SENTENCES[kind]
+    cause = text[found[0][1] : found[0][2]]
+    expected = {"because": "he feared a German invasion", "due": "its distrust of communism",
+                "purpose": "find allies against Hitler", "motive": "avoid a war on two fronts",
+                "led": "The purge of the Red Army", "means": "training in Russia"}[kind]
+    assert expected in cause
+
+
+def test_links_to_the_sentence_before(readings):
+    assert readings["back"]["link"] == "back" and readings["forward"]["link"] == "forward"
+    assert readings["because"]["link"] == ""
+
+
+def test_dates_are_normalised_to_a_span_of_years(readings):
+    assert readings["back"]["years"] == [1920, 1929]  # "the 1920s"
+    assert readings["led"]["years"] == [1939, 1941]  # "1939-41"
+    assert readings["cancels"]["years"] == [1933, 1933]
+
+
+def test_events_name_who_did_what_to_whom(readings):
+    events = readings["cancels"]["events"]
+    assert ["cancel", "", "the Rapallo Treaty", "", False] in events or any(
+        e[0] == "cancel" and e[2] == "the Rapallo Treaty" for e in events)
+    assert any(e[0] == "sign" and e[1] == "Stalin" and e[2] == "the pact" for e in readings["because"]["events"])
+
+
+def test_who_says_it_and_what_it_judges(readings):
+    assert readings["says"]["says"][:2] == ["William Shirer", "argue"]
+    assert readings["not a failure"]["verdict"][:2] == [-1, True]  # "isn't a failure": negated
+    assert verdict_of(readings["not a failure"]) == 1
+    assert readings["because"]["says"] == [] and readings["because"]["verdict"] == []
+
+
+def test_which_questions_ask_for_a_reason():
+    assert asks_reason("Why did Stalin sign the Nazi-Soviet Pact?")
+    assert asks_reason("What were the reasons for the Nazi-Soviet Pact?")
+    assert asks_reason("What led Britain to refuse the alliance?")
+    assert not asks_reason("Why did Litvinov's dismissal matter?")  # asks for consequences
+    assert not asks_reason("When was Litvinov dismissed?")
+    assert asked_verdict("Why might the pact with Germany be judged a failure?") == -1
+    assert asked_verdict("How successful was Stalin's foreign policy?") == 0  # weighs both sides
+
+
+def test_ingest_stores_a_reading_with_every_sentence(corpus_index):
+    from ingest.store import Index
+
+    s = Index.open(corpus_index.settings).records("sentence")
+    readings = [json.loads(m.get("reading") or "{}") for m in s["metadatas"]]
+    assert readings and all(r.get("v") == READING_VERSION for r in readings)
+    assert sum(bool(r["causes"]) for r in readings) > 20  # the essays give reasons
+
+
+def test_an_index_from_before_readings_is_read_at_the_next_ingest_without_embedding(tmp_path, monkeypatch):
+    import ingest.pipeline as pipeline
+    import ingest.store as store
+    from ingest.pipeline import ingest
+    from ingest.settings import Settings
+    from ingest.store import Index
+
+    folder = tmp_path / "readings"
+    folder.mkdir()
+    (folder / "pact.txt").write_text("The pact\n" + SENTENCES["because"] + " " + SENTENCES["motive"] + "\n",
+                                     encoding="utf-8")
+    settings = Settings.from_env(index_dir=tmp_path / "index")
+    monkeypatch.setattr(pipeline, "_readings", lambda p: {})  # as the code before readings stored
+    monkeypatch.setattr(store, "READING_VERSION", 0)
+    ingest([folder], settings, progress=False)
+    assert all("reading" not in m for m in Index.open(settings).records("sentence")["metadatas"])
+    monkeypatch.undo()
+    again = ingest([folder], settings, progress=False)
+    assert again.embedded == 0 and again.unchanged == ["readings-pact"]
+    readings = [json.loads(m["reading"]) for m in Index.open(settings).records("sentence")["metadatas"]]
+    assert [r["v"] for r in readings] == [READING_VERSION, READING_VERSION]
+    assert any(c[0] == "because" for r in readings for c in r["causes"])
+
+
+def test_a_quoted_historian_is_named_in_the_footnote(engine):
+    answer = engine.ask("Why did Litvinov's dismissal matter?")
+    shirer = [c for c in answer.citations if c.quote.lstrip('"“').startswith(("The significance", "It meant"))]
+    assert shirer and all(c.speaker == "William Shirer" for c in shirer)
+    assert shirer[0].label.startswith("William Shirer, in ") and shirer[0].to_json()["speaker"] == "William Shirer"
+    plain = [c for c in answer.citations if c.doc_id == "stalin-fp-mind-map"]
+    assert plain and all(c.speaker is None for c in plain)  # the mind map's own notes are nobody's view
+
+
+def test_his_argument_is_never_a_footnote_of_its_own_without_its_speaker(engine):
+    for q in ("Why did Litvinov's dismissal matter?", "Was Litvinov's dismissal a turning point?"):
+        for c in engine.ask(q).citations:
+            if c.quote.startswith("His argument"):
+                assert c.speaker == "William Shirer"
+
+
+def test_a_why_question_does_not_open_with_what_followed_the_event(engine):
+    first = engine.ask("Why did Stalin sign the Nazi-Soviet Pact?").citations[0]
+    assert not first.quote.startswith("After the Nazi-Soviet pact was signed")  # what followed, not why
+
+
+def test_why_something_is_judged_a_failure_opens_with_a_failure_verdict(engine):
+    from app.engine.reasons import verdict_of
+
+    answer = engine.ask("Why might the pact with Germany be judged a failure?")
+    rows = engine.library.rows_in(answer.citations[0].doc_id, answer.citations[0].start, answer.citations[0].end)
+    assert any(verdict_of(engine.library.sentences[r].reading) == -1 for r in rows), answer.citations[0].quote
+    assert "stunning success" not in answer.citations[0].quote
+
+
+def test_the_reason_model_is_fitted_on_the_features_it_is_given():
+    from app.engine.reasons import FEATURES, load
+
+    model = load()
+    assert model is not None and model.features == FEATURES and len(model.weights) == len(FEATURES)
