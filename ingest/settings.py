@@ -169,11 +169,11 @@ class Settings:
             home=home,
             index_dir=Path(env.get("FOOTNOTE_INDEX_DIR") or home / ".index"),
             chroma_host=env.get("FOOTNOTE_CHROMA_HOST") or None,
-            chroma_port=int(env.get("FOOTNOTE_CHROMA_PORT") or 8000),
+            chroma_port=_positive(env, "FOOTNOTE_CHROMA_PORT", 8000),
             chroma_token=(env.get("FOOTNOTE_CHROMA_TOKEN") or "").strip() or None,
             collection=env.get("FOOTNOTE_COLLECTION") or s.collection,
             embed_model=env.get("FOOTNOTE_EMBED_MODEL") or s.embed_model,
-            top_k=int(env.get("FOOTNOTE_TOP_K") or s.top_k),
+            top_k=_positive(env, "FOOTNOTE_TOP_K", s.top_k),
             max_embed_texts=_positive(env, "FOOTNOTE_MAX_EMBED_TEXTS", MAX_EMBED_TEXTS),
         )
         notebook = overrides.pop("notebook", None) or env.get("FOOTNOTE_NOTEBOOK") or None

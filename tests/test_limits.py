@@ -141,6 +141,13 @@ def test_the_embed_cap_setting_must_be_a_whole_number(tmp_path, monkeypatch, cap
     assert code == 2 and err == ["footnote: FOOTNOTE_MAX_EMBED_TEXTS must be a whole number above 0 (it is 'lots')."]
 
 
+@pytest.mark.parametrize("name", ["FOOTNOTE_TOP_K", "FOOTNOTE_CHROMA_PORT"])
+def test_a_number_setting_that_is_not_a_number_is_one_line_not_a_traceback(tmp_path, monkeypatch, capsys, name):
+    monkeypatch.setenv(name, "five")
+    code, out, err = run(["sources"], monkeypatch, tmp_path / "index", capsys)
+    assert code == 2 and err == [f"footnote: {name} must be a whole number above 0 (it is 'five')."]
+
+
 def test_the_cap_is_raised_before_the_new_generation_is_built(tmp_path, repo_settings, monkeypatch):
     import dataclasses
 
