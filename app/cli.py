@@ -251,6 +251,7 @@ def _question_lines(stream):
         codec = questions_codec(stream.peek(8192)[:8192])
         if codec:
             stream = io.TextIOWrapper(stream, encoding=codec, errors="replace", newline=None)
+    newline = "\n" if codec else b"\n"
     total = 0
     first = True
     while True:
@@ -258,11 +259,11 @@ def _question_lines(stream):
         if not raw:
             return
         total += len(raw)
-        long = len(raw) > MAX_QUESTION_LINE and not raw.endswith("\n" if codec else b"\n")
+        long = len(raw) > MAX_QUESTION_LINE and not raw.endswith(newline)
         while long:  # read past the rest of the line, counting it
             more = stream.readline(MAX_QUESTION_LINE + 1)
             total += len(more)
-            if not more or more.endswith("\n" if codec else b"\n") or total > MAX_QUESTIONS_BYTES:
+            if not more or more.endswith(newline) or total > MAX_QUESTIONS_BYTES:
                 break
         if total > MAX_QUESTIONS_BYTES:
             yield None
@@ -391,12 +392,12 @@ MAX_ANSWER_FILE_BYTES = 20_000_000
 
 def _read_capped(source) -> bytes:
     """At most MAX_ANSWER_FILE_BYTES of a file or stream; FootnoteError beyond that."""
-    name = "standard input" if not isinstance(source, Path) else str(source)
     if isinstance(source, Path):
+        name = str(source)
         with source.open("rb") as f:
             data = f.read(MAX_ANSWER_FILE_BYTES + 1)
     else:
-        data = source.read(MAX_ANSWER_FILE_BYTES + 1)
+        name, data = "standard input", source.read(MAX_ANSWER_FILE_BYTES + 1)
     if len(data) > MAX_ANSWER_FILE_BYTES:
         raise FootnoteError(f"{printable(name)} is larger than {MAX_ANSWER_FILE_BYTES // 1_000_000} MB; an answer "
                             "to check is at most 20,000 characters. Give the answer's own text.")

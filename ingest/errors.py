@@ -4,6 +4,13 @@ Every message says what went wrong and what to do about it, in one or two senten
 """
 
 
+def first_line(e: Exception, limit: int = 100) -> str:
+    """An exception's message for a one-line reason: its first line, at most `limit` characters, without
+    a closing full stop; its type's name when it has no message."""
+    s = str(e).strip().splitlines()
+    return (s[0][:limit] if s else type(e).__name__).rstrip(".")
+
+
 class FootnoteError(Exception):
     """Base class: anything with a message a user can act on."""
 

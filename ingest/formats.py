@@ -18,6 +18,7 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .errors import first_line
 from .limits import MAX_DOCX_XML_BYTES
 from .passages import is_heading
 
@@ -73,7 +74,7 @@ def read_pdf(data: bytes) -> Extracted:
     except Unreadable:
         raise
     except Exception as e:  # pypdf raises many types for damaged files
-        raise Unreadable(f"is not a readable PDF (damaged, or not really a PDF: {_first_line(e)})") from e
+        raise Unreadable(f"is not a readable PDF (damaged, or not really a PDF: {first_line(e)})") from e
     if not pages:
         raise Unreadable("is a PDF with no pages")
 
@@ -100,11 +101,6 @@ def read_pdf(data: bytes) -> Extracted:
     text, starts, headings = _reflow(texts, outline)
     title = _pdf_title(reader)
     return Extracted(text=text, title=title, pages=starts, headings=headings, removed=removed, notes=notes)
-
-
-def _first_line(e: Exception) -> str:
-    s = str(e).strip().splitlines()
-    return (s[0][:100] if s else type(e).__name__).rstrip(".")
 
 
 def _ranges(numbers: list[int]) -> str:
@@ -337,7 +333,7 @@ def read_docx(data: bytes) -> Extracted:
     except Unreadable:
         raise
     except Exception as e:  # zipfile, lxml and python-docx raise many types for damaged files
-        raise Unreadable(f"is not a readable Word document (damaged, or not really a .docx: {_first_line(e)})") from e
+        raise Unreadable(f"is not a readable Word document (damaged, or not really a .docx: {first_line(e)})") from e
     if not any(any(c.isalpha() for c in p) for p in paragraphs):
         raise Unreadable("is a Word document with no text")
     return Extracted(text="\n\n".join(paragraphs) + "\n", title=title, headings=headings)

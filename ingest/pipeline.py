@@ -21,13 +21,12 @@ from .clean import Cleaned, RuleReport, clean
 from .documents import Found, RawDocument, Skipped, collect, content_hash, document_id, load_sources, read
 from .embed import embed_texts, embedder, folder_dimension
 from .encoder import export, onnx_file
-from .errors import FootnoteError, NoIndexError, NothingIngestedError, TooMuchWorkError
+from .errors import FootnoteError, NoIndexError, NothingIngestedError, TooMuchWorkError, first_line
 from .formats import FURNITURE_RULE, page_of, page_starts
 from .limits import ANNOUNCE_EMBED_TEXTS, repetitive, too_many_lines, too_many_sentences
 from .notebooks import is_folder, read_metadata
 from .passages import Passage, split_passages
-from .reading import READING_VERSION
-from .reading import read as read_sentences
+from .reading import READING_VERSION, read_stored
 from .settings import DEFAULT_NOTEBOOK, Settings
 from .store import Index, ManifestEntry, drop_stale, live_generation, writing
 
@@ -108,8 +107,7 @@ def prepare(raw: RawDocument, settings: Settings, model_name: str) -> Prepared:
 def _readings(p: Prepared) -> dict[int, str]:
     """The reading of each of the document's sentences (reading.py), as stored: JSON by sentence start."""
     sentences = [s for passage in p.passages for s in passage.sentences if not s.heading]
-    return {s.start: json.dumps(r, ensure_ascii=False, separators=(",", ":"))
-            for s, r in zip(sentences, read_sentences([s.text for s in sentences]), strict=True)}
+    return {s.start: stored for s, stored in zip(sentences, read_stored([s.text for s in sentences]), strict=True)}
 
 
 def refresh_readings(metadatas: list[dict], documents: list[str]) -> list[dict]:
@@ -120,8 +118,8 @@ def refresh_readings(metadatas: list[dict], documents: list[str]) -> list[dict]:
     if not stale:
         return metadatas
     out = list(metadatas)
-    for i, r in zip(stale, read_sentences([documents[i] for i in stale]), strict=True):
-        out[i] = {**metadatas[i], "reading": json.dumps(r, ensure_ascii=False, separators=(",", ":"))}
+    for i, stored in zip(stale, read_stored([documents[i] for i in stale]), strict=True):
+        out[i] = {**metadatas[i], "reading": stored}
     return out
 
 
@@ -307,7 +305,8 @@ def _ingest(roots: list[Path], settings: Settings, rebuild: bool, progress: bool
             summary.skipped.append(Skipped(f.path, str(e)))
             continue
         except Exception as e:  # noqa: BLE001 - see above
-            summary.skipped.append(Skipped(f.path, f"could not be read ({_first_line(e)})"))
+            detail = f"{type(e).__name__}: {first_line(e, 200)}" if str(e).strip() else type(e).__name__
+            summary.skipped.append(Skipped(f.path, f"could not be read ({detail})"))
             continue
         text_hash = content_hash(p.cleaned.text)
         owner = manifest.get(p.doc_id)
@@ -396,11 +395,6 @@ def _absolute(path: Path) -> Path:
     """An absolute path with symlinks left as they are: a document is where its file was found, not
     where a link points (so removing the link removes the document)."""
     return Path(os.path.abspath(path))
-
-
-def _first_line(e: Exception) -> str:
-    lines = str(e).strip().splitlines()
-    return f"{type(e).__name__}: {lines[0][:200]}" if lines else type(e).__name__
 
 
 def _same_place(owner: ManifestEntry, f: Found, text_hash: str) -> bool:

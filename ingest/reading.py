@@ -29,6 +29,7 @@ fitted on public data (eval/fit_reasons.py).
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from functools import cache
@@ -85,6 +86,11 @@ def read(texts: list[str], batch_size: int = 64) -> list[dict]:
     if not texts:
         return []
     return [reading(doc) for doc in parser().pipe(texts, batch_size=batch_size)]
+
+
+def read_stored(texts: list[str]) -> list[str]:
+    """The reading of each sentence as it is stored in the sentence's metadata (compact JSON)."""
+    return [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in read(texts)]
 
 
 def _span(tokens) -> tuple[int, int]:

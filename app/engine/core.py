@@ -223,9 +223,9 @@ class Engine:
             scores = dict(zip(r.cands, opening.tolist(), strict=True))
             sentences, citations = compose(r.library, q, scores, r.sims, models, r.features)
             if citations and analytic(q):  # the same opening, then several sources' sentences (argue.py)
-                opener = r.library.row_at(citations[0].doc_id, citations[0].start)
-                naming = r.features.r.naming(q)  # its own generation's retriever; only argued answers need it
                 first = r.library.rows_in(citations[0].doc_id, citations[0].start, citations[0].end)
+                opener = first[0] if first else None
+                naming = r.features.r.naming(q)  # its own generation's retriever; only argued answers need it
                 opener_p = 1.0 if opens_by_rule(r.library, q, first) else scores.get(opener, 0.0)
                 sentences, citations = compose_argued(r.library, q, r.hits, r.sims, r.bm, naming, opener, opener_p)
             answer = Answer(q, sentences, citations, abstained=not sentences)
