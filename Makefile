@@ -39,6 +39,7 @@ lint: setup
 bench: setup
 	$(BIN)/python benchmark/latency.py
 	$(BIN)/python benchmark/reading.py
+	$(BIN)/python benchmark/check.py
 	$(BIN)/python benchmark/scale.py
 
 eval: setup

