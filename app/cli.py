@@ -419,6 +419,8 @@ def cmd_app(args, settings: Settings) -> int:
 
     if settings.notebook != DEFAULT_NOTEBOOK:  # the notebook the app opens on (the sidebar can switch)
         os.environ["FOOTNOTE_NOTEBOOK"] = settings.notebook
+    if args.teacher:  # every visitor gets the teacher view (app/pages/ui.py: teacher)
+        os.environ["FOOTNOTE_TEACHER"] = "1"
     preload(settings)  # the server runs in this process: the engine loads while it starts
     page = Path(__file__).with_name("pages") / "streamlit_app.py"
     sys.argv = ["streamlit", "run", str(page), "--server.address", args.host, "--server.port", str(args.port),
@@ -441,6 +443,48 @@ def cmd_serve(args, settings: Settings) -> int:
         print(f"footnote serve: {printable(line)}", file=sys.stderr, flush=True)
 
     serve(Path(args.path), args.host, args.port, token, announce=say, log=log, log_requests=args.log_requests)
+    return 0
+
+
+def cmd_revise(args, settings: Settings) -> int:
+    import textwrap
+
+    from app.engine import Engine
+    from app.jobs.revise import deck_csv, make_deck
+    from ingest.safe_text import json_line
+
+    if not 1 <= args.n <= 200:
+        _err(f"--n {args.n}: a deck has 1 to 200 cards")
+        return 2
+    out = Path(args.out) if args.out else None
+    if out is not None and out.suffix.lower() != ".csv":
+        _err(f"--out writes a .csv file (Anki imports it), not {out.name}")
+        return 2
+    engine = Engine.load(settings)
+    cards = make_deck(engine, args.n)
+    if out is not None:
+        try:
+            out.write_text(deck_csv(cards), encoding="utf-8")
+        except OSError as e:
+            _err(f"cannot write {out}: {e.strerror or e}")
+            return 2
+        print(f"wrote {out}: {_count(len(cards), 'card')} (front, back, source; Anki: File > Import)")
+        return 0
+    if args.json:
+        print(json_line({"cards": [c.to_json() for c in cards]}))
+        return 0
+    if not cards:
+        print("The sources give no sentence a card can be made from.")
+    for i, c in enumerate(cards, 1):
+        print(textwrap.fill(printable(f"{i:>2}. {c.prompt}"), 100, subsequent_indent="    "))
+        print(textwrap.fill(printable(f"Answer: {c.answer} [{c.citation.n}]"), 100, initial_indent="    ",
+                            subsequent_indent="    "))
+    if cards:
+        print()
+    for c in cards:
+        print(printable(f"[{c.citation.n}] {c.citation.title}, {c.citation.passage_id}:"))
+        print(textwrap.fill(printable(f"“{' '.join(c.citation.quote.split())}”"), 100, initial_indent="    ",
+                            subsequent_indent="    "))
     return 0
 
 
@@ -559,7 +603,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--answer", required=True, help="the answer: a .txt or .docx file, or - for standard input")
     s.add_argument("--json", action="store_true", help="print one JSON object (schema: docs/schemas/check.schema.json)")
     s.add_argument("--key-points", help="the key points to look for, one a line (default: the evaluation set's "
-                   "for its questions, else the main points of Footnote's own answer)")
+                   "for its questions, else what the sources give: the reasons they state for a why-question, "
+                   "their judgements for 'how successful', both for 'to what extent')")
     s.add_argument("--out", help="also write the check to this .md or .docx file")
     s.set_defaults(func=cmd_check)
 
@@ -571,6 +616,13 @@ def parser() -> argparse.ArgumentParser:
     _notebook_arg(s)
     s.set_defaults(func=cmd_eval)
 
+    s = sub.add_parser("revise", help="flashcards from the sources, each footnoted to its sentence (CSV for Anki)")
+    _notebook_arg(s)
+    s.add_argument("--n", type=int, default=20, help="how many cards (default 20)")
+    s.add_argument("--json", action="store_true", help="print one JSON object: the cards with their citations")
+    s.add_argument("--out", metavar="FILE", help="write the deck to FILE.csv (front, back, source) for Anki")
+    s.set_defaults(func=cmd_revise)
+
     s = sub.add_parser("timeline", help="the dated events in the sources, in order, each with its footnotes")
     _notebook_arg(s)
     s.add_argument("--from", dest="start", type=int, metavar="YEAR", help="from this year on")
@@ -580,9 +632,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", metavar="FILE", help="write the timeline to FILE.md, FILE.csv or FILE.docx")
     s.set_defaults(func=cmd_timeline)
 
-    s = sub.add_parser("app", help="start the Streamlit app")
+    s = sub.add_parser("app", help="start the Streamlit app (the student view; --teacher for the teacher's)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8501)
+    s.add_argument("--teacher", action="store_true", help="the teacher view for every visitor: uploads, editing, "
+                   "Check an answer, Evaluation, settings (run it on the teacher's own machine; for a shared app "
+                   "set FOOTNOTE_TEACHER_PASSPHRASE instead)")
     _notebook_arg(s)
     s.set_defaults(func=cmd_app)
 

@@ -23,8 +23,9 @@ from ingest.passages import sentence_spans
 APP = Path(__file__).resolve().parent.parent / "app" / "pages" / "streamlit_app.py"
 TIMEOUT = 120  # the first run loads the embedding model
 QUESTION = "Why did Litvinov's dismissal matter?"
+MARK_1 = '>[1]</a></sup>'  # footnote mark 1 in an answer: a link that opens footnote 1 (ui.fn_ref)
 PAGES = {"views/sources.py": "Sources", "views/essay.py": "Essay plan", "views/timeline.py": "Timeline",
-         "views/check.py": "Check an answer", "views/evaluation.py": "Evaluation"}
+         "views/revise.py": "Revise", "views/check.py": "Check an answer", "views/evaluation.py": "Evaluation"}
 
 
 @pytest.fixture
@@ -74,7 +75,7 @@ def test_an_answer_carries_numbered_footnotes(app):
     ask(app, QUESTION)
     answer: Answer = app.session_state["chat"][0]
     assert not answer.abstained
-    body = next(m for m in markdown(app) if "<sup>[1]</sup>" in m)
+    body = next(m for m in markdown(app) if MARK_1 in m)
     assert ui.esc(answer.sentences[0].text) in body
     assert len([e for e in app.expander if e.label.startswith("**\\[")]) == len(answer.citations)
 
@@ -106,7 +107,7 @@ def test_an_example_question_is_asked_with_one_click(app):
     app.button(key="example0").click().run()
     assert not app.exception
     assert app.session_state["chat"][0].question == ui.EXAMPLES[0]
-    assert any("<sup>[1]</sup>" in m for m in markdown(app))
+    assert any(MARK_1 in m for m in markdown(app))
 
 
 def test_copy_answer_gives_markdown_with_the_references(app):
@@ -155,6 +156,8 @@ def test_a_question_the_sources_do_not_cover_is_declined_and_the_nearest_materia
 
 
 def test_the_number_of_passages_to_retrieve_comes_from_the_sidebar(app, monkeypatch):
+    monkeypatch.setenv("FOOTNOTE_TEACHER", "1")  # the engine room is the teacher's
+    app.run()
     engine, asked = ui.engine(), []
     real_ask = engine.ask
     monkeypatch.setattr(engine, "ask", lambda q, top_k=None, **kw: asked.append(top_k) or real_ask(q, top_k, **kw))
@@ -163,9 +166,13 @@ def test_the_number_of_passages_to_retrieve_comes_from_the_sidebar(app, monkeypa
     assert asked == [8] and app.session_state["chat"][0].citations
 
 
-def test_the_sidebar_says_what_the_index_holds(app, index_env):
+def test_the_sidebar_says_what_the_index_holds(app, index_env, monkeypatch):
     text = " ".join(m.value for m in app.sidebar.markdown) + " ".join(c.value for c in app.sidebar.caption)
     assert f"**{index_env.summary.documents}** documents · **{index_env.summary.passages}** passages" in text
+    assert "MiniLM" not in text  # the model and the index's place are the teacher's to see
+    monkeypatch.setenv("FOOTNOTE_TEACHER", "1")
+    app.run()
+    text = " ".join(m.value for m in app.sidebar.markdown) + " ".join(c.value for c in app.sidebar.caption)
     assert ui.md("all-MiniLM-L6-v2") in text and "384 dimensions" in text
     assert ui.md(".index") in text  # shown relative to the project home
 
@@ -204,13 +211,15 @@ def test_an_index_built_with_another_model_says_how_to_fix_it(index_env, tmp_pat
     assert "all-MiniLM-L6-v2" in message and "other-model" in message and "footnote ingest --rebuild" in message
 
 
-def test_an_llm_server_that_cannot_be_used_is_reported_and_answers_stay_extractive(app):
+def test_an_llm_server_that_cannot_be_used_is_reported_and_answers_stay_extractive(app, monkeypatch):
+    monkeypatch.setenv("FOOTNOTE_TEACHER", "1")  # the answer mode is the teacher's to set
+    app.run()
     app.radio(key="mode").set_value("llm").run()
     app.text_input(key="llm_url").input("http://127.0.0.1:9/v1").run()  # nothing listens on port 9
     ask(app, QUESTION)
     assert app.session_state["chat"][0].mode == "extractive"
     assert any("127.0.0.1:9" in shown(w.value) for w in app.warning)  # the message names the server
-    assert any("<sup>[1]</sup>" in m for m in markdown(app))
+    assert any(MARK_1 in m for m in markdown(app))
 
 
 class FakeLLM(BaseHTTPRequestHandler):
@@ -247,14 +256,17 @@ def fake_llm():
     server.server_close()
 
 
-def test_a_generated_answer_shows_its_footnotes_and_strikes_through_what_the_sources_do_not_support(app, fake_llm):
+def test_a_generated_answer_shows_its_footnotes_and_strikes_through_what_the_sources_do_not_support(app, fake_llm,
+                                                                                                     monkeypatch):
+    monkeypatch.setenv("FOOTNOTE_TEACHER", "1")
+    app.run()
     app.radio(key="mode").set_value("llm").run()
     app.text_input(key="llm_url").input(fake_llm).run()
     app.text_input(key="llm_model").input("fake").run()
     ask(app, QUESTION)
     answer: Answer = app.session_state["chat"][0]
     assert answer.mode == "llm" and not answer.abstained
-    body = next(m for m in markdown(app) if "<sup>[1]</sup>" in m)
+    body = next(m for m in markdown(app) if MARK_1 in m)
     assert "line-through" in body and "landed a man on the Moon" in body
     assert any("not supported" in w.value for w in app.warning)
     assert any("generated answer" in c.value for c in app.caption)
@@ -263,7 +275,9 @@ def test_a_generated_answer_shows_its_footnotes_and_strikes_through_what_the_sou
 # --- Every page, and Sources ---------------------------------------------------------------------------
 
 
-def test_every_page_draws_and_none_is_a_placeholder(app):
+def test_every_page_draws_and_none_is_a_placeholder(app, monkeypatch):
+    monkeypatch.setenv("FOOTNOTE_TEACHER", "1")  # every page: the teacher's too
+    app.run()
     for path, title in PAGES.items():
         app.switch_page(path).run()
         assert not app.exception and app.title[0].value == title, path
@@ -342,3 +356,19 @@ def test_a_sentence_its_source_does_not_support_is_struck_through_and_flagged():
     s = [AnswerSentence("Supported.", [1]), AnswerSentence("Invented.", [1], supported=False, note="no match")]
     out = ui.answer_html(Answer("q", s, [], abstained=False))
     assert "line-through" in out and "not supported by its source" in out and "no match" in out
+
+
+def test_students_see_no_engine_room_and_the_teacher_sees_it(app, monkeypatch):
+    assert not app.exception
+    assert not [s for s in app.slider if s.key == "top_k"] and not [r for r in app.radio if r.key == "mode"]
+    assert "Reload the index" not in [b.label for b in app.button]
+    monkeypatch.setenv("FOOTNOTE_TEACHER", "1")
+    app.run()
+    assert app.slider(key="top_k") and app.radio(key="mode") and app.button(key="reload_index")
+
+
+def test_an_answers_footnote_marks_open_their_footnotes(app):
+    ask(app, QUESTION)
+    body = next(m for m in markdown(app) if MARK_1 in m)
+    assert 'class="fn-ref" href="#fn-0-1" data-fn="fn-0-1"' in body  # footnote 1's expander has key fn-0-1
+    assert [e for e in app.expander if e.label.startswith("**\\[1\\]**")]

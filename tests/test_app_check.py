@@ -15,6 +15,7 @@ PACT = ui.EXAMPLES[1]
 def check_page(corpus_index, monkeypatch) -> AppTest:
     monkeypatch.setenv("FOOTNOTE_HOME", str(corpus_index.home))
     monkeypatch.setenv("FOOTNOTE_INDEX_DIR", str(corpus_index.settings.index_dir))
+    monkeypatch.setenv("FOOTNOTE_TEACHER", "1")  # Check an answer is the teacher's
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.switch_page("views/check.py").run()
     assert not at.exception and at.title[0].value == "Check an answer"
@@ -36,7 +37,7 @@ def test_a_checked_answer_shows_coloured_verdicts_footnotes_key_points_and_downl
     result = at.session_state["check_result"]
     assert [s.verdict for s in result.sentences] == ["conflicts", "not_in_sources"]
     body = next(m for m in markdown(at) if "Conflicts with the sources" in m)
-    assert "Not in the sources" in body and "1939" in body and "<sup>[1]</sup>" in body
+    assert "Not in the sources" in body and "1939" in body and ">[1]</a></sup>" in body
     assert [m.value for m in at.metric][:3] == ["0", "1", "1"]
     footnotes = [e for e in at.expander if e.label.startswith("**\\[")]
     assert len(footnotes) == len(result.citations)

@@ -40,6 +40,7 @@ def page(corpus_index, first_run, monkeypatch, tmp_path) -> AppTest:
     monkeypatch.setattr("eval.run.RUNS", tmp_path / "no-runs")  # not this checkout's own eval/runs/
     monkeypatch.setenv("FOOTNOTE_HOME", str(corpus_index.home))
     monkeypatch.setenv("FOOTNOTE_INDEX_DIR", str(corpus_index.settings.index_dir))
+    monkeypatch.setenv("FOOTNOTE_TEACHER", "1")  # the Evaluation page is the teacher's
     for extra in runs_beside(corpus_index.settings).iterdir():  # only the first run, whatever a test added
         if extra != first_run:
             shutil.rmtree(extra)

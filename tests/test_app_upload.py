@@ -28,6 +28,7 @@ def home(tmp_path, monkeypatch) -> Settings:
     home = make_home(tmp_path)
     monkeypatch.setenv("FOOTNOTE_HOME", str(home))
     monkeypatch.setenv("FOOTNOTE_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("FOOTNOTE_TEACHER", "1")  # uploads, editing, removal and new notebooks are the teacher's
     return Settings.from_env()
 
 

@@ -55,16 +55,22 @@ def wait_for_port(port: int, proc: subprocess.Popen, seconds: float) -> None:
     raise TimeoutError(f"the app did not listen on port {port} within {seconds:.0f} s")
 
 
+def app_command(port: int, teacher: bool) -> list[str]:
+    footnote = shutil.which("footnote", path=str(Path(sys.executable).parent))
+    if footnote:
+        return [footnote, "app", "--port", str(port), *(["--teacher"] if teacher else [])]
+    return [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "pages" / "streamlit_app.py"),
+            "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true"]
+
+
 @pytest.fixture(scope="module")
 def app_url(corpus_index, tmp_path_factory):
-    """`footnote app` on a free port, reading the session's index; stopped at teardown."""
+    """`footnote app --teacher` (every page, the teacher's view) on a free port, reading the session's
+    index; stopped at teardown."""
     port = free_port()
-    env = os.environ | {"FOOTNOTE_HOME": str(corpus_index.home), "FOOTNOTE_INDEX_DIR": str(corpus_index.settings.index_dir)}
-    footnote = shutil.which("footnote", path=str(Path(sys.executable).parent))
-    cmd = [footnote, "app", "--port", str(port)] if footnote else [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "pages" / "streamlit_app.py"), "--server.address",
-        "127.0.0.1", "--server.port", str(port), "--server.headless", "true"]
-    with running_app(cmd, env, port, tmp_path_factory.mktemp("app") / "app.log") as url:
+    env = os.environ | {"FOOTNOTE_HOME": str(corpus_index.home), "FOOTNOTE_INDEX_DIR": str(corpus_index.settings.index_dir),
+                        "FOOTNOTE_TEACHER": "1"}
+    with running_app(app_command(port, teacher=True), env, port, tmp_path_factory.mktemp("app") / "app.log") as url:
         yield url
 
 

@@ -27,18 +27,22 @@ st.set_page_config(page_title="Footnote", page_icon=str(Path(__file__).with_name
 st.set_option("client.toolbarMode", "viewer")  # no "Deploy" button for students
 st.set_option("client.showErrorDetails", "none")  # a bug shows a short notice, never a traceback
 
+# Students study; the teacher also checks answers and measures Footnote (ui.teacher: `footnote app
+# --teacher`, or the passphrase). A student who opens a teacher page's address gets the Ask page.
 pages = {
     "Study": [
         st.Page("views/ask.py", title="Ask", icon=":material/forum:", default=True),
-        st.Page("views/sources.py", title="Sources", icon=":material/menu_book:", url_path="sources"),
         st.Page("views/essay.py", title="Essay plan", icon=":material/edit_note:", url_path="essay"),
         st.Page("views/timeline.py", title="Timeline", icon=":material/timeline:", url_path="timeline"),
-    ],
-    "Teach": [
-        st.Page("views/check.py", title="Check an answer", icon=":material/fact_check:", url_path="check"),
-        st.Page("views/evaluation.py", title="Evaluation", icon=":material/monitoring:", url_path="evaluation"),
+        st.Page("views/revise.py", title="Revise", icon=":material/style:", url_path="revise"),
+        st.Page("views/sources.py", title="Sources", icon=":material/menu_book:", url_path="sources"),
     ],
 }
+if ui.teacher():
+    pages["Teach"] = [
+        st.Page("views/check.py", title="Check an answer", icon=":material/fact_check:", url_path="check"),
+        st.Page("views/evaluation.py", title="Evaluation", icon=":material/monitoring:", url_path="evaluation"),
+    ]
 page = st.navigation(pages)
 
 ui.sidebar()

@@ -98,12 +98,54 @@ def citation_html(c: Citation) -> str:
     return page + highlight(c.passage, [(c.start - c.passage_start, c.end - c.passage_start)])
 
 
-def answer_html(answer: Answer) -> str:
-    """The answer's sentences with footnote numbers; sentences their citations do not support are
-    struck through with the reason beside them."""
+def fn_key(group: str, n: int) -> str:
+    """The widget key of footnote n's expander in a list of footnotes (`footnotes(..., key=group)`)."""
+    return f"{group}-{n}"
+
+
+def fn_ref(group: str, n: int) -> str:
+    """A footnote mark "[n]" that opens and scrolls to footnote n of the list `group` when clicked
+    (footnote_links() below makes it so; without it the mark is still "[n]")."""
+    return f'<sup><a class="fn-ref" href="#{fn_key(group, n)}" data-fn="{fn_key(group, n)}">[{n}]</a></sup>'
+
+
+# Clicking a footnote mark opens its footnote. The footnotes are Streamlit expanders, whose open state
+# lives in the page's scripts, and st.markdown runs no script; a component (an iframe of the same origin,
+# no height) adds one click listener to the page: a click on "[n]" clicks footnote n's summary when it is
+# closed and scrolls it into view. Streamlit marks a keyed element's box with the class "st-key-<key>".
+# Written here because no Streamlit element links text to an expander.
+_FOOTNOTE_LINKS = """<script>
+(function () {
+  const doc = window.parent.document;
+  if (doc.footnoteLinks) return;
+  doc.footnoteLinks = true;
+  doc.addEventListener("click", function (event) {
+    const link = event.target.closest && event.target.closest("a.fn-ref");
+    if (!link) return;
+    event.preventDefault();
+    const box = doc.querySelector(".st-key-" + CSS.escape(link.dataset.fn));
+    if (!box) return;
+    const details = box.querySelector("details");
+    if (details && !details.open) details.querySelector("summary").click();
+    box.scrollIntoView({behavior: "smooth", block: "center"});
+  }, true);
+})();
+</script>"""
+
+
+def footnote_links() -> None:
+    """Make every footnote mark on the page open its footnote (once per page run; costs no height)."""
+    import streamlit.components.v1 as components
+
+    components.html(_FOOTNOTE_LINKS, height=0)
+
+
+def answer_html(answer: Answer, group: str | None = None) -> str:
+    """The answer's sentences with footnote numbers (links to the footnotes of `group`, when given);
+    sentences their citations do not support are struck through with the reason beside them."""
     parts = []
     for s in answer.sentences:
-        marks = "".join(f"<sup>[{n}]</sup>" for n in s.citations)
+        marks = "".join(fn_ref(group, n) if group else f"<sup>[{n}]</sup>" for n in s.citations)
         if s.supported:
             parts.append(esc(s.text) + marks)
         else:
@@ -161,8 +203,9 @@ def footnotes(citations: list[Citation], docs: dict, key: str) -> None:
     the passage with the quote highlighted. `key` keeps two lists on one page apart."""
     for c in citations:
         doc = docs.get(c.doc_id)
-        with st.expander(f"**\\[{c.n}\\]** {md(c.label)}{passage_position(doc, c.passage_id)}", key=f"{key}-{c.n}"):
+        with st.expander(f"**\\[{c.n}\\]** {md(c.label)}{passage_position(doc, c.passage_id)}", key=fn_key(key, c.n)):
             footnote_body(c, doc)
+    footnote_links()
 
 
 def nearest_material(nearest: list, what: str, key: str) -> None:
@@ -270,26 +313,83 @@ def llm_choice() -> tuple[str | None, str | None]:
     return (url or None), (st.session_state.get("llm_model") or "").strip() or None
 
 
+# --- who is looking: a student, or the teacher ------------------------------------------------------
+
+TEACHER_ENV = "FOOTNOTE_TEACHER"  # "1": every visitor gets the teacher view (`footnote app --teacher`)
+PASSPHRASE_ENV = "FOOTNOTE_TEACHER_PASSPHRASE"  # a passphrase that opens the teacher view in one browser
+
+
+def teacher() -> bool:
+    """Whether this visitor sees the teacher view: uploads, editing and removal, new notebooks, Check an
+    answer, Evaluation and the engine's settings. Students see Ask, Essay plan, Timeline, Revise and the
+    sources, read-only. The app was started with `footnote app --teacher` (on the teacher's own machine),
+    or this browser session gave the passphrase in FOOTNOTE_TEACHER_PASSPHRASE."""
+    return os.environ.get(TEACHER_ENV) == "1" or bool(st.session_state.get("teacher"))
+
+
+def _sign_in() -> None:
+    import hmac
+
+    want = os.environ.get(PASSPHRASE_ENV, "")
+    given = st.session_state.get("teacher_passphrase", "")
+    ok = bool(want) and hmac.compare_digest(given.encode("utf-8"), want.encode("utf-8"))
+    st.session_state["teacher"] = ok
+    st.session_state["teacher_problem"] = "" if ok else "That is not the passphrase."
+    st.session_state["teacher_passphrase"] = ""
+
+
+def _sign_out() -> None:
+    st.session_state["teacher"] = False
+
+
+def teacher_sign_in() -> None:
+    """The foot of the sidebar: which view this is, and the way into (or out of) the teacher view."""
+    if os.environ.get(TEACHER_ENV) == "1":
+        st.caption("Teacher view: this app was started with `footnote app --teacher`.")
+        return
+    if st.session_state.get("teacher"):
+        st.caption("Teacher view")
+        st.button("Back to the student view", key="teacher_out", icon=":material/logout:", on_click=_sign_out)
+        return
+    with st.expander("Teacher", icon=":material/school:"):
+        if not os.environ.get(PASSPHRASE_ENV):
+            st.caption("The teacher view adds uploads, editing, answer checking and the evaluation. Open it with "
+                       "`footnote app --teacher` on the teacher's machine, or set FOOTNOTE_TEACHER_PASSPHRASE "
+                       "where the app runs and give it here.")
+            return
+        st.text_input("Passphrase", type="password", key="teacher_passphrase")
+        st.button("Open the teacher view", key="teacher_in", on_click=_sign_in)
+        if st.session_state.get("teacher_problem"):
+            st.error(st.session_state["teacher_problem"], icon=":material/lock:")
+
+
 # --- the sidebar -----------------------------------------------------------------------------------
 
 
 def sidebar() -> None:
-    """The controls every page shares. Nothing here waits for the engine, so pages draw at once."""
+    """The controls every page shares. Nothing here waits for the engine, so pages draw at once. Students
+    pick a notebook; the teacher also makes notebooks and sets how answers are made."""
     with st.sidebar:
         notebook_picker()
-        st.markdown("#### Answers")
-        st.radio("Answer mode", ["extractive", "llm"], key="mode", label_visibility="collapsed",
-                 format_func={"extractive": "Extractive: the sources' own sentences",
-                              "llm": "Generated by an LLM server, checked against the sources"}.get,
-                 help="Extractive answers quote the sources, so every citation is true by construction. "
-                      "Generated answers are checked sentence by sentence; unsupported ones are flagged.")
-        if st.session_state.get("mode") == "llm":
-            llm_settings()
+        if teacher():
+            engine_settings()
 
-        st.markdown("#### Retrieval")
-        st.session_state.setdefault("top_k", min(10, max(3, Settings.from_env().top_k)))
-        st.slider("Passages to retrieve", 3, 10, key="top_k",
-                  help="How many passages Footnote reads before answering. More finds more, but may dilute.")
+
+def engine_settings() -> None:
+    """The engine room, for the teacher: extractive or generated answers, how many passages to read."""
+    st.markdown("#### Answers")
+    st.radio("Answer mode", ["extractive", "llm"], key="mode", label_visibility="collapsed",
+             format_func={"extractive": "Extractive: the sources' own sentences",
+                          "llm": "Generated by an LLM server, checked against the sources"}.get,
+             help="Extractive answers quote the sources, so every citation is true by construction. "
+                  "Generated answers are checked sentence by sentence; unsupported ones are flagged.")
+    if st.session_state.get("mode") == "llm":
+        llm_settings()
+
+    st.markdown("#### Retrieval")
+    st.session_state.setdefault("top_k", min(10, max(3, Settings.from_env().top_k)))
+    st.slider("Passages to retrieve", 3, 10, key="top_k",
+              help="How many passages Footnote reads before answering. More finds more, but may dilute.")
 
 
 NOTEBOOK_LABELS = {DEFAULT_NOTEBOOK: "Default (the shipped readings)"}
@@ -327,6 +427,8 @@ def notebook_picker() -> None:
     st.selectbox("Notebook", names, key="notebook", label_visibility="collapsed", on_change=_switch_notebook,
                  format_func=lambda n: NOTEBOOK_LABELS.get(n, shown(n)),
                  help="One set of sources per class or topic. Every page answers from the notebook chosen here.")
+    if not teacher():
+        return
     with st.expander("New notebook", icon=":material/add:"):
         st.text_input("Name", key="new_notebook", placeholder="e.g. history-10b",
                       help="Lower-case letters, digits and hyphens. Add its documents on the Sources page.")
@@ -359,17 +461,21 @@ def llm_settings() -> None:
 
 
 def index_status() -> None:
-    """What the index holds and where it lives, at the foot of the sidebar (waits for the engine)."""
+    """What the index holds, at the foot of the sidebar (waits for the engine); for the teacher also where
+    it lives, its model and a reload. Then the way into the teacher view."""
     with st.sidebar:
-        st.markdown("#### Index")
+        st.markdown("#### In this notebook" if not teacher() else "#### Index")
         try:
             eng = engine()
         except FootnoteError as e:
             st.error(message(str(e)), icon=":material/error:")
+            teacher_sign_in()
             return
         lib, info = eng.library, eng.library.index.info
         st.markdown(f"{plural(len(lib.docs), 'document', bold=True)} · {plural(len(lib.passages), 'passage', bold=True)}")
-        st.caption(f"Embedding model: {md(info.get('embed_model', '?'))} ({info.get('embed_dim', '?')} dimensions)")
-        st.caption(f"Stored in {md(eng.settings.where)}")
-        st.button("Reload the index", key="reload_index", icon=":material/refresh:", on_click=_load.clear,
-                  help="After `footnote ingest` has added or changed documents, load the new index.")
+        if teacher():
+            st.caption(f"Embedding model: {md(info.get('embed_model', '?'))} ({info.get('embed_dim', '?')} dimensions)")
+            st.caption(f"Stored in {md(eng.settings.where)}")
+            st.button("Reload the index", key="reload_index", icon=":material/refresh:", on_click=_load.clear,
+                      help="After `footnote ingest` has added or changed documents, load the new index.")
+        teacher_sign_in()

@@ -43,7 +43,7 @@ def show_answer(answer: Answer, i: int) -> None:
     if answer.abstained:
         show_abstention(answer, i)
         return
-    st.markdown(ui.answer_html(answer), unsafe_allow_html=True)
+    st.markdown(ui.answer_html(answer, group=f"fn-{i}"), unsafe_allow_html=True)
     for w in answer.warnings:
         st.warning(ui.message(w))
     mode = "extractive answer (the sources' own sentences)" if answer.mode == "extractive" else \

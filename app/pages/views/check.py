@@ -13,8 +13,8 @@ from ingest.errors import FootnoteError
 st.title("Check an answer")
 st.markdown("Paste a student's answer to a question, or upload it as a .txt or .docx file. Footnote goes through "
             "it sentence by sentence: which claims the sources **support** (open the footnote for the passage), "
-            "which they **do not mention**, and which **disagree** with them on a date, number or name, then which "
-            "key points the answer covers.")
+            "which they **do not mention**, and which **disagree** with them (another date, number or name, an "
+            "opposite action, the roles reversed), then which key points the answer covers.")
 
 EXAMPLE_QUESTION = ui.EXAMPLES[1]
 EXAMPLE_ANSWER = (
@@ -23,10 +23,12 @@ EXAMPLE_ANSWER = (
     "Russians were also fighting the Japanese. The pact was signed in August 1938 by Molotov and Ribbentrop. "
     "Stalin also visited London in 1937 to sign an alliance with Britain."
 )
-COLOURS = {  # background, border, label
-    "supported": ("#ecfdf5", "#10b981", "Supported"),
-    "not_in_sources": ("#f3f4f6", "#9ca3af", "Not in the sources"),
-    "conflicts": ("#fef2f2", "#ef4444", "Conflicts with the sources"),
+# Three verdicts a teacher tells apart at a glance, in greyscale and with colour-blindness too: each has
+# its own hue (green, amber, red), its own lightness, an icon and its words, and a border of its own style.
+COLOURS = {  # background, border colour, border style, text colour, icon, label
+    "supported": ("#dcfce7", "#15803d", "solid", "#14532d", "✓", "Supported"),
+    "not_in_sources": ("#fef9c3", "#a16207", "dashed", "#713f12", "?", "Not in the sources"),
+    "conflicts": ("#fee2e2", "#b91c1c", "double", "#7f1d1d", "✗", "Conflicts with the sources"),
 }
 
 
@@ -35,14 +37,22 @@ def fill_example() -> None:
 
 
 def sentence_html(i: int, s: check.SentenceCheck) -> str:
-    """One sentence, coloured by its verdict, with its footnote numbers and, for a conflict, the sources' version."""
-    bg, border, label = COLOURS[s.verdict]
-    marks = "".join(f"<sup>[{c.n}]</sup>" for c in s.citations)
-    fix = (f'<div style="margin-top:.2em;color:#991b1b"><b>The sources:</b> {ui.esc(s.correction)}</div>'
-           if s.correction else "")
-    return (f'<div style="background:{bg};border-left:4px solid {border};padding:.35em .7em;margin:.3em 0;'
-            f'border-radius:.25em;line-height:1.6"><small style="color:{border};font-weight:600">{i}. {label}</small>'
-            f"<div>{ui.esc(s.text)}{marks}</div>{fix}</div>")
+    """One sentence, coloured by its verdict (an icon and words too), with its footnote numbers; a conflict
+    shows the student's sentence and the sources' version side by side (stacked on a phone)."""
+    bg, border, style, ink, icon, label = COLOURS[s.verdict]
+    marks = "".join(ui.fn_ref("check-fn", c.n) for c in s.citations)
+    head = (f'<div class="fn-verdict" data-verdict="{s.verdict}" style="color:{ink};font-weight:700">'
+            f'<span aria-hidden="true">{icon}</span> {i}. {label}</div>')
+    if s.correction:
+        body = ('<div style="display:flex;flex-wrap:wrap;gap:.4em 1.2em">'
+                f'<div style="flex:1 1 16em"><small style="color:{ink}"><b>The answer says</b></small>'
+                f"<div>{ui.esc(s.text)}</div></div>"
+                f'<div style="flex:1 1 16em"><small style="color:{ink}"><b>The sources say</b></small>'
+                f"<div>{ui.esc(s.correction)}{marks}</div></div></div>")
+    else:
+        body = f"<div>{ui.esc(s.text)}{marks}</div>"
+    return (f'<div style="background:{bg};border-left:6px {style} {border};padding:.35em .7em;margin:.3em 0;'
+            f'border-radius:.25em;line-height:1.6">{head}{body}</div>')
 
 
 def show_citations(result: check.AnswerCheck, engine) -> None:
@@ -60,11 +70,13 @@ def show(result: check.AnswerCheck, engine) -> None:
     st.subheader("Sentence by sentence")
     st.markdown("".join(sentence_html(i, s) for i, s in enumerate(result.sentences, 1)), unsafe_allow_html=True)
 
-    st.subheader(ui.md(result.points_heading()))
-    if not result.key_points:
-        st.info("Footnote's sources do not answer this question, so there are no key points to look for.")
+    st.subheader(ui.md(result.points_heading()) if result.key_points else "Key points")
+    if result.no_points_note:
+        st.info(ui.md(result.no_points_note), icon=":material/edit_note:")
+    elif not result.key_points:
+        st.info("The sources give no key points for this question.", icon=":material/edit_note:")
     for k in result.key_points:
-        marks = "".join(f"<sup>[{c.n}]</sup>" for c in k.citations)
+        marks = "".join(ui.fn_ref("check-fn", c.n) for c in k.citations)
         by = f' <small style="color:#6b7280">(sentence {", ".join(map(str, k.by))})</small>' if k.by else ""
         icon, colour = ("✓", "#047857") if k.covered else ("✗", "#b91c1c")
         st.markdown(f'<div style="line-height:1.6"><b style="color:{colour}">{icon}</b> {ui.esc(k.point)}{marks}'
@@ -99,7 +111,9 @@ pasted = st.text_area("The student's answer", key="check_answer", height=180,
 upload = st.file_uploader("…or upload it (.txt or .docx)", type=["txt", "docx"], key="check_file")
 points = st.text_area("Key points to look for (optional, one a line)", key="check_points", height=90,
                       help="Without them, Footnote uses the evaluation set's key points when the question is one "
-                           "of its questions, else the main points of its own answer to the question.")
+                           "of its questions, else what the sources give: for a why-question the reasons they "
+                           "state, for 'how successful' their judgements of success and failure, for 'to what "
+                           "extent' both.")
 run = st.button("Check the answer", type="primary", key="check_run", icon=":material/fact_check:")
 
 engine = ui.engine_or_stop()

@@ -82,9 +82,20 @@ def show_plan(plan: Plan) -> None:
                 f"- **Key terms:** {ui.md(', '.join(b.key_terms)) or '—'}\n"
                 f"- **Time span:** {ui.md(b.span) if b.span else 'not set by the question'}\n"
                 f"- **A good answer weighs:** {ui.md(b.weigh)}.")
+    # Where each quote's footnote first opens (a section's, in plan order), so that its "[n]" can open it.
+    where: dict[int, str] = {}
+    for i, s in enumerate(plan.sections, 1):
+        for n in s.quotes if s.covered else ():
+            where.setdefault(n, f"plan-s{i}")
+    for n in plan.counter.quotes if plan.counter is not None and plan.counter.covered else ():
+        where.setdefault(n, "plan-counter")
+
+    def refs(quotes) -> str:
+        return "".join(ui.fn_ref(where[n], n) if n in where else f"<sup>[{n}]</sup>" for n in quotes)
+
     st.subheader("Thesis options")
     for i, t in enumerate(plan.theses, 1):
-        marks = "".join(f"<sup>[{n}]</sup>" for n in t.quotes)
+        marks = refs(t.quotes)
         st.markdown(f"{i}. <b>{ui.esc(t.text)}</b>{marks} <i>Held by: {ui.esc(', '.join(t.holders))}.</i>",
                     unsafe_allow_html=True)
     for i, s in enumerate(plan.sections, 1):
@@ -94,8 +105,9 @@ def show_plan(plan: Plan) -> None:
         st.subheader(ui.md(plan.counter.title))
         show_section(plan.counter, cits, "plan-counter")
     st.subheader("Conclusion")
-    marks = "".join(f"<sup>[{n}]</sup>" for n in plan.conclusion_quotes)
+    marks = refs(plan.conclusion_quotes)
     st.markdown(f"{ui.esc(plan.conclusion)}{marks}", unsafe_allow_html=True)
+    ui.footnote_links()
     for w in plan.warnings:
         st.warning(ui.message(w))
     st.caption(f"{ui.plural(len(cits), 'footnote')} · {plan.mode} · {plan.timings_ms.get('total', 0):,.0f} ms")

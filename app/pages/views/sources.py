@@ -89,8 +89,7 @@ def show_upload_result(docs) -> None:
                     st.code(ui.shown("\n".join(r["removed"])), language=None, wrap_lines=True)
 
 
-with st.expander("Add documents to this notebook", icon=":material/upload_file:",
-                 expanded=bool(st.session_state.get("upload_result")) or _empty(settings)):
+def upload_box() -> None:
     notebook = ui.NOTEBOOK_LABELS.get(settings.notebook, settings.notebook)
     st.caption(f"PDF (with a text layer), Word .docx, .txt, .md or .html; several at once. They are kept in "
                f"the index folder, in notebook **{ui.md(notebook)}**, and answer questions as soon as they "
@@ -103,6 +102,12 @@ with st.expander("Add documents to this notebook", icon=":material/upload_file:"
         add_documents(files)
         st.rerun()
 
+
+if ui.teacher():  # students read the sources; the teacher adds, edits and removes them
+    with st.expander("Add documents to this notebook", icon=":material/upload_file:",
+                     expanded=bool(st.session_state.get("upload_result")) or _empty(settings)):
+        upload_box()
+
 # --- the documents ---------------------------------------------------------------------------------
 
 try:
@@ -111,8 +116,9 @@ try:
 except NoIndexError:
     ui.index_status()
     show_upload_result({})
-    st.info("This notebook holds no documents yet. Add some above, or run `footnote ingest` on a folder of "
-            "readings.", icon=":material/info:")
+    st.info("This notebook holds no documents yet. " + (
+        "Add some above, or run `footnote ingest` on a folder of readings." if ui.teacher() else
+        "Ask your teacher to add the readings."), icon=":material/info:")
     st.stop()
 except FootnoteError as e:
     st.error(ui.message(str(e)), icon=":material/error:")
@@ -216,10 +222,11 @@ def remove_box() -> None:
         st.rerun()
 
 
-with st.expander("Edit title, kind and reliability note", icon=":material/edit:"):
-    edit_form()
-with st.expander("Remove this document", icon=":material/delete:"):
-    remove_box()
+if ui.teacher():
+    with st.expander("Edit title, kind and reliability note", icon=":material/edit:"):
+        edit_form()
+    with st.expander("Remove this document", icon=":material/delete:"):
+        remove_box()
 
 if target:
     st.markdown("##### The passage your footnote cites")
