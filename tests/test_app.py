@@ -163,7 +163,7 @@ def test_the_number_of_passages_to_retrieve_comes_from_the_sidebar(app, monkeypa
     monkeypatch.setattr(engine, "ask", lambda q, top_k=None, **kw: asked.append(top_k) or real_ask(q, top_k, **kw))
     app.slider(key="top_k").set_value(8).run()
     ask(app, QUESTION)
-    assert asked == [8] and app.session_state["chat"][0].citations
+    assert asked[0] == 8 and app.session_state["chat"][0].citations  # (then the suggestions, asked as they come)
 
 
 def test_the_sidebar_says_what_the_index_holds(app, index_env, monkeypatch):
@@ -372,3 +372,14 @@ def test_an_answers_footnote_marks_open_their_footnotes(app):
     body = next(m for m in markdown(app) if MARK_1 in m)
     assert 'class="fn-ref" href="#fn-0-1" data-fn="fn-0-1"' in body  # footnote 1's expander has key fn-0-1
     assert [e for e in app.expander if e.label.startswith("**\\[1\\]**")]
+
+
+def test_a_suggested_question_is_asked_with_one_click(app):
+    ask(app, "What was collective security?")
+    buttons = [b for b in app.button if b.key and b.key.startswith("suggest-0-")]
+    assert buttons, [b.label for b in app.button]
+    label = buttons[0].label
+    buttons[0].click().run()
+    assert not app.exception
+    chat = app.session_state["chat"]
+    assert len(chat) == 2 and chat[1].question == label and not chat[1].abstained

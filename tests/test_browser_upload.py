@@ -33,7 +33,8 @@ def class_app(tmp_path_factory):
                         "FOOTNOTE_NOTEBOOK": "history-10b", "PYTHONPATH": str(ROOT)}
     notebooks.create(Settings.from_env(home=home, index_dir=root / "index"), "history-10b")
     port = free_port()
-    cmd = [sys.executable, "-m", "app.cli", "app", "--port", str(port)]  # this checkout's code, not an installed one
+    # this checkout's code, not an installed one; the teacher's view, which adds documents
+    cmd = [sys.executable, "-m", "app.cli", "app", "--port", str(port), "--teacher"]
     with running_app(cmd, env, port, root / "app.log") as url:
         yield url, root
 

@@ -185,3 +185,17 @@ def test_cli_conversation_without_a_file_says_how_to_use_it(capsys):
     assert cli(["ask", "--conversation", "Why?"]) == 2
     err = capsys.readouterr().err
     assert "--file" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("first", ["Why did Litvinov's dismissal matter?", "Why did Stalin join the League of Nations?"])
+def test_what_happened_next_never_repeats_the_last_answer(engine, first):
+    chat = Conversation()
+    before = chat.ask(engine, first)
+    after_it = chat.ask(engine, "What happened next?")
+    assert after_it.resolved_question and after_it.resolved_question.startswith("What happened after")
+    if after_it.abstained:  # nothing dated after it: said so, not the same answer again
+        assert "date nothing after" in " ".join(after_it.warnings)
+        return
+    said = {s.text for s in before.sentences}
+    assert after_it.sentences[0].text not in said
+    assert len(said & {s.text for s in after_it.sentences}) * 2 < len(after_it.sentences)

@@ -54,6 +54,25 @@ def answer_after(engine, question: str) -> Answer | None:
     if best < max(1, len(names) - len(names) // 3):  # X is not an event the timeline dates
         return None
     anchor = next(e for e in entries if naming(e) == best)  # the earliest entry that names X
+    return _after_entry(engine, question, anchor, entries)
+
+
+def answer_after_rows(engine, question: str, rows: list[int]) -> Answer | None:
+    """The next events after the latest one the timeline dates among `rows` (the sentences an earlier
+    answer cited: "What happened next?" after an answer about an event the question did not name in the
+    timeline's words), or None when none of them is dated or nothing is dated after."""
+    from .events import timeline
+
+    entries = timeline(engine)
+    wanted = set(rows)
+    dated = [e for e in entries if any(m.row in wanted for m in e.mentions)]
+    if not dated:
+        return None
+    return _after_entry(engine, question, max(dated, key=lambda e: e.when.last), entries)
+
+
+def _after_entry(engine, question: str, anchor, entries) -> Answer | None:
+    lib = engine.library
     later = [e for e in entries if e.when.first > anchor.when.last][:NEXT_EVENTS]
     if not later:
         return None

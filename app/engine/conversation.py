@@ -27,6 +27,7 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 
+from .after import answer_after_rows, subject
 from .answer import Answer
 from .mentions import (
     AUXILIARIES,
@@ -97,6 +98,14 @@ class Turn:
                    [] if answer.abstained else [s.text for s in answer.sentences])
 
 
+def _repeats(answer: Answer, last: Turn) -> bool:
+    """The answer opens as the last turn's did, or says mostly what it said."""
+    mine = [s.text for s in answer.sentences]
+    if not mine or not last.sentences:
+        return False
+    return mine[0] == last.sentences[0] or len(set(mine) & set(last.sentences)) * 2 >= len(mine)
+
+
 class Conversation:
     """The last few turns, and `resolve()` for the next question."""
 
@@ -117,10 +126,27 @@ class Conversation:
         asked = " ".join(question.split())
         resolved = self.resolve(asked)
         answer = engine.ask(resolved, **options)
+        if self.turns and subject(resolved) is not None and _repeats(answer, self.turns[-1]):
+            answer = self._next_after_last(engine, resolved, answer)
         if resolved != asked:
             answer.question, answer.resolved_question = asked, answer.question
         self.add(answer)
         return answer
+
+    def _next_after_last(self, engine, resolved: str, repeated: Answer) -> Answer:
+        """"What happened next?" whose answer would repeat the last one (its event is not one the timeline
+        finds by name): what the timeline dates after the last answer's own dated sentences, or a plain
+        statement that the sources date nothing after it, never the same answer again."""
+        lib = engine.library
+        rows_by_text = {" ".join(s.text.split()): i for i, s in enumerate(lib.sentences)}
+        for turn in reversed(self.turns):  # the last answer's dated sentences, else the one before ...
+            rows = [rows_by_text[t] for t in (" ".join(x.split()) for x in turn.sentences) if t in rows_by_text]
+            found = answer_after_rows(engine, resolved, rows)
+            if found is not None and not _repeats(found, self.turns[-1]):
+                found.timings_ms = repeated.timings_ms
+                return found
+        return Answer(resolved, [], [], abstained=True, timings_ms=repeated.timings_ms,
+                      warnings=["The sources date nothing after what the last answer described."])
 
     # --- resolution ------------------------------------------------------------------------------
 

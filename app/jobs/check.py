@@ -167,7 +167,8 @@ DEMONYMS = {"british": "britain", "english": "england", "french": "france", "ger
             "germans": "germany", "russian": "russia", "russians": "russia", "japanese": "japan", "italian": "italy",
             "polish": "poland", "poles": "poland", "american": "america", "americans": "america", "chinese": "china",
             "finnish": "finland", "finns": "finland", "czech": "czechoslovakia", "spanish": "spain",
-            "turkish": "turkey", "ottomans": "ottoman", "soviets": "soviet", "usa": "america", "us": "america"}
+            "turkish": "turkey", "ottomans": "ottoman", "soviets": "soviet", "usa": "america", "us": "america",
+            "uk": "britain", "ussr": "soviet"}
 
 
 def name_key(word: str) -> str:
@@ -556,9 +557,15 @@ class _Citer:
         return self.by_row[row]
 
 
+def _about_events(m: Match) -> bool:
+    """A conflict over what happened rather than over a date or number: the events disagree and no date or
+    number does (a name may differ too: "Britain accepted" against "the UK refused")."""
+    return bool(m.disagreements) and not any(k in ("year", "number", "month") for k, _ in m.novel)
+
+
 def _cited_row(m: Match, verdict: str) -> int:
     """The sentence a verdict rests on: for a conflict over what happened, the one that says what did."""
-    if verdict == "conflicts" and m.disagreements and not m.novel:
+    if verdict == "conflicts" and _about_events(m):
         return m.disagreements[0][0]
     return m.row
 
@@ -566,7 +573,7 @@ def _cited_row(m: Match, verdict: str) -> int:
 def correction(lib, claim: str, m: Match) -> str:
     """The sources' version of a claim that disagrees with them: the facts or the action they give, and the
     sentence that gives it."""
-    if m.disagreements and not m.novel:
+    if _about_events(m):
         row, d = m.disagreements[0]
         return f"{d.describe()}: “{' '.join(lib.sentences[row].text.split())}”"
     text = " ".join(lib.sentences[m.row].text.split())

@@ -11,6 +11,7 @@ import streamlit as st
 from app.engine.answer import Answer
 from app.engine.conversation import Conversation
 from app.jobs.render import answer_markdown
+from app.jobs.suggest import suggestions
 from app.pages import ui
 from ingest.errors import FootnoteError
 
@@ -92,6 +93,26 @@ if question is not None:
             history.append(answer)
             show_answer(answer, len(history) - 1)
 
+def show_suggestions(i: int) -> None:
+    """Two or three next questions under the latest answer, each one the sources answer (app/jobs/suggest.py);
+    made once per answer, after the answer is on the page."""
+    made = st.session_state.setdefault("suggested", {})
+    key = (i, history[i].question)
+    if key not in made:
+        try:
+            made[key] = suggestions(engine, history[i])
+        except Exception:  # suggestions are a help, never a reason to lose the answer; the log says why
+            logging.getLogger("footnote").exception("could not suggest questions after %r", history[i].question)
+            made[key] = []
+    if made[key]:
+        st.caption("Ask next")
+        for j, q in enumerate(made[key]):
+            st.button(q, key=f"suggest-{i}-{j}", on_click=ask, args=(q,), icon=":material/arrow_forward:")
+
+
+if history and not history[-1].abstained and history[-1].mode == "extractive":
+    show_suggestions(len(history) - 1)
+
 if history:
     st.button("Clear the conversation", key="clear", icon=":material/delete_sweep:",
-              on_click=lambda: st.session_state.update(chat=[]))
+              on_click=lambda: st.session_state.update(chat=[], suggested={}))
