@@ -64,7 +64,7 @@ def tradeoff_chart(folder: Path, name: str = "tradeoff.png") -> str:
     plt = _pyplot()
     curve, chosen = _tradeoff()
     kinds = [k for k in curve[0] if k != "threshold"]
-    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=110)
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
     xs = [c["threshold"] for c in curve]
     for k in kinds:
         ax.plot(xs, [100 * c[k] for c in curve], label=k.replace("-", " "), linewidth=1.5)
@@ -72,7 +72,8 @@ def tradeoff_chart(folder: Path, name: str = "tradeoff.png") -> str:
     ax.set_xlabel("abstention threshold (answer when the model's probability is at least this)")
     ax.set_ylabel("answered (%)")
     ax.set_ylim(0, 103)
-    ax.legend(frameon=False, fontsize=7, loc="upper right")
+    # below the axes, never over the lines (inside, it covered the curves where they cross)
+    ax.legend(frameon=False, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3)
     return _save(plt, fig, ax, "Answered vs declined, by kind of question", folder, name)
 
 

@@ -133,6 +133,71 @@ def _question(raw, i: int, problems: list[str]) -> Question | None:
                     str(raw.get("note") or ""), tuple(key_points))
 
 
+TABLE_SUFFIXES = (".csv", ".jsonl")
+
+
+def from_table(text: str, name: str, texts: Mapping[str, str]) -> list[Question]:
+    """A teacher's own questions as a table: CSV with a header, or JSON Lines, each row a `question` and the
+    `evidence` that answers it (a sentence copied from the sources), optionally the `doc` it is in; a row
+    with no evidence is a question the sources should not answer. The document of evidence without `doc`
+    is the one whose clean text holds it (`texts`: doc id -> clean text). EvalSetError names each row
+    that cannot be used."""
+    import csv
+    import io
+    import json
+
+    rows: list[tuple[int, dict]] = []
+    if name.lower().endswith(".jsonl"):
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError:
+                raise EvalSetError(f"{name}: line {n} is not JSON (one object a line, with `question` and "
+                                   "`evidence`).") from None
+            rows.append((n, row if isinstance(row, dict) else {}))
+    else:
+        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+        if not reader.fieldnames or "question" not in [f.strip().lower() for f in reader.fieldnames]:
+            raise EvalSetError(f"{name}: the first line must name the columns, with at least `question` and "
+                               "`evidence`.")
+        rows = [(n, {str(k).strip().lower(): v for k, v in row.items() if k}) for n, row in enumerate(reader, 2)]
+    problems, out = [], []
+    for n, row in rows:
+        question = " ".join(str(row.get("question") or "").split())
+        evidence = " ".join(str(row.get("evidence") or "").split())
+        doc = str(row.get("doc") or "").strip()
+        if not question:
+            problems.append(f"line {n}: no question")
+            continue
+        qid = f"row-{n}"
+        if not evidence:
+            out.append(Question(qid, question, name, False))
+            continue
+        found = [d for d in ([doc] if doc else sorted(texts)) if evidence in " ".join(texts.get(d, "").split())]
+        if not found:
+            where = f"in {doc}" if doc else "in any document"
+            problems.append(f"line {n}: the evidence is not {where}: “{_short(evidence)}” (copy it from the "
+                            "sources' text)")
+            continue
+        d = found[0]
+        quote = _verbatim(evidence, texts[d])
+        out.append(Question(qid, question, name, True, "", (KeyPoint(evidence, (evidence,), (Evidence(d, quote),)),)))
+    if problems:
+        raise EvalSetError(_listing(f"{name} has {len(problems)} problem(s)", problems))
+    if not out:
+        raise EvalSetError(f"{name} holds no questions.")
+    return out
+
+
+def _verbatim(evidence: str, text: str) -> str:
+    """The evidence as the document writes it (its own line breaks and spaces), for locate()."""
+    pattern = r"\s+".join(re.escape(w) for w in evidence.split())
+    m = re.search(pattern, text)
+    return m.group() if m else evidence
+
+
 def locate(questions: list[Question], texts: Mapping[str, str]) -> list[Question]:
     """The questions with every gold quote's offsets in its document's clean text (`texts`: doc id ->
     clean text). A quote that is not there verbatim is an error: its retrieval and citation scores would

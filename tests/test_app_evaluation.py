@@ -52,11 +52,16 @@ def page(corpus_index, first_run, monkeypatch, tmp_path) -> AppTest:
 
 def test_the_latest_run_shows_metrics_beside_the_baselines_charts_and_every_question(page, first_run):
     assert page.selectbox(key="eval_run").value == str(first_run.resolve())
-    headline = page.dataframe[0].value
-    assert {"Footnote", "target", "met"} <= set(headline.columns) and len(headline.columns) >= 6
+    figures = " ".join(m for m in markdown(page) if "The first footnote is the right passage" in m)
+    # a teacher's words, a line of meaning each, the target and the baselines beside Footnote's figure
+    assert "the answer&#39;s first footnote is on the expected evidence" in figures or \
+        "the answer's first footnote is on the expected evidence" in figures
+    assert "target" in figures and "BM25" in figures
+    for jargon in ("MRR", "gold", "@5"):
+        assert jargon not in figures
     assert len(page.image) >= 3  # the report's charts
-    questions = page.dataframe[1].value
-    assert list(questions["id"]) == ["aq-01", "aq-02", "aq-03"]
+    questions = page.dataframe[0].value
+    assert len(questions) == 3 and "what went wrong" in questions.columns
 
 
 def test_a_question_opens_to_its_answer_citations_and_key_points(page):
@@ -82,8 +87,8 @@ def test_running_again_on_a_teachers_file_adds_a_run_that_can_be_compared(page, 
     assert "Run saved" in at.success[0].value
     runs = sorted(p.name for p in runs_beside(corpus_index.settings).iterdir())
     assert len(runs) == 2
-    assert list(at.dataframe[1].value["id"]) == ["pact"]  # the new run is shown
-    compare = at.dataframe[2].value
+    assert len(at.dataframe[0].value) == 1  # the new run is shown: its one question
+    compare = at.dataframe[1].value
     assert len(compare.columns) == 3
 
 
@@ -92,3 +97,20 @@ def _upload(at: AppTest, text: str) -> AppTest:
     at.button(key="eval_start").click().run()
     assert not at.exception
     return at
+
+
+def test_a_teachers_csv_of_questions_and_evidence_is_run_and_a_bad_row_is_named(page):
+    good = ("question,evidence\n"
+            "When did Hitler cancel the Rapallo Treaty?,\"In 1933, Hitler comes to Power in Germany and cancels the "
+            "Rapallo Treaty.\"\n"
+            "What is photosynthesis?,\n")
+    page.file_uploader(key="eval_upload").set_value(("mine.csv", good.encode("utf-8"), "text/csv"))
+    page.button(key="eval_start").click().run()
+    assert not page.exception and not page.error, [e.value for e in page.error]
+    assert "Run saved" in page.success[0].value
+    assert len(page.dataframe[0].value) == 2
+    bad = "question,evidence\nWho won?,Stalin won every battle single-handed.\n"
+    page.file_uploader(key="eval_upload").set_value(("mine.csv", bad.encode("utf-8"), "text/csv"))
+    page.button(key="eval_start").click().run()
+    assert "cannot be used" in page.error[0].value
+    assert "line 2: the evidence is not in any document" in shown(" ".join(markdown(page)))

@@ -262,10 +262,15 @@ class _Matcher:
         limit = NAME_SHARE * len(lib.sentences)
         per_row = Counter(m.row for m in found)
 
+        expand = expansions([lib.sentences[m.row].text for m in found])
+
+        def spelled_out(text: str) -> str:
+            return _ACRONYM.sub(lambda a: expand.get(a.group(), a.group()), text)  # "LoN": League of Nations
+
         def names(m: Mention) -> set[str]:
-            ws = set(words(" ".join(_NAME.findall(lib.sentences[m.row].text)))) - MONTH_WORDS
+            ws = set(words(" ".join(_NAME.findall(spelled_out(lib.sentences[m.row].text))))) - MONTH_WORDS
             if per_row[m.row] > 1:  # two dates in one sentence: only the names of this date's clause
-                ws &= set(words(m.label))
+                ws &= set(words(spelled_out(m.label)))
             return {st for st in stems(sorted(ws)) if not st.isdigit() and df[st] <= limit}
 
         raw = [names(m) for m in found]
@@ -278,12 +283,13 @@ class _Matcher:
         label = np.empty_like(self.sentence)
         for k, m in enumerate(found):
             said = set(words(lib.sentences[m.row].text)) - set(words(m.written))
-            if len(set(words(m.label)) & said) >= LABEL_IS_SENTENCE * len(said):
+            text = spelled_out(m.label)
+            if text == m.label and len(set(words(m.label)) & said) >= LABEL_IS_SENTENCE * len(said):
                 label[k] = self.sentence[k]
             else:
-                if m.label not in vecs:
-                    vecs[m.label] = np.asarray(encode(m.label), dtype=np.float32).ravel()
-                label[k] = vecs[m.label]
+                if text not in vecs:
+                    vecs[text] = np.asarray(encode(text), dtype=np.float32).ravel()
+                label[k] = vecs[text]
         self.label = label / (np.linalg.norm(label, axis=1, keepdims=True) + 1e-9)
         # a sentence with two dates tells two events: only each date's own clause speaks for it
         shared = np.array([per_row[m.row] > 1 for m in found])
@@ -297,6 +303,29 @@ class _Matcher:
 
     def label_sims(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         return np.einsum("ij,ij->i", self.label[i], self.label[j])
+
+
+_ACRONYM = re.compile(r"\b[A-Z][A-Za-z]{1,4}\b")
+_LONG_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of|the|and|for)?\s*[A-Z][a-z]+)+")
+
+
+def expansions(texts: list[str]) -> dict[str, str]:
+    """Each acronym the texts use ("LoN") -> the one long name among them whose initials it is ("League
+    of Nations"), so that a label embeds what it means; an acronym with no such name, or two, is left."""
+    longs: dict[str, set[str]] = {}
+    for t in texts:
+        for m in _LONG_NAME.finditer(t):
+            ws = m.group().split()
+            for initials in ("".join(w[0] for w in ws).lower(), "".join(w[0] for w in ws if w[0].isupper()).lower()):
+                longs.setdefault(initials, set()).add(m.group())
+    out = {}
+    for t in texts:
+        for m in _ACRONYM.finditer(t):
+            a = m.group()
+            found = longs.get(a.lower(), set())
+            if sum(c.isupper() for c in a) >= 2 and len(found) == 1:
+                out[a] = next(iter(found))
+    return out
 
 
 def _spellings(names: list[str]) -> dict[str, str]:
@@ -439,7 +468,7 @@ def build(lib: Library, encode: Callable[[str], np.ndarray]) -> list[Entry]:
         years = {m.when.year for m in explicit if names <= sentence_stems[m.row]}
         return years.pop() if len(years) == 1 else None
 
-    found = mentions(lib, anchor_of)
+    found = [m for m in mentions(lib, anchor_of) if dates_an_event(lib, m)]
     if not found:
         return []
     match = _Matcher(lib, found, encode, sentence_stems)
@@ -467,7 +496,67 @@ def build(lib: Library, encode: Callable[[str], np.ndarray]) -> list[Entry]:
         gone.add(other)
     kept = [e for g, e in enumerate(entries) if g not in gone]
     kept.sort(key=lambda e: (e.when.first, e.when.last, min(m.start for m in e.mentions)))
-    return kept
+    return _one_date_per_sentence(kept)
+
+
+def _one_date_per_sentence(entries: list[Entry]) -> list[Entry]:
+    """A sentence whose two dates gave one clause ("pursued their strategy ... in 1942 and 1943": both
+    labelled with the same words) stands under its first date only; a sentence that dates two events
+    in two clauses keeps both."""
+    seen: set[tuple[int, str]] = set()
+    out = []
+    for e in entries:
+        ms = [m for m in e.mentions if (m.row, m.label) not in seen]
+        seen |= {(m.row, m.label) for m in e.mentions}
+        if len(ms) == len(e.mentions):
+            out.append(e)
+        elif ms:
+            rows = {m.row for m in ms}
+            out.append(Entry(e.when, e.label, ms, [c for c, m in zip(e.citations, _unique_rows(e.mentions), strict=True)
+                                                   if m.row in rows], e.conflicts))
+    return out
+
+
+# What a sentence must say for its date to be an event's: an action (a verb that is neither a light one nor
+# one of opinion), a named event or treaty, or a short heading with no verb (a mind map's "Bolshevik
+# Revolution"). Not: "Soviet foreign policy throughout the period is confusing", "Christian Rakovsky wrote
+# the above in 1926", "... could be deemed a success". The verbs are grammatical classes, as the reading's.
+_LIGHT_PREDICATES = frozenset("be have seem make become remain appear do get look".split())
+_OPINION = frozenset("""write argue claim believe suggest think contend maintain view regard consider describe
+    deem judge see feel doubt assume""".split())
+HEADING_WORDS = 10
+_NAMED_THINGS = frozenset({"EVENT", "LAW", "FAC", "ORG", "GPE"})
+# A view as the subject ("This second view", "His argument"): what a writer thinks, not what happened.
+_OPINION_NOUNS = re.compile(r"\b(view|argument|interpretation|opinion|theory|explanation|conclusion|essay)s?\b",
+                            re.IGNORECASE)
+
+
+def dates_an_event(lib: Library, m: Mention) -> bool:
+    """Whether the sentence a date labels tells an event (its reading, ingest/reading.py); a library
+    without readings keeps every date."""
+    row = m.row + 1 if m.quote_end > lib.sentences[m.row].end and m.row + 1 < len(lib.sentences) else m.row
+    s = lib.sentences[row]
+    r = s.reading
+    if not r:
+        return True
+    says = r.get("says") or []
+    if says and says[1] in _OPINION:
+        return False
+    if any(_OPINION_NOUNS.search(e[1]) for e in r.get("events", [])[:1]):
+        return False  # "This second view makes more sense ...", "His argument has a basis in fact ..."
+    strong = [e[0] for e in r.get("events", []) if e[0].split()[0] not in _LIGHT_PREDICATES | _OPINION]
+    if strong:
+        return True
+    # "The Munich Conference of 1938 was the final straw": the date names a named thing's time
+    named = [s.text[a:b] for a, b, label in r.get("ents", []) if label in _NAMED_THINGS]
+    for e in r.get("events", []):
+        if e[0].split()[0] in _LIGHT_PREDICATES and m.written in e[1] and any(n in e[1] for n in named):
+            return True
+    if r.get("verdict"):
+        return False
+    if any(label in ("EVENT", "LAW") for _, _, label in r.get("ents", [])):
+        return True
+    return not r.get("events") and len(s.text.split()) <= HEADING_WORDS
 
 
 def _unique_rows(ms: list[Mention]) -> list[Mention]:

@@ -15,9 +15,39 @@ import streamlit as st
 
 from app.pages import ui
 from eval import report
-from eval.evalset import DEFAULT_QUESTIONS, EvalSetError, entry_lines, load, locate
+from eval.evalset import (
+    DEFAULT_QUESTIONS,
+    TABLE_SUFFIXES,
+    EvalSetError,
+    entry_lines,
+    from_table,
+    load,
+    locate,
+)
 from eval.run import RUNS, SYSTEMS, list_runs, record, runs_beside, stamp
 from ingest.errors import FootnoteError
+
+# Each figure in a teacher's words: what it is called here, and what it means, in one line. The keys are
+# eval/report.py's; the figures are computed there.
+PLAIN = {
+    "hit@1": ("The top passage is the right one", "the first passage Footnote reads holds the evidence for the answer"),
+    "hit@3": ("The right passage is in the top 3", "one of the first three passages read holds the evidence"),
+    "hit@5": ("The right passage is in the top 5", "one of the five passages read holds the evidence"),
+    "recall@1": ("Key points found, first passage", "the share of key points whose evidence is in the first passage"),
+    "recall@3": ("Key points found, first 3 passages", "the same in the first three passages"),
+    "recall@5": ("Key points found, first 5 passages", "the same in the five passages read"),
+    "mrr": ("How high the right passage ranks", "1 when it comes first, ½ second, ⅓ third ... (0 after the fifth)"),
+    "kp_coverage": ("Key points in the answer", "the share of a question's key points the answer states"),
+    "citation_precision": ("Footnotes that back their sentence", "the cited passage says what the sentence says"),
+    "citation_on_gold": ("Footnotes on the expected evidence", "the cited sentence is one the question's key points name"),
+    "answers_citing_gold": ("Answers citing the expected evidence", "at least one footnote is on it"),
+    "first_on_gold": ("The first footnote is the right passage", "the answer's first footnote is on the expected evidence"),
+    "citation_recall": ("Sentences backed by their footnotes", "the answer's sentences whose footnotes support them"),
+    "answered": ("Questions the sources cover, answered", "Footnote answered rather than declined"),
+    "declined": ("Questions the sources do not cover, declined", "Footnote said the sources do not say, as it should"),
+    "latency_p50_ms": ("Time to answer, typical", "half of the answers took less"),
+    "latency_p95_ms": ("Time to answer, slowest", "19 answers in 20 took less"),
+}
 
 CHARTS = {
     "metrics.png": "Footnote and the two baselines on the same questions (dashed: targets).",
@@ -73,9 +103,13 @@ def problems(message: str, text: str) -> list[str]:
 def run_section() -> None:
 
     st.subheader("Run the evaluation")
-    upload = st.file_uploader("Questions file (optional): the evaluation format of eval/questions.yaml", type=["yaml", "yml"],
+    upload = st.file_uploader("Your own questions (optional): CSV or JSON Lines with `question` and `evidence` "
+                              "(a sentence copied from the sources; empty for a question they should not answer), "
+                              "or the YAML format of eval/questions.yaml", type=["csv", "jsonl", "yaml", "yml"],
                               key="eval_upload", help="Without one, the shipped evaluation set is used.")
-    start = st.button("Run the evaluation again", key="eval_start", icon=":material/play_arrow:", type="primary")
+    again = bool(list_runs(runs_beside(settings), RUNS))
+    start = st.button("Run the evaluation again" if again else "Run the evaluation", key="eval_start",
+                      icon=":material/play_arrow:", type="primary")
     if start:
         try:
             engine = ui.engine()
@@ -85,7 +119,9 @@ def run_section() -> None:
                     path = Path(tmp) / Path(upload.name).name
                     path.write_text(text, encoding="utf-8")
                     try:
-                        qs = locate(load(path), {d: doc.text for d, doc in engine.library.docs.items()})
+                        texts = {d: doc.text for d, doc in engine.library.docs.items()}
+                        qs = locate(from_table(text, upload.name, texts) if path.suffix.lower() in TABLE_SUFFIXES
+                                    else load(path), texts)
                     except EvalSetError as e:
                         st.error(f"{ui.md(upload.name)} cannot be used. Fix these and upload it again:",
                                  icon=":material/error:")
@@ -120,7 +156,8 @@ def view_section() -> None:
 
     runs = list_runs(runs_beside(settings), RUNS)
     if not runs:
-        st.info("No evaluation has been run yet. Press the button below, or run `footnote eval` in a terminal.",
+        st.info("No evaluation has been run yet. Press **Run the evaluation** below (a minute or two on the "
+                "shipped questions), or run `footnote eval` in a terminal; the figures appear here.",
                 icon=":material/info:")
         return
 
@@ -132,15 +169,22 @@ def view_section() -> None:
     results = results_of(chosen)
     systems, targets = results["systems"], {t["metric"]: t["target"] for t in results["targets"]}
 
-    rows = []
+    # One line per figure, in words that wrap on a phone: Footnote's figure, its target, the baselines'.
+    baselines = [name for name in SYSTEMS if name != "footnote"]
+    lines = []
     for key, _, label in report.ROWS:
         fn = systems["footnote"]["summary"].get(key)
-        row = {"metric": label}
-        row |= {systems[name]["label"]: report.fmt(systems[name]["summary"].get(key), key) for name in SYSTEMS}
-        row["target"] = f"≥ {report.fmt(targets[key], key)}" if key in targets else ""
-        row["met"] = ("yes" if fn >= targets[key] else "no") if key in targets and fn is not None else ""
-        rows.append(row)
-    st.dataframe(rows, hide_index=True, width="stretch", key="eval_headline", height=35 * (len(rows) + 1) + 3)
+        name, meaning = PLAIN.get(key, (label, ""))
+        target = ""
+        if key in targets and fn is not None:
+            met = fn <= targets[key] if key.startswith("latency") else fn >= targets[key]
+            target = f" · target {report.fmt(targets[key], key)} {'✓' if met else '✗ not met'}"
+        others = ", ".join(f"{systems[b]['label']} {report.fmt(systems[b]['summary'].get(key), key)}" for b in baselines
+                           if systems[b]["summary"].get(key) is not None)
+        lines.append(f'<div style="margin:.15em 0 .6em 0;line-height:1.45"><b>{ui.esc(name)}: '
+                     f'{ui.esc(report.fmt(fn, key))}</b>{ui.esc(target)}<br><small style="color:#475569">'
+                     f'{ui.esc(meaning)}{"; " if meaning and others else ""}{ui.esc(others)}</small></div>')
+    st.markdown("".join(lines), unsafe_allow_html=True)
     for name, caption in CHARTS.items():
         if (chosen / name).is_file():
             st.image(str(chosen / name), caption=caption)
@@ -151,12 +195,12 @@ def view_section() -> None:
         run, answer = r["runs"]["footnote"], r["runs"]["footnote"]["answer"]
         cits = answer["citations"]
         qrows.append({
-            "id": r["id"], "question": r["question"], "in the sources": r["answerable"],
+            "question": r["question"], "covered by the sources": r["answerable"],
             "answered": not answer["abstained"],
-            "gold in top 5": run["retrieval"]["hit"]["5"] if run["retrieval"] else None,
+            "right passage read": run["retrieval"]["hit"]["5"] if run["retrieval"] else None,
             "key points": f"{answer['kp_coverage']:.0%}" if answer.get("kp_coverage") is not None else "",
-            "citations supporting": f"{sum(c['supports'] for c in cits)}/{len(cits)}" if cits else "",
-            "misses": ", ".join(report.MISS_WORDS.get(m, m) for m in r["misses"]),
+            "footnotes that back": f"{sum(c['supports'] for c in cits)}/{len(cits)}" if cits else "",
+            "what went wrong": ", ".join(report.MISS_WORDS.get(m, m) for m in r["misses"]),
         })
     st.dataframe(qrows, hide_index=True, width="stretch", key="eval_questions")
 
@@ -175,7 +219,7 @@ def view_section() -> None:
                     unsafe_allow_html=True)
         for c in answer["citations"]:
             ok = "supports its sentence" if c["supports"] else "does not support its sentence"
-            gold = " · on gold evidence" if c.get("on_gold") else ""
+            gold = " · on the expected evidence" if c.get("on_gold") else ""
             with st.expander(f"**\\[{c['n']}\\]** {ui.md(c['passage_id'])} · {ok}{gold}", key=f"eval-fn-{c['n']}"):
                 st.markdown(ui.highlight(c["quote"], [(0, len(c["quote"]))]), unsafe_allow_html=True)
                 ui.sources_link(c["doc_id"], c["passage_id"], c["start"], c["end"], label="Read it in the document")
@@ -196,7 +240,7 @@ def view_section() -> None:
                                   key="eval_other"))
         theirs = results_of(other)["systems"]["footnote"]["summary"]
         mine = systems["footnote"]["summary"]
-        st.dataframe([{"metric": label, labels[str(chosen)]: report.fmt(mine.get(key), key),
+        st.dataframe([{"figure": PLAIN.get(key, (label,))[0], labels[str(chosen)]: report.fmt(mine.get(key), key),
                        labels[str(other)]: report.fmt(theirs.get(key), key)} for key, _, label in report.ROWS],
                      hide_index=True, width="stretch", key="eval_compare")
 

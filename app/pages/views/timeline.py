@@ -36,16 +36,30 @@ chosen = st.multiselect("Documents", sorted(docs), key="tl_docs", format_func=la
 
 shown = timeline.select(entries, years[0], years[1], chosen or None, query)
 
+# Okabe and Ito's palette for colour-blind readers, in an order whose neighbours also differ in lightness
+# (told apart in greyscale too): orange, dark blue, bluish green, vermilion, sky blue, reddish purple, yellow.
+OKABE_ITO = ["#E69F00", "#0072B2", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
+
 # Events per year by document: an entry counts once for each document that dates it, in the year it starts.
-rows = [{"year": e.when.first.year, "document": ui.shown(docs[c.doc_id].title if c.doc_id in docs else c.doc_id)}
+def _short_title(title: str, n: int = 48) -> str:
+    """A legend label that fits beside its swatch on a phone (390 px): a long title cut at a word."""
+    return title if len(title) <= n else title[:n].rsplit(" ", 1)[0] + "…"
+
+
+titles = {d: ui.shown(doc.title) for d, doc in docs.items()}
+short = {d: _short_title(t) for d, t in titles.items()}
+if len(set(short.values())) < len(set(titles.values())):  # two titles cut alike: keep them whole
+    short = titles
+rows = [{"year": e.when.first.year, "document": short.get(c.doc_id, c.doc_id)}
         for e in shown for c in {c.doc_id: c for c in e.citations}.values()]
 picked_year = None
 if rows:
     pick = alt.selection_point(name="pick", fields=["year"])
     chart = (alt.Chart(pd.DataFrame(rows)).mark_bar()
              .encode(x=alt.X("year:O", title=None), y=alt.Y("count():Q", title="events"),
-                     color=alt.Color("document:N", legend=alt.Legend(orient="bottom", columns=1, title=None,
-                                                                      labelLimit=0)),
+                     color=alt.Color("document:N", scale=alt.Scale(range=OKABE_ITO),
+                                     legend=alt.Legend(orient="bottom", columns=1, title=None, labelLimit=0,
+                                                       symbolType="square", labelFontSize=12)),
                      opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
                      tooltip=["year:O", "document:N", "count():Q"])
              .add_params(pick).properties(height=200))
