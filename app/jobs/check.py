@@ -669,7 +669,8 @@ def source_points(engine, question: str) -> tuple[list[KeyPointInput], str]:
     for p, ix in zip(probs.tolist(), r.cands, strict=True):
         s = lib.sentences[ix]
         reading = s.reading or {}
-        gives_reason = want_reasons and any(content(s.text[es:ee]) & q and content(s.text[cs:ce]) - q
+        gives_reason = want_reasons and any(content(_effect_alone(s.text, cs, ce, es, ee)) & q
+                                            and content(s.text[cs:ce]) - q
                                             for _, cs, ce, es, ee in reading.get("causes") or [])
         judges = want_verdicts and verdict_of(reading) != 0 and bool(content(s.text) & q)
         if gives_reason or judges:
@@ -682,6 +683,14 @@ def source_points(engine, question: str) -> tuple[list[KeyPointInput], str]:
     if not points:
         return [], "none"
     return points, "both" if extent else "reasons" if want_reasons else "verdicts"
+
+
+def _effect_alone(text: str, cs: int, ce: int, es: int, ee: int) -> str:
+    """What a cause explains, without the cause itself (a reading's effect span can reach over its cause:
+    "X travels to Moscow [to sign the pact]." ends with the full stop after the cause)."""
+    if es <= cs and ce <= ee:
+        return text[es:cs] + " " + text[ce:ee]
+    return text[es:ee]
 
 
 def _rows_of(lib, quotes) -> list[int]:
