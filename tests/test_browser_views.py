@@ -107,6 +107,10 @@ def test_clicking_a_footnote_mark_opens_that_footnote_with_the_quote_marked(stud
     box.press("Enter")
     mark = page.locator("a.fn-ref", has_text="[2]").first
     expect(mark).to_be_visible(timeout=60_000)
+    # the page's click listener is in place (ui.footnote_links: a component, which loads as an iframe), and
+    # the page has finished its run (the suggestions come after the answer; a rerun redraws the footnotes)
+    page.wait_for_function("() => typeof document.footnoteLinks === \"function\"", timeout=30_000)
+    expect(page.get_by_role("button", name="Clear the conversation")).to_be_visible(timeout=60_000)
     footnote = page.locator(".st-key-fn-0-2")
     expect(footnote.locator("mark")).not_to_be_visible()  # closed until asked for
     mark.click()

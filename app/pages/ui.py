@@ -113,13 +113,15 @@ def fn_ref(group: str, n: int) -> str:
 # lives in the page's scripts, and st.markdown runs no script; a component (an iframe of the same origin,
 # no height) adds one click listener to the page: a click on "[n]" clicks footnote n's summary when it is
 # closed and scrolls it into view. Streamlit marks a keyed element's box with the class "st-key-<key>".
+# Streamlit removes and redraws components when a page runs again, and a listener whose iframe is gone
+# stops running, so each component replaces the one before it. (Tried: a listener made with the page's
+# own Function, to outlive its iframe; Chrome did not call it.)
 # Written here because no Streamlit element links text to an expander.
 _FOOTNOTE_LINKS = """<script>
 (function () {
   const doc = window.parent.document;
-  if (doc.footnoteLinks) return;
-  doc.footnoteLinks = true;
-  doc.addEventListener("click", function (event) {
+  if (doc.footnoteLinks) doc.removeEventListener("click", doc.footnoteLinks, true);
+  doc.footnoteLinks = function (event) {
     const link = event.target.closest && event.target.closest("a.fn-ref");
     if (!link) return;
     event.preventDefault();
@@ -128,7 +130,8 @@ _FOOTNOTE_LINKS = """<script>
     const details = box.querySelector("details");
     if (details && !details.open) details.querySelector("summary").click();
     box.scrollIntoView({behavior: "smooth", block: "center"});
-  }, true);
+  };
+  doc.addEventListener("click", doc.footnoteLinks, true);
 })();
 </script>"""
 

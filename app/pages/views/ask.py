@@ -66,6 +66,7 @@ if not history and question is None:  # drawn before the engine loads, so a firs
         st.button(example, key=f"example{j}", on_click=ask, args=(example,), icon=":material/help:")
 
 engine = ui.engine_or_stop()
+ui.footnote_links()  # early, so the footnote marks of the first answer already open their footnotes
 
 for i, past in enumerate(history):
     with st.chat_message("user"):
