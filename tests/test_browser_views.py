@@ -186,3 +186,21 @@ def test_the_evaluation_page_fits_a_phone_without_cut_off_labels(student_url, of
     }""")
     assert wide == [], wide
     page.screenshot(path=str(_shot("evaluation-390")), full_page=True)
+
+
+def test_a_suggested_question_is_answered_when_clicked(student_url, offline):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page = offline(viewport=PHONE)
+    page.goto(student_url)
+    box = page.get_by_test_id("stChatInputTextArea")
+    expect(box).to_be_enabled(timeout=60_000)
+    box.fill("What was collective security?")
+    box.press("Enter")
+    expect(page.get_by_text("Ask next")).to_be_visible(timeout=60_000)
+    suggestion = page.locator("[class*='st-key-suggest-0-'] button").first
+    asked = suggestion.locator("p").inner_text().strip()  # the words, not the icon's name
+    suggestion.click()
+    messages = page.get_by_test_id("stChatMessage")
+    expect(messages.filter(has_text=asked).first).to_be_visible(timeout=60_000)
+    expect(page.locator("a.fn-ref[data-fn^='fn-1-']").first).to_be_visible(timeout=60_000)  # answered, footnoted
