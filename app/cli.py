@@ -446,6 +446,14 @@ def cmd_serve(args, settings: Settings) -> int:
     return 0
 
 
+def _print_quote(quote: str) -> None:
+    """A footnote's quotation under its header, on one paragraph indented four spaces, 100 wide."""
+    import textwrap
+
+    print(textwrap.fill(printable(f"“{' '.join(quote.split())}”"), 100, initial_indent="    ",
+                        subsequent_indent="    "))
+
+
 def cmd_revise(args, settings: Settings) -> int:
     import textwrap
 
@@ -483,13 +491,11 @@ def cmd_revise(args, settings: Settings) -> int:
         print()
     for c in cards:
         print(printable(f"[{c.citation.n}] {c.citation.title}, {c.citation.passage_id}:"))
-        print(textwrap.fill(printable(f"“{' '.join(c.citation.quote.split())}”"), 100, initial_indent="    ",
-                            subsequent_indent="    "))
+        _print_quote(c.citation.quote)
     return 0
 
 
 def cmd_timeline(args, settings: Settings) -> int:
-    import textwrap
 
     from app.engine import Engine
     from app.engine.answer import with_kind
@@ -539,8 +545,7 @@ def cmd_timeline(args, settings: Settings) -> int:
     print()
     for c in citations:
         print(printable(f"[{c.n}] {with_kind(c.title, c.kind)}, {c.passage_id}, characters {c.start}-{c.end}:"))
-        print(textwrap.fill(printable(f"“{' '.join(c.quote.split())}”"), 100, initial_indent="    ",
-                            subsequent_indent="    "))
+        _print_quote(c.quote)
     return 0
 
 

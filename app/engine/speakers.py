@@ -16,6 +16,11 @@ import re
 from .sentences import prev_in_paragraph
 
 LOOKBACK = 3  # the antecedent walk of compose.py reaches two sentences back; a quotation may run one more
+# Speakers that name nobody in particular ("Historians argue ...", "He said ..."): no "Who argued that ...?"
+# card, no "What did they argue?" suggestion (app/jobs/revise.py, app/jobs/suggest.py).
+VAGUE_SPEAKERS = frozenset({"historians", "some historians", "many historians", "others", "some", "people",
+                            "critics", "it", "this", "they", "he", "she", "we", "one", "i", "many", "most", "his",
+                            "her", "their"})
 _PRONOUNS = {"he", "she", "they", "his", "her", "their", "him", "them", "it", "its", "this", "these", "that"}
 _OWNED = re.compile(r"^[\"“'‘(]*(his|her|their) (argument|view|point|claim|case|thesis|interpretation|opinion|"
                     r"account|position|conclusion)s?\b", re.IGNORECASE)

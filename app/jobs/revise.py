@@ -24,9 +24,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from itertools import zip_longest
 
 from app.engine.answer import Citation
 from app.engine.compose import cite
+from app.engine.speakers import VAGUE_SPEAKERS
 
 KINDS = ("when", "who", "where", "term", "argued")
 BLANK = "_____"
@@ -35,9 +37,6 @@ MIN_SENTENCE = 40
 CHOICES = 4  # the answer and three others of its kind
 # Entity types of the parse (spaCy's) that each kind blanks.
 _KIND_OF_LABEL = {"PERSON": "who", "GPE": "where", "LOC": "where", "LAW": "term", "ORG": "term", "EVENT": "term"}
-# Speakers that name nobody in particular: not a "who argued" card.
-_VAGUE_SPEAKERS = {"historians", "some historians", "many historians", "others", "some", "people", "critics",
-                   "it", "this", "they", "he", "she", "we", "one", "i", "many", "most"}
 
 
 @dataclass
@@ -149,7 +148,7 @@ def _argued_cards(engine) -> list[tuple[int, Card]]:
         if not says or not (MIN_SENTENCE <= len(s.text) <= MAX_SENTENCE * 1.3):
             continue
         speaker, _, start, end = says
-        if speaker.lower() in _VAGUE_SPEAKERS or not speaker[:1].isupper() or len(speaker) < 3:
+        if speaker.lower() in VAGUE_SPEAKERS or not speaker[:1].isupper() or len(speaker) < 3:
             continue
         rest = _one_line(s.text[end:]).lstrip(" ,")
         claim = re.sub(r"^(argues|argued|says|said|writes|wrote|claims|claimed|believes|believed|suggests|"
@@ -177,7 +176,7 @@ def make_deck(engine, n: int = 20, seed: int = 0) -> list[Card]:
         by_doc: dict[str, list[tuple[int, Card]]] = {}
         for item in pool:
             by_doc.setdefault(item[1].citation.doc_id, []).append(item)
-        pool[:] = [x for group in zip(*_padded(list(by_doc.values())), strict=True) for x in group if x is not None]
+        pool[:] = [x for group in zip_longest(*by_doc.values()) for x in group if x is not None]
     picked, used = [], set()
     while len(picked) < n and any(pools.values()):
         for kind in KINDS:
@@ -199,11 +198,6 @@ def make_deck(engine, n: int = 20, seed: int = 0) -> list[Card]:
         card.choices = sorted([card.answer, *others[: CHOICES - 1]], key=_norm)
         deck.append(card)
     return deck
-
-
-def _padded(groups: list[list]) -> list[list]:
-    longest = max((len(g) for g in groups), default=0)
-    return [g + [None] * (longest - len(g)) for g in groups]
 
 
 def deck_csv(cards: list[Card]) -> str:

@@ -16,11 +16,10 @@ from __future__ import annotations
 import re
 
 from app.engine.answer import Answer
+from app.engine.mentions import lower_article
+from app.engine.speakers import VAGUE_SPEAKERS
 
 MAX_SUGGESTIONS = 3
-# Speakers that name nobody in particular: no "What did they argue?".
-_VAGUE = {"historians", "some historians", "many historians", "others", "some", "people", "critics", "it", "this",
-          "they", "he", "she", "we", "one", "i", "many", "most", "his", "her", "their"}
 _LIGHT = {"be", "have", "do", "get", "make", "become", "seem", "say", "argue", "write", "think", "believe"}
 _PRONOUNS = {"he", "she", "it", "they", "this", "that", "these", "those", "we", "i", "you", "his", "her", "their"}
 
@@ -43,20 +42,15 @@ def _why(engine, row: int) -> str | None:
             continue
         if subj.dep_ == "nsubjpass" and t.tag_ == "VBN":
             aux = next((c.lower_ for c in t.children if c.dep_ == "auxpass"), "was")
-            return f"Why {'were' if aux in ('were', 'are') else 'was'} {_lower_article(who)} {t.text}?"
+            return f"Why {'were' if aux in ('were', 'are') else 'was'} {lower_article(who)} {t.text}?"
         obj = next((c for c in t.children if c.dep_ == "dobj"), None)
         what = "" if obj is None else " " + doc.text[min(x.idx for x in obj.subtree): max(x.idx + len(x)
                                                                                           for x in obj.subtree)]
         if len(what.split()) > 8:
             continue
         particle = next((" " + c.lower_ for c in t.children if c.dep_ == "prt"), "")
-        return f"Why did {_lower_article(who)} {t.lemma_.lower()}{particle}{what}?"
+        return f"Why did {lower_article(who)} {t.lemma_.lower()}{particle}{what}?"
     return None
-
-
-def _lower_article(phrase: str) -> str:
-    """"The pact" inside a question is "the pact"; a name keeps its capital."""
-    return "the" + phrase[3:] if phrase.startswith("The ") else phrase
 
 
 _COPULA = re.compile(r"\b(is|are|was|were|seems?|seemed|could|would|might)\b", re.IGNORECASE)
@@ -73,7 +67,7 @@ def _next(engine, answer: Answer) -> str | None:
             # an event ("The USSR joins the League of Nations"), not a judgement the timeline dated
             if (s.doc_id, s.start) in cited and entry.label and len(entry.label.split()) <= 10 \
                     and not _COPULA.search(entry.label):
-                return f"What happened after {_lower_article(re.sub(r'[.;:,]+$', '', entry.label.strip()))}?"
+                return f"What happened after {lower_article(re.sub(r'[.;:,]+$', '', entry.label.strip()))}?"
     return None
 
 
@@ -83,9 +77,9 @@ def _views(engine, answer: Answer) -> list[str]:
         rows = engine.library.rows_in(c.doc_id, c.start, c.end)
         for row in rows:
             says = (engine.library.sentences[row].reading or {}).get("says") or []
-            if says and says[0].lower() not in _VAGUE and says[0][:1].isupper() and len(says[0].split()) <= 4:
+            if says and says[0].lower() not in VAGUE_SPEAKERS and says[0][:1].isupper() and len(says[0].split()) <= 4:
                 out.append(f"What did {says[0]} argue?")
-        if c.speaker and c.speaker.lower() not in _VAGUE and c.speaker[:1].isupper():
+        if c.speaker and c.speaker.lower() not in VAGUE_SPEAKERS and c.speaker[:1].isupper():
             out.append(f"What did {c.speaker} argue?")
     return list(dict.fromkeys(out))
 
