@@ -39,7 +39,8 @@ YEAR = re.compile(r"\b(1\d{3}|20\d{2})(s?)\b")
 
 
 _PREDICATE_START = re.compile(r"\b(a|an|responsible|successful|effective|important|significant|\w+(?:ful|ible|able|"
-                              r"ive|ant|ent))\b")
+                              r"ive|ant|ent)|\w+(?:ed|en) by|due to|owing to|the (?:result|product|consequence) of|"
+                              r"a (?:result|response|reaction) (?:of|to)|based on)\b")
 
 
 

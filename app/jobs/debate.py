@@ -179,6 +179,24 @@ def subjects(text: str) -> list[str]:
     return list(dict.fromkeys(name for _, _, name in _spans(text)))
 
 
+def reporters(text: str, reading: dict | None) -> list[str]:
+    """The subjects of a reporting verb (`subjects`) who argue this sentence: not a name inside what the
+    sentence's own speaker says. The ingest's reading (ingest/reading.py) parsed who says the sentence
+    ("Historians have argued that ..., however, Hitler stated that ...": the historians); a name after the
+    end of that speaker is reported by them, not the sentence's writer ("who" or "which" as the speaker
+    stands for the name before it, so it rules out no one)."""
+    says = (reading or {}).get("says") or []
+    out = []
+    for start, _, name in _spans(text):
+        if says and says[0].lower() not in _RELATIVE and start >= says[3]:
+            continue
+        out.append(name)
+    return list(dict.fromkeys(out))
+
+
+_RELATIVE = {"who", "which", "that", "whom", "whose"}
+
+
 def school_label(text: str) -> str | None:
     for pattern in _SCHOOL:
         m = pattern.search(text)
@@ -251,7 +269,7 @@ def read_debate(lib: Library) -> Debate:
             labels[s.ix] = label
     found: dict[int, list[str]] = {}
     for s in lib.sentences:
-        names = subjects(s.text)
+        names = reporters(s.text, s.reading)
         if names:
             found[s.ix] = names
     # one writer per surname, named as fully as the sources ever name them ('G. Roberts', 'Roberts')

@@ -4,17 +4,38 @@ made from this Markdown (app/jobs/export.py), so the two say the same. Source te
 
 from __future__ import annotations
 
+import re
+
 from app.engine.answer import Citation, with_kind
-from app.engine.compose import display
 
 from .plan import NOT_COVERED, DebateGroup, Plan, Section
 from .render import escape_md
 
+
+def chronology_title(plan: Plan) -> str:
+    span = plan.brief.span if plan.brief is not None else None
+    return f"Key dates, {span}" if span else "Key dates"
+
+
 ROLE_NAMES = {"historian": "historian", "writer": "writer", "contemporary": "of the time"}
 
 
+def inner_quotes(quote: str) -> str:
+    """The quote as a plan prints it inside its own double quotation marks: the source's words unchanged,
+    except that its own double quotation marks become single ones (the manifesto “Mein Kampf“ is printed
+    ‘Mein Kampf’), so nothing is dropped and the quote's end is never ambiguous. An opening mark is one
+    before a word; any other is a closing one."""
+    s = " ".join(quote.split())
+
+    def single(m: re.Match[str]) -> str:
+        before, after = s[m.start() - 1:m.start()] if m.start() else "", s[m.end():m.end() + 1]
+        return "‘" if (not before or before.isspace() or before in "([{‘'") and after and not after.isspace() else "’"
+
+    return re.sub(r"[\"“”„]", single, s)
+
+
 def _q(plan_cits: list[Citation], n: int) -> str:
-    return f'"{escape_md(display(plan_cits[n - 1].quote))}" [{n}]'
+    return f'"{escape_md(inner_quotes(plan_cits[n - 1].quote))}" [{n}]'
 
 
 def references_markdown(citations: list[Citation]) -> list[str]:
@@ -72,6 +93,11 @@ def plan_markdown(plan: Plan) -> str:
     if plan.counter is not None:
         lines += [f"## {escape_md(plan.counter.title)}", ""]
         lines += section_lines(plan.counter, cits)
+    if plan.chronology:
+        lines += [f"## {escape_md(chronology_title(plan))}", ""]
+        lines += [f"- **{escape_md(k.when)}** {escape_md(k.label)} {' '.join(f'[{n}]' for n in k.quotes)}"
+                  for k in plan.chronology]
+        lines.append("")
     lines += ["## Conclusion", "", escape_md(plan.conclusion) + "".join(f" [{n}]" for n in plan.conclusion_quotes), ""]
     lines += ["## Who argues what", ""]
     lines += debate_markdown(plan.debate, cits, level="###")

@@ -1,5 +1,5 @@
 """Essay plan: a question in, a cited plan out (thesis options, sections of quoted evidence, a
-counter-argument, a conclusion), and who argues what. Footnotes open the passage with the quote
+counter-argument, the key dates inside the question's span, a conclusion), and who argues what. Footnotes open the passage with the quote
 highlighted, as on Ask; the plan downloads as Markdown or Word. The planning is app/jobs/plan.py."""
 
 import logging
@@ -9,12 +9,13 @@ import streamlit as st
 from app.engine.answer import Citation
 from app.jobs.export import markdown_docx
 from app.jobs.plan import NOT_COVERED, DebateGroup, Plan, Section, debate_citations, make_plan
-from app.jobs.plan_markdown import ROLE_NAMES, plan_markdown
+from app.jobs.plan_markdown import ROLE_NAMES, chronology_title, plan_markdown
 from app.pages import ui
 from ingest.errors import FootnoteError
 
 EXAMPLE = "How successful was Stalin's foreign policy 1928-41?"
 QUOTE_LABEL = 110  # characters of a quote shown on its closed footnote; the passage shows it all
+DATES_HEIGHT = 260  # pixels of the key dates' sources box: about six closed footnotes, then it scrolls
 
 st.title("Essay plan")
 st.markdown("Give an essay question and Footnote plans the essay **from its sources**: thesis options, body "
@@ -104,6 +105,19 @@ def show_plan(plan: Plan) -> None:
     if plan.counter is not None:
         st.subheader(ui.md(plan.counter.title))
         show_section(plan.counter, cits, "plan-counter")
+    if plan.chronology:
+        # the key dates' footnotes that no section opened: in a scrolling box under the list, so that each
+        # date's [n] opens one
+        extra = list(dict.fromkeys(n for k in plan.chronology for n in k.quotes if n not in where))
+        where.update({n: "plan-dates" for n in extra})
+        st.subheader(ui.md(chronology_title(plan)))
+        st.markdown("\n".join(f"- <b>{ui.esc(k.when)}</b> {ui.esc(k.label)}{refs(k.quotes)}" for k in plan.chronology),
+                    unsafe_allow_html=True)
+        if extra:
+            st.caption("The key dates' sources")
+            with st.container(height=DATES_HEIGHT):
+                for n in extra:
+                    footnote(cits[n - 1], "plan-dates")
     st.subheader("Conclusion")
     marks = refs(plan.conclusion_quotes)
     st.markdown(f"{ui.esc(plan.conclusion)}{marks}", unsafe_allow_html=True)
