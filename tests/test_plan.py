@@ -15,9 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from app.cli import main as cli
 from app.engine.answer import with_kind
-from app.engine.compose import display
-from app.engine.retrieve import words
 from app.engine.llm import Generator
+from app.engine.retrieve import words
 from app.jobs.brief import read_question
 from app.jobs.debate import debate, subjects
 from app.jobs.export import markdown_docx

@@ -345,10 +345,10 @@ class Planner:
         return best
 
     def documents_about(self, subject: str | None) -> set[str]:
-        """The documents an essay on the subject draws on: those that name it (in their title or a sentence),
-        by its most specific name ("Napoleon's Continental System": the documents that name the Continental
-        System, not every one that names Napoleon). A notebook of several articles keeps one article's
-        evidence out of an essay on another's subject. Every document, when none names it."""
+        """The documents an essay on the subject draws on: those that name it (any of its names, in their
+        title or a sentence), so that a notebook of several articles keeps one article's evidence out of an
+        essay on another's subject. Every document, when none names it. (A narrow subject is narrowed
+        further to its passages: `passages_about`.)"""
         docs = set(self.lib.docs)
         found = []
         for name in [m.text for m in mentions(subject or "")]:
@@ -357,7 +357,7 @@ class Planner:
             hits |= {d for d, doc in self.lib.docs.items() if any(w <= set(stems(words(doc.title))) for w in wanted)}
             if hits:
                 found.append(hits)
-        return min(found, key=len) if found else docs
+        return set().union(*found) if found else docs
 
     @property
     def judges(self) -> bool:
@@ -707,7 +707,8 @@ class Planner:
         topic = set(stems(words(self.brief.topic))) | self.subject_stems
         scored = []
         for e in entries:
-            rows = [r for c in e.citations if (r := self.lib.row_at(c.doc_id, c.start)) is not None]
+            rows = [r for c in e.citations if c.doc_id in self.in_play and (r := self.lib.row_at(c.doc_id, c.start)) is not None
+                    and (self.focus is None or self.lib.sentences[r].passage_id in self.focus)]
             if not rows:
                 continue
             sim = max(float(self.base.sims[r]) for r in rows)
@@ -720,7 +721,8 @@ class Planner:
         return [KeyDate(e.when.iso(), e.label, [self.notes.cite(r) for r in rows]) for _, e, rows in scored]
 
     def readings(self) -> list[DebateGroup]:
-        return readings(self.debate, self.notes)
+        docs = self.in_play if self.focus is None else {self.lib.passages[p].doc_id for p in self.focus}
+        return readings(self.debate, self.notes, docs)
 
     def counter(self, sections: list[Section], theses: list[Thesis]) -> Section:
         """The strongest case against the plan's leading side: the other side's best evidence not yet
@@ -894,12 +896,18 @@ def debate_citations(engine: Engine) -> tuple[list[DebateGroup], list[Citation]]
     return readings(debate(engine.library), notes), notes.citations
 
 
-def readings(d: Debate, notes: Footnotes) -> list[DebateGroup]:
-    """The debate's groups with footnotes: each school's own sentences first, then its writers'."""
+def readings(d: Debate, notes: Footnotes, docs: set[str] | None = None) -> list[DebateGroup]:
+    """The debate's groups with footnotes: each school's own sentences first, then its writers'. With
+    `docs`, only what those documents say (an essay on one article's subject lists that article's writers)."""
     out = []
     for label, ws, claims in d.groups():
+        claims = [c for c in claims if docs is None or c.doc_id in docs]
+        writers = [(w.name, w.role, [c.row for c in w.claims if docs is None or c.doc_id in docs]) for w in ws]
+        writers = [(n, r, rows) for n, r, rows in writers if rows]
+        if not claims and not writers:
+            continue
         own = [notes.cite(c.row) for c in claims]
-        out.append(DebateGroup(label, [(w.name, w.role, [notes.cite(c.row) for c in w.claims]) for w in ws], own))
+        out.append(DebateGroup(label, [(n, r, [notes.cite(row) for row in rows]) for n, r, rows in writers], own))
     return out
 
 

@@ -125,5 +125,6 @@ def main_clause(text: str, again: bool = True, choose: Callable[[list[str]], int
     if len(out.split()) < MIN_WORDS:
         out = text
     out = re.sub(r"\s+([,.;:])", r"\1", re.sub(r"\s+", " ", out))
+    out = re.sub(r"[\s,;:–—-]+([.!?]?)$", r"\1", out)  # "lenient terms–." once what followed the dash is gone
     out = re.sub(r"[“”\"]", "", out)  # the point is not a quotation: the quote below it is
     return spell(display(out))
