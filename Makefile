@@ -40,6 +40,7 @@ bench: setup
 	$(BIN)/python benchmark/latency.py
 	$(BIN)/python benchmark/reading.py
 	$(BIN)/python benchmark/check.py
+	$(BIN)/python benchmark/plan.py
 	$(BIN)/python benchmark/scale.py
 
 eval: setup

@@ -746,8 +746,9 @@ class Planner:
         if not sec.covered and self.brief.kind != "causes":  # nothing new on the other side: its strongest section, put as the objection
             side = [s for s in sections if s.stance == other and s.covered]
             if side:
-                sec = Section(side[0].title, other, side[0].facet, side[0].point, side[0].quotes, side[0].who,
-                              lead=side[0].lead)
+                n = sections.index(side[0]) + 1
+                sec = Section(f"{side[0].title} (section {n} again: the sources hold nothing more on this side)",
+                              other, side[0].facet, side[0].point, side[0].quotes, side[0].who, lead=side[0].lead)
         sec.title = f"Counter-argument: {sec.title}" if sec.covered else "Counter-argument"
         return sec
 

@@ -29,6 +29,7 @@ such as "a defensive move", or blame) has no reading here: plan.py plans it from
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,7 @@ from app.engine.library import Library
 
 FOR_Z = 1.0
 AGAINST_Z = 0.0  # or the median of the sentences that bear on the question, when that is lower
+COMMON_SHARE = 0.1
 FEEDBACK = 5  # sentences added to the factor's query (Rocchio): enough to carry its vocabulary, few enough to stay on it
 
 # How a question names a driver: "driven by X", "caused by X", "due to X", "the result of X", "a response
@@ -116,6 +118,14 @@ def read_sides(lib: Library, encode, kind: str, predicate: str | None, relevant:
         pool = z[relevant] if relevant is not None and relevant.any() else z
         against = max(AGAINST_Z, float(np.median(pool)))
         own = _keys(factor)
+        # the factor's vocabulary, widened as its vector was: a word that at least two of the ten sentences
+        # closest to the widened factor use and that is not among the documents' common words (in at most
+        # one sentence in ten): "threat" and "security" for "fear of Germany", "communist" for "the desire to
+        # spread revolution". A sentence using it is never evidence of another factor.
+        wide = np.flatnonzero(inside)[np.argsort(-(V[inside] @ (q / np.linalg.norm(q))))[:2 * FEEDBACK]]
+        counts = Counter(k for i in wide for k in _keys(lib.sentences[i].text))
+        common = Counter(k for i in np.flatnonzero(inside) for k in _keys(lib.sentences[i].text))
+        widened = own | {k for k, c in counts.items() if c >= 2 and common[k] <= COMMON_SHARE * inside.sum()}
         side = np.zeros(n, dtype=np.int8)
         for s in lib.sentences:
             reading = s.reading or {}
@@ -125,7 +135,7 @@ def read_sides(lib: Library, encode, kind: str, predicate: str | None, relevant:
                 side[s.ix] = -1  # "Stalin not supporting a World Wide Revolution": evidence against the factor
             elif z[s.ix] >= 2 * FOR_Z or z[s.ix] >= FOR_Z and own & _keys(s.text):
                 side[s.ix] = 1  # close to the factor and naming it, or very close
-            elif z[s.ix] <= against and (reading.get("causes") or _AIM.search(s.text)) and not own & _keys(s.text):
+            elif z[s.ix] <= against and (reading.get("causes") or _AIM.search(s.text)) and not widened & _keys(s.text):
                 side[s.ix] = -1  # (a sentence that names the factor is never evidence of another one)
         return Sides("factor", factor, side, z)
     if kind == "evaluate":
