@@ -308,3 +308,31 @@ def test_the_timeline_keeps_dates_of_events_not_of_opinions_and_puts_a_sentence_
     assert find(entries, 1938, "Munich Conference", "final straw")  # a named event's date, in a be-sentence
     rows = [(m.row, m.label) for e in entries for m in e.mentions]
     assert len(rows) == len(set(rows))
+
+
+def test_a_document_that_dates_an_event_twice_by_year_and_month_gives_one_entry(entries):
+    """The mind map's "1934 Stalin joined the LoN" and "September 1934- Soviet Union attended its first League
+    of Nations" are one event (the other documents' League sentences show it), and its "Franco-Soviet Pact of
+    1935" is the May 1935 pact with France that two other documents tell."""
+    league = [e for e in entries if e.when.first.year == 1934 and any("League" in c.quote or "LoN" in c.quote
+                                                                        for c in e.citations)]
+    assert len(league) == 1, [e.label for e in league]
+    assert league[0].when.iso() == "1934-09" and len(league[0].citations) == 4
+    assert any("LoN" in c.quote for c in league[0].citations)
+    pacts = find(entries, 1935, "Franco-Soviet Pact")
+    assert len(pacts) == 1 and pacts[0].when.iso() == "1935-05", [(e.when.iso(), e.label) for e in pacts]
+    assert find(entries, 1935, "assistance") == pacts
+    # the other 1934 line of the mind map, drafting a treaty with France, stays its own event
+    assert find(entries, 1934, "draft a treaty") and find(entries, 1934, "draft a treaty") != league
+
+
+def test_a_combining_form_names_its_country_only_inside_a_hyphenated_name():
+    from app.engine.events import _COMBINING, COMBINING_FORMS
+
+    def countries(text):
+        return _COMBINING.sub(lambda c: COMBINING_FORMS[c.group(1).lower()] + c.group(2), text)
+
+    assert countries("the Franco-Soviet Pact and the Anglo–German Naval Agreement") == \
+        "the France-Soviet Pact and the Britain–German Naval Agreement"
+    assert countries("Hitler helped Franco and the fascists") == "Hitler helped Franco and the fascists"
+    assert countries("a franco-phile") == "a franco-phile"  # a lower-case second part is no country pair

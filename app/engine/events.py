@@ -267,15 +267,26 @@ class _Matcher:
         def spelled_out(text: str) -> str:
             return _ACRONYM.sub(lambda a: expand.get(a.group(), a.group()), text)  # "LoN": League of Nations
 
+        def countries(text: str) -> str:  # for names only: "Franco-Soviet" names France (the label embeds as written)
+            return _COMBINING.sub(lambda c: COMBINING_FORMS[c.group(1).lower()] + c.group(2), spelled_out(text))
+
         def names(m: Mention) -> set[str]:
-            ws = set(words(" ".join(_NAME.findall(spelled_out(lib.sentences[m.row].text))))) - MONTH_WORDS
+            ws = set(words(" ".join(_NAME.findall(countries(lib.sentences[m.row].text))))) - MONTH_WORDS
             if per_row[m.row] > 1:  # two dates in one sentence: only the names of this date's clause
-                ws &= set(words(spelled_out(m.label)))
-            return {st for st in stems(sorted(ws)) if not st.isdigit() and df[st] <= limit}
+                ws &= set(words(countries(m.label)))
+            return {st for st in stems(sorted(ws)) if not st.isdigit()}
 
         raw = [names(m) for m in found]
         canon = _spellings(sorted(set().union(*raw)))
-        self.names = [frozenset(canon[x] for x in r) for r in raw]
+        self.every_name = [frozenset(canon[x] for x in r) for r in raw]
+        self.names = [frozenset(canon[x] for x in r if df[x] <= limit) for r in raw]
+        # A label that is itself a name ("Franco-Soviet Pact" of 1935) is identified by all its words, the
+        # main actors' too: France is in a fifth of the shipped sentences, yet it is what ties that pact to
+        # "the Soviet Union signed mutual assistance pacts with France and Czechoslovakia".
+        self.named = [bool(_TITLE.fullmatch(m.label)) and len(m.label.split()) > 1 for m in found]
+        self.said = [frozenset(stems(words(countries(lib.sentences[m.row].text)))) for m in found]
+        self.title = [frozenset(stems([w for w in words(countries(m.label)) if "-" not in w])) if named else frozenset()
+                      for m, named in zip(found, self.named, strict=True)]
         self.sentence = lib.vectors[[m.row for m in found]]
         # A label that keeps most of its sentence reads as the sentence does: its stored vector serves, and
         # only the others are embedded (about 9 ms each on a busy 2-core laptop, most of the build's time).
@@ -295,6 +306,17 @@ class _Matcher:
         shared = np.array([per_row[m.row] > 1 for m in found])
         self.sentence = np.where(shared[:, None], self.label, self.sentence)
 
+    def names_it(self, x: int, y: int) -> bool:
+        """Is one of x and y a named thing whose every word the other's sentence says? ("Franco-Soviet Pact"
+        of 1935 and "the Soviet Union signed mutual assistance pacts with France and Czechoslovakia")"""
+        return any(self.title[a] and self.title[a] <= self.said[b] for a, b in ((x, y), (y, x)))
+
+    def share_names(self, x: int, y: int) -> bool:
+        """Do x and y name something in common? Their distinctive names, or any name when one is a named thing."""
+        if self.names[x] & self.names[y]:
+            return True
+        return (self.named[x] or self.named[y]) and bool(self.every_name[x] & self.every_name[y])
+
     def sims(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """For pairs (i[k], j[k]): the better of the labels' and the sentences' cosine (a label drops what
         its sentence says around the date: "reported to Berlin on May 3rd 1939: '...Molotov...'")."""
@@ -305,6 +327,15 @@ class _Matcher:
         return np.einsum("ij,ij->i", self.label[i], self.label[j])
 
 
+# English combining forms of country names ("Franco-Soviet", "Anglo-German", "Sino-Japanese"): the part before
+# the hyphen names the country. A closed class of the language, as dictionaries list it; only a hyphenated
+# part is read, so General Franco stays a person.
+COMBINING_FORMS = {"anglo": "Britain", "franco": "France", "russo": "Russia", "sino": "China", "italo": "Italy",
+                   "austro": "Austria", "germano": "Germany", "hispano": "Spain", "luso": "Portugal",
+                   "greco": "Greece", "turco": "Turkey", "indo": "India", "serbo": "Serbia", "polono": "Poland",
+                   "nippo": "Japan", "dano": "Denmark"}
+_COMBINING = re.compile(r"\b((?i:" + "|".join(COMBINING_FORMS) + r"))([-–])(?=[A-Z])")
+_TITLE = re.compile(r"(?:[A-Z][\w’'-]*\s+(?:(?:of|the|and|for)\s+)*)*[A-Z][\w’'-]*")
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z]{1,4}\b")
 _LONG_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of|the|and|for)?\s*[A-Z][a-z]+)+")
 
@@ -376,7 +407,7 @@ def _groups(found: list[Mention], match: _Matcher) -> list[list[int]]:
     date in the group agrees with every other (so a bare '1939' cannot bridge August and September)."""
     i, j = _overlapping(found)
     sim = match.sims(i, j)
-    keep = [k for k in np.flatnonzero(sim >= SAME_EVENT_SIM) if match.names[i[k]] & match.names[j[k]]]
+    keep = [k for k in np.flatnonzero(sim >= SAME_EVENT_SIM) if match.share_names(int(i[k]), int(j[k]))]
     alike = {(int(i[k]), int(j[k])): float(sim[k]) for k in keep}
     # Across documents, each other's best match: a document tells an event once, so of the sentences in
     # another document that could be the same event, only the closest is (a year-level "1939" otherwise
@@ -386,17 +417,43 @@ def _groups(found: list[Mention], match: _Matcher) -> list[list[int]]:
         for a, b in ((x, y), (y, x)):
             if found[a].doc_id != found[b].doc_id and c > best.get((a, found[b].doc_id), (-1.0, -1))[0]:
                 best[(a, found[b].doc_id)] = (c, b)
-    keep = [k for k in keep if found[i[k]].doc_id == found[j[k]].doc_id
-            or (best[(int(i[k]), found[j[k]].doc_id)][1] == j[k] and best[(int(j[k]), found[i[k]].doc_id)][1] == i[k])]
+    def mutual(x: int, y: int) -> bool:
+        return best[(x, found[y].doc_id)][1] == y and best[(y, found[x].doc_id)][1] == x
+
+    # A document may tell an event twice, once by its year alone and once dated ("1934 Stalin joined the LoN",
+    # "September 1934- Soviet Union attended its first League of Nations"). Another document shows it: the
+    # year-level mention's closest there is closest, back in the first document, to the dated mention. That
+    # one-way match counts only when it is as alike as the library's typical two-way match (the median): on
+    # the tuning articles the weaker ones joined other events ("By mid-1942, the Japanese found themselves
+    # holding a vast area" to "In March 1942, Chinese Expeditionary Force started to attack"). Or when the
+    # other document says its name: "the Franco-Soviet Pact of 1935" and "the Soviet Union signed mutual
+    # assistance pacts with France" (whose closest in the mind map is "May 1935, France signed a treaty with
+    # the USSR"). A name alone is not enough within one document: "the California Global Warming Solutions
+    # Act of 2006" is not the executive order of October 2006.
+    two_way = [c for (x, y), c in alike.items() if found[x].doc_id != found[y].doc_id and mutual(x, y)]
+    typical = float(np.median(two_way)) if two_way else 1.0
+    echoes: set[tuple[int, int]] = set()
+    for (a, _), (c, b) in best.items():
+        z = best.get((b, found[a].doc_id), (0.0, a))[1]
+        if ((c >= typical or match.names_it(a, b)) and found[a].when.precision == 1 and z != a and found[z].when.precision > 1
+                and found[z].when.agrees(found[a].when) and (min(a, z), max(a, z)) in alike):
+            echoes.add((min(a, z), max(a, z)))
+            echoes.add((min(a, b), max(a, b)))
+
+    # An event called by its name is that event in any document, closest or not.
+    keep = [k for k in keep if found[i[k]].doc_id == found[j[k]].doc_id or mutual(int(i[k]), int(j[k]))
+            or (int(i[k]), int(j[k])) in echoes or match.names_it(int(i[k]), int(j[k]))]
 
     def fits(x: int, y: int) -> bool:
         """May x and y sit in one entry? Their dates agree, and two sentences of one document are one
         event only if they say the same thing: a document tells an event once (a mind map's lines are
         different events, though 'September 1938 ... Czechoslovakia' and 'Munich 29 September 1938,
-        Czechoslovakia' share a month and a name)."""
+        Czechoslovakia' share a month and a name), or if one dates the other's event by its year alone
+        (an echo, above)."""
         if not found[x].when.agrees(found[y].when):
             return False
-        return found[x].doc_id != found[y].doc_id or alike.get((min(x, y), max(x, y)), 0.0) >= SAME_THING_SIM
+        pair = (min(x, y), max(x, y))
+        return found[x].doc_id != found[y].doc_id or alike.get(pair, 0.0) >= SAME_THING_SIM or pair in echoes
 
     group = list(range(len(found)))
     members = {x: [x] for x in range(len(found))}
