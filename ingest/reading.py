@@ -63,6 +63,7 @@ _REPORTING = {"argue", "say", "claim", "write", "believe", "suggest", "state", "
               "observe", "report", "insist", "assert", "conclude", "think", "feel", "stress", "emphasise",
               "emphasize", "point", "propose", "describe", "call", "see", "view", "regard", "consider", "explain",
               "declare", "announce", "warn", "admit", "deny", "doubt", "question", "challenge", "agree", "dispute"}
+REPORTING = frozenset(_REPORTING)
 # Verdict words and their polarity.
 VERDICT = {"success": 1, "successful": 1, "successfully": 1, "succeed": 1, "achievement": 1, "triumph": 1,
             "victory": 1, "effective": 1, "gain": 1, "benefit": 1, "advantage": 1, "win": 1,

@@ -53,6 +53,11 @@ FEATURES = ["logit", "top", "causal", *(f"kind_{k}" for k in KINDS), "cause_new"
             "link_back", "link_forward", "next_links_back", "prev_gives_reason", "says", "after_opening"]
 
 
+def gives_reason(reading: dict | None) -> bool:
+    """Does the sentence give a reason: a cause, motive, purpose or means the reading found in it?"""
+    return any(c[0] in KINDS for c in (reading or {}).get("causes") or [])
+
+
 def asks_reason(question: str) -> bool:
     """Whether the question asks for a cause, motive or purpose (not for consequences)."""
     return bool(_ASKS.search(question)) and not _CONSEQUENCE.search(question)
