@@ -78,7 +78,7 @@ def show_upload_result(docs) -> None:
             continue
         gone = sum(len(r.get("removed", [])) for r in doc.removed)
         fixed = sum(len(r.get("changed", [])) for r in doc.removed)
-        pages = f", {doc.extra['pages']} pages" if doc.extra.get("pages") else ""
+        pages = f", {ui.plural(int(doc.extra['pages']), 'page')}" if doc.extra.get("pages") else ""
         cleaning = f"cleaning removed {ui.plural(gone, 'line')}" + (f" and repaired {fixed}" if fixed else "")
         st.success(f"Added **{ui.md(doc.title)}** ({ui.md(doc_id)}{pages}): "
                    f"{ui.plural(len(doc.passage_ids), 'passage')}; {cleaning}.", icon=":material/check_circle:")
