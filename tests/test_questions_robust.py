@@ -58,6 +58,29 @@ def test_a_question_with_no_word_to_look_up_is_declined_with_the_reason(engine, 
     assert any(NO_WORD in w for w in answer.warnings)
 
 
+@pytest.mark.parametrize(("question", "plain"), [
+    ("yo why was litvinov sacked lol", "why was litvinov sacked"),  # the issue's
+    ("omg when was the treaty of rapallo signed pls", "When was the Treaty of Rapallo signed?"),
+    ("Hello, who replaced Litvinov? thx", "Who replaced Litvinov?"),
+])
+def test_chat_filler_never_decides_an_answer(engine, question, plain):
+    typed, clean = engine.ask(question), engine.ask(plain)
+    assert not typed.abstained and typed.question == question  # shown as the student typed it
+    assert typed.citations[0].quote == clean.citations[0].quote
+
+
+@pytest.mark.parametrize("question", ["lol", "yo pls", "hey?"])
+def test_a_question_of_filler_alone_has_no_word_to_look_up(engine, question):
+    answer = engine.ask(question)
+    assert answer.abstained and any(NO_WORD in w for w in answer.warnings)
+
+
+def test_filler_words_are_dropped_only_when_they_are_chat_register():
+    from app.engine.language import without_filler
+    assert without_filler("Hey, why did Stalin like Hitler so well?") == "why did Stalin like Hitler so well?"
+    assert without_filler("Was the pact ok for Stalin?") == "Was the pact ok for Stalin?"
+
+
 @pytest.mark.parametrize("question", ["Почему Сталин подписал пакт с Гитлером?", "斯大林为什么签署条约？",
                                       "لماذا وقع ستالين الاتفاقية؟", "Γιατί υπέγραψε ο Στάλιν;", *FOREIGN])
 def test_a_question_in_another_language_is_declined_because_the_sources_are_in_english(engine, question):

@@ -30,7 +30,7 @@ from .answer import Answer
 from .argue import compose_argued
 from .compose import Evidence, abstain, analytic, compose, evidence
 from .features import Featurizer, evidence_row
-from .language import is_english
+from .language import is_english, without_filler
 from .library import Library
 from .reasons import opens_by_rule, rescore
 from .retrieve import Hit, Retriever, words
@@ -77,9 +77,12 @@ def decline_reason(q: str) -> str | None:
         return ("Footnote's sources are in English: ask the question in English "
                 "(for example, 'Why did Stalin sign the pact with Hitler?').")
     if not words(q):
-        return ("The question has no word to look up in the sources: name the person, event or idea it is "
-                "about (for example, 'Why was Litvinov dismissed?').")
+        return NO_WORD
     return None
+
+
+NO_WORD = ("The question has no word to look up in the sources: name the person, event or idea it is "
+           "about (for example, 'Why was Litvinov dismissed?').")
 
 
 class _Clock:
@@ -187,11 +190,17 @@ class Engine:
         self.follow_index()
         q = check_question(question)
         notes = [READ_ERROR] if REPLACEMENT in q else []
-        reason = decline_reason(q)
+        typed, q = q, without_filler(q)  # "yo ... lol": looked up without the chat filler, shown as typed
+        reason = decline_reason(q) if q else NO_WORD
         if reason:
-            answer = Answer(q, [], [], abstained=True, warnings=[*notes, reason])
+            answer = Answer(typed, [], [], abstained=True, warnings=[*notes, reason])
             answer.timings_ms = {"retrieve": 0.0, "compose": 0.0, "total": (time.perf_counter() - t0) * 1000}
             return answer
+        answer = self._answer(q, top_k, t0, notes)
+        answer.question = typed
+        return answer
+
+    def _answer(self, q: str, top_k: int | None, t0: float, notes: list[str]) -> Answer:
         # "What happened after X?": the events the timeline dates next, not the sentences about X itself.
         if self.llm is None and (answer := answer_after(self, q)) is not None:
             answer.warnings[:0] = notes

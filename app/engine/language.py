@@ -120,3 +120,22 @@ def calibrate() -> None:
 
 if __name__ == "__main__":
     calibrate()
+
+
+# Chat register: interjections and chat abbreviations that carry no content ("yo why was litvinov sacked
+# lol"). A closed class of the register, listed by hand, not fitted to any question: the tagger cannot be
+# asked instead (it tags a final "lol" as a noun and "yo" as a verb). Only unambiguous forms: "like", "so",
+# "ok" and "well" are words of questions too.
+CHAT_FILLER = frozenset("""yo lol lool lmao lmfao rofl pls plz plss omg omfg idk tbh imo imho btw bruh haha hahaha
+    hey hi hello heya thx ty ugh um umm uh hmm hmmm ya yeah nah dude ngl smh fyi asap""".split())
+
+
+def without_filler(question: str) -> str:
+    """The question without chat filler, for looking it up: a student's "yo ... lol" never decides whether
+    the sources answer. A question of filler alone gives "" (it has no word to look up)."""
+    kept = [m for m in re.finditer(r"\S+", question) if re.sub(r"[^\w]", "", m.group().lower()) not in CHAT_FILLER]
+    if len(kept) == len(question.split()):
+        return question
+    text = " ".join(m.group() for m in kept)
+    return re.sub(r"^[\s,;:.!-]+", "", text)
+
