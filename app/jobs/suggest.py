@@ -170,9 +170,8 @@ def suggestions(engine, answer: Answer, n: int = MAX_SUGGESTIONS) -> list[str]:
         return []
     asked = {(answer.resolved_question or answer.question).strip().lower()}
     cited = set(_rows(engine, answer))
-    firsts = list(dict.fromkeys(engine.library.rows_in(c.doc_id, c.start, c.end)[0] for c in answer.citations
-                                if engine.library.rows_in(c.doc_id, c.start, c.end)))
-    whys = [(q, row) for row in firsts if (q := _why(engine, row))]
+    # the cited sentences in footnote order (a footnote may quote two), each asked about once
+    whys = [(q, row) for row in dict.fromkeys(_rows(engine, answer)) if (q := _why(engine, row))]
     others = [(q, None) for q in (_next(engine, answer), *_views(engine, answer)) if q]
     queue = [x for pair in zip_longest(whys, others) for x in pair if x]
     seen_first = (answer.citations[0].doc_id, answer.citations[0].start)
