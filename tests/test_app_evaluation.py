@@ -68,7 +68,8 @@ def test_a_question_opens_to_its_answer_citations_and_key_points(page):
     page.selectbox(key="eval_question").set_value("aq-02").run()
     assert not page.exception
     body = markdown(page)
-    assert any("<sup>[1]</sup>" in m for m in body)
+    # each mark is a link that opens its footnote, as on Ask (ui.fn_ref and the footnote's key)
+    assert any('data-fn="eval-fn-1">[1]</a></sup>' in m for m in body)
     assert any("✓" in m or "✗" in m for m in body)  # key points hit or missed
     assert [e for e in page.expander if e.label.startswith("**\\[1\\]**")]
 

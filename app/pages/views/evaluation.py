@@ -209,18 +209,20 @@ def view_section() -> None:
                        format_func=lambda i: f"{i}: {ui.shown(by_id[i]['question'])}")
     r = by_id[qid]
     answer = r["runs"]["footnote"]["answer"]
+    ui.footnote_links()  # the marks of the answer below open their footnotes
     st.markdown(f"**{ui.md(r['question'])}**")
     if answer["abstained"]:
         st.info("Footnote declined: " + ("correctly, the sources do not cover it." if not r["answerable"]
                                          else "but the sources do cover it."), icon=":material/block:")
     else:
-        marks = {s["text"]: "".join(f"<sup>[{n}]</sup>" for n in s["citations"]) for s in answer["sentences"]}
+        marks = {s["text"]: "".join(ui.fn_ref("eval-fn", n) for n in s["citations"]) for s in answer["sentences"]}
         st.markdown('<div style="line-height:1.7">' + " ".join(ui.esc(t) + m for t, m in marks.items()) + "</div>",
                     unsafe_allow_html=True)
         for c in answer["citations"]:
             ok = "supports its sentence" if c["supports"] else "does not support its sentence"
             gold = " · on the expected evidence" if c.get("on_gold") else ""
-            with st.expander(f"**\\[{c['n']}\\]** {ui.md(c['passage_id'])} · {ok}{gold}", key=f"eval-fn-{c['n']}"):
+            with st.expander(f"**\\[{c['n']}\\]** {ui.md(c['passage_id'])} · {ok}{gold}",
+                             key=ui.fn_key("eval-fn", c["n"])):
                 st.markdown(ui.highlight(c["quote"], [(0, len(c["quote"]))]), unsafe_allow_html=True)
                 ui.sources_link(c["doc_id"], c["passage_id"], c["start"], c["end"], label="Read it in the document")
     for k in answer.get("key_points", []):
