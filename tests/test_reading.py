@@ -133,6 +133,31 @@ def test_a_why_question_does_not_open_with_what_followed_the_event(engine):
     assert not first.quote.startswith("After the Nazi-Soviet pact was signed")  # what followed, not why
 
 
+def test_a_why_question_opens_with_the_argument_its_sources_conclude_with_thus(engine):
+    """The essay gives Stalin's reasons and then "Thus, in August, 1939 the two powers cynically concluded
+    the Nazi-Soviet Non-Aggression Pact": the answer quotes that argument in order, to its conclusion."""
+    quotes = [c.quote for c in engine.ask("Why did Stalin sign the Nazi-Soviet Pact?").citations]
+    assert quotes[0].startswith("Stalin looked at the world situation and concluded that only by allying"), quotes[0]
+    at = {key: next(i for i, q in enumerate(quotes) if key in q)
+          for key in ("would buy time", "regain portions of Poland", "Thus, in August, 1939")}
+    assert at["would buy time"] < at["regain portions of Poland"] < at["Thus, in August, 1939"], quotes
+    assert not any(q.startswith("By mid-1939 tensions") for q in quotes)  # the paragraph's scene, not a reason
+
+
+def test_a_concluding_sentence_that_gives_its_own_reason_answers_by_itself(engine):
+    # "The result is a foreign policy which is best described as schizophrenic as the Soviet leadership ..."
+    first = engine.ask("Why is Soviet foreign policy described as “schizophrenic” in nature?").citations[0]
+    assert first.quote.startswith("The result is a foreign policy which is best described as schizophrenic")
+
+
+def test_as_a_result_of_names_its_own_cause_and_concludes_nothing_before_it():
+    from app.engine.reasons import _OWN_CAUSE
+
+    assert _OWN_CAUSE.match("As a result of the Washington Naval Treaty of 1922, most carriers were conversions.")
+    assert _OWN_CAUSE.match("In response to the crisis of 2010, some proposals have surfaced.")
+    assert not _OWN_CAUSE.match("As a result, the Bolsheviks were forced to work with the Germans.")
+
+
 def test_why_something_is_judged_a_failure_opens_with_a_failure_verdict(engine):
     from app.engine.reasons import verdict_of
 

@@ -79,7 +79,8 @@ globals().update(fitted_constants())
 
 
 def compose_argued(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: np.ndarray,
-                   naming: set[int] = frozenset(), opener: int | None = None, opener_p: float = 0.0) -> tuple[
+                   naming: set[int] = frozenset(), opener: int | None = None, opener_p: float = 0.0,
+                   read_to: int | None = None) -> tuple[
         list[AnswerSentence], list[Citation]]:
     """Choose and order sentences from the retrieved passages; number their citations.
 
@@ -162,8 +163,9 @@ def compose_argued(lib: Library, question: str, hits: list[Hit], sims: np.ndarra
     # ranker is sure enough of its opening (OPENER_P, fitted), it opens: "How did Litvinov's replacement
     # change Soviet policy?" opened with "After Lenin's death in 1924, the course of Soviet foreign policy
     # somewhat changed".
-    if opener is not None and (own is None or ((antecedents(own) or opener_p >= OPENER_P)
-                                               and (not openers or opener in naming))):
+    # An opening argument the sources conclude (`read_to`) opens whatever else names the question.
+    if opener is not None and (read_to is not None or own is None or ((antecedents(own) or opener_p >= OPENER_P)
+                                                                      and (not openers or opener in naming))):
         if opener not in seen:
             candidates.append(opener)
             scored.append(opener)
@@ -172,12 +174,15 @@ def compose_argued(lib: Library, question: str, hits: list[Hit], sims: np.ndarra
     if first is None:
         return [], []
     cur, run = first, score(first)
-    for _ in range(CONTINUATION):
+    # An opening argument reads on to the sentence that concludes it (`read_to`: reasons.stated_reasons).
+    reading_on = read_to is not None and first < read_to
+    for _ in range(max(CONTINUATION, MAX_SENTENCES if reading_on else 0)):
         after = next_in_paragraph(lib, cur)
-        if after is None or after in used:
+        if after is None or after in used or len(groups) >= MAX_SENTENCES:
             break
         run = max(CARRY * run, score(after))  # what it inherits from the sentences before it, or its own
-        if not (depends_on_previous(lib.sentences[after].text) or run >= CONTINUE_RATIO * best):
+        if not (reading_on and after <= read_to) and \
+                not (depends_on_previous(lib.sentences[after].text) or run >= CONTINUE_RATIO * best):
             break
         add(after)
         cur = after

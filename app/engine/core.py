@@ -32,7 +32,7 @@ from .compose import Evidence, abstain, analytic, compose, evidence
 from .features import Featurizer, evidence_row
 from .language import is_english, without_filler
 from .library import Library
-from .reasons import opens_by_rule, rescore
+from .reasons import opens_by_rule, rescore, stated_reasons
 from .retrieve import Hit, Retriever, words
 
 MAX_QUESTION_CHARS = 1000
@@ -228,7 +228,8 @@ class Engine:
             # tuning articles 65% -> 62%. Transfer to unseen documents comes first.
             # A why-question opens with a reason the sources give, not with what the ranker finds most
             # like the question (often what happened next): reasons.py, fitted on public data.
-            opening = probs if self.reason_model is False else rescore(r.library, q, r.cands, probs, self.reason_model)
+            opening = probs if self.reason_model is False else \
+                rescore(r.library, q, r.cands, probs, self.reason_model, r.features.idf_of)
             scores = dict(zip(r.cands, opening.tolist(), strict=True))
             sentences, citations = compose(r.library, q, scores, r.sims, models, r.features)
             if citations and analytic(q):  # the same opening, then several sources' sentences (argue.py)
@@ -236,7 +237,12 @@ class Engine:
                 opener = first[0] if first else None
                 naming = r.features.r.naming(q)  # its own generation's retriever; only argued answers need it
                 opener_p = 1.0 if opens_by_rule(r.library, q, first) else scores.get(opener, 0.0)
-                sentences, citations = compose_argued(r.library, q, r.hits, r.sims, r.bm, naming, opener, opener_p)
+                # the sources' own argument for the asked event, read in order to its conclusion
+                run = [] if self.reason_model is False else stated_reasons(r.library, q, r.cands, probs, r.features.idf_of)
+                if run:
+                    opener, opener_p = run[0], 1.0
+                sentences, citations = compose_argued(r.library, q, r.hits, r.sims, r.bm, naming, opener, opener_p,
+                                                      read_to=run[-1] if run else None)
             answer = Answer(q, sentences, citations, abstained=not sentences)
         answer.warnings[:0] = notes
         answer.evidence = {"top_sim": round(r.evidence.top_sim, 4), "coverage": round(r.evidence.coverage, 4),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,7 +157,8 @@ def verdict_of(reading: dict | None) -> int:
     return (-v[0] if v[1] else v[0]) if v else 0
 
 
-def rescore(lib, question: str, cands: list[int], probs: np.ndarray, model: ReasonModel | None = None) -> np.ndarray:
+def rescore(lib, question: str, cands: list[int], probs: np.ndarray, model: ReasonModel | None = None,
+            idf: Callable[[str], float] | None = None) -> np.ndarray:
     """The candidates' probabilities of holding the answer: for a reason question, of holding the reason
     (the fitted model); for any other question, or with no reading in the index, the ranker's own. A
     question that asks why something is judged a failure (or a success) opens with a sentence that makes
@@ -170,6 +172,9 @@ def rescore(lib, question: str, cands: list[int], probs: np.ndarray, model: Reas
     q = content(question)
     follows = np.array([_follows(lib.sentences[ix].text, q) for ix in cands])
     out = _after_the_rest(out, ~follows)
+    run = stated_reasons(lib, question, cands, probs, idf) if idf is not None else []
+    if run:  # the reasons a concluding sentence points back at open the answer
+        out = _after_the_rest(out, np.array([ix in run[:-1] for ix in cands]))
     wanted = asked_verdict(question)
     if wanted:
         # A judging sentence often leans on the one before it ("This was a failure ... because ..."), and
@@ -177,6 +182,58 @@ def rescore(lib, question: str, cands: list[int], probs: np.ndarray, model: Reas
         out = _after_the_rest(out, np.array([verdict_of(lib.sentences[ix].reading) == wanted for ix in cands]),
                               ARGUED_CHAIN)
     return out
+
+
+# A paragraph that ends its argument with "Thus ..." or "As a result ..." sets the scene in its first
+# sentence and gives the reasons between: at most this many of them are quoted before the conclusion.
+REASONS_BEFORE = 4
+SAYS_ASKED = 0.5  # the share of the question's rarity-weighted words a concluding sentence names
+# The reading's link back includes "As a result of X, ..." and "In response to X, ...", which name their
+# own cause in the sentence: they conclude no argument before them.
+_OWN_CAUSE = re.compile(r"^[\"“'‘(]*(as a (result|consequence) of|in (response|reaction) to|because of)\b", re.IGNORECASE)
+
+
+def stated_reasons(lib, question: str, cands: list[int], probs: np.ndarray, idf: Callable[[str], float]) -> list[int]:
+    """The sources' own argument for the asked event, in reading order, ending with the sentence that
+    concludes it, or []: a candidate that links back to the sentences before it (the reading's "Thus",
+    "As a result", "This led ...") and names most of the question's words, and gives no reason of its own
+    (one that does, "... best described as schizophrenic as the Soviet leadership aided ...", answers by
+    itself). "Thus, in August, 1939 the two powers cynically concluded the Nazi-Soviet Non-Aggression
+    Pact" ends "Stalin looked at the world situation and concluded that only by allying with Hitler could
+    he best protect Soviet interests. A pact with Germany would buy time ..." The paragraph's first sentence
+    sets the scene ("By mid-1939 tensions were mounting ...") and is left out, unless it is the only one.
+
+    "Names most" is weighed by rarity (`idf`): at least two of the question's words and most of its
+    weight (SAYS_ASKED), so "As a result, the victims of this disease do not ... travel very far" does not
+    conclude "Why did the seismic waves travel so far?"."""
+    if not asks_reason(question) or _CONSEQUENCE.search(question):
+        return []
+    q = content(question)
+    weight = sum(idf(w) for w in q) or 1.0
+
+    def says_asked(ix: int) -> bool:
+        shared = content(lib.sentences[ix].text) & q
+        return len(shared) >= 2 and sum(idf(w) for w in shared) >= SAYS_ASKED * weight
+
+    concluding = [(float(p), ix) for p, ix in zip(probs, cands, strict=True)
+                  if (lib.sentences[ix].reading or {}).get("link") == "back" and says_asked(ix)
+                  and not gives_reason(lib.sentences[ix].reading) and not _OWN_CAUSE.match(lib.sentences[ix].text)]
+    if not concluding:
+        return []
+    p_end, end = max(concluding)
+    if p_end >= float(np.max(probs)):
+        return []  # the ranker's own first choice: it answers as it stands (squad-train, held out: see below)
+    before = []
+    j = prev_in_paragraph(lib, end)
+    while j is not None:
+        before.insert(0, j)
+        j = prev_in_paragraph(lib, j)
+    window = before[1:] if len(before) > 1 else before
+    return [*window[-REASONS_BEFORE:], end] if window else []
+
+
+def _names_most(said: set[str], question: set[str]) -> bool:
+    return bool(question) and len(said & question) >= max(2, (len(question) + 1) // 2)
 
 
 def opens_by_rule(lib, question: str, rows: list[int]) -> bool:
@@ -202,5 +259,4 @@ def _follows(text: str, question: set[str]) -> bool:
     m = _OPENING.match(text)
     if not m or not question:
         return False
-    named = content(m.group(2))
-    return len(named & question) >= max(2, (len(question) + 1) // 2)
+    return _names_most(content(m.group(2)), question)
