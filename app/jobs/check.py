@@ -653,7 +653,7 @@ def source_points(engine, question: str) -> tuple[list[KeyPointInput], str]:
     the points and where they come from ("reasons", "verdicts", "both"), or [] and "none" when the sources
     give no clear key points (any other question, or nothing found)."""
     from app.engine import ranker
-    from app.engine.reasons import asks_reason, content, verdict_of
+    from app.engine.reasons import asks_reason, content, stated_reasons, verdict_of
 
     extent = bool(_EXTENT.search(question))
     want_reasons = asks_reason(question) or extent
@@ -677,7 +677,10 @@ def source_points(engine, question: str) -> tuple[list[KeyPointInput], str]:
             # the ranker's probability that it answers, and how close it is to the question in meaning
             found.append((p + float(r.sims[ix]), ix))
     found.sort(reverse=True)
-    rows = [ix for _, ix in found[:MAX_SOURCE_POINTS]]
+    # The sources' own argument for the asked event ("... Thus, in August, 1939 the two powers concluded the
+    # Nazi-Soviet Non-Aggression Pact"): its reasons come first, in reading order.
+    argued = stated_reasons(lib, question, r.cands, probs, r.features.idf_of)[:-1] if want_reasons else []
+    rows = list(dict.fromkeys([*argued, *(ix for _, ix in found)]))[:MAX_SOURCE_POINTS]
     points = [KeyPointInput(" ".join(lib.sentences[ix].text.split()),
                             quotes=((lib.sentences[ix].doc_id, lib.sentences[ix].text),)) for ix in rows]
     if not points:
