@@ -24,8 +24,9 @@ from app.engine.speakers import VAGUE_SPEAKERS
 from ingest.reading import REPORTING
 
 MAX_SUGGESTIONS = 3
-# Questions asked to choose them: each ask is about 0.1 s warm on 2 cores (benchmark/latency.py), so at
-# most this many keep the suggestions under a second after the answer.
+# Questions asked to choose them. A warm ask takes 13-15 ms at the median and about 25 ms at p95 on the
+# shipped corpus (`footnote eval`), a why-question's parse a few more: six keep the suggestions to a
+# fraction of a second after the answer, and leave room for two or three to survive the checks.
 MAX_ASKED = 6
 _LIGHT = {"be", "have", "do", "get", "make", "become", "seem", "say", "argue", "write", "think", "believe"}
 _PRONOUNS = {"he", "she", "it", "they", "this", "that", "these", "those", "we", "i", "you", "his", "her", "their",
