@@ -77,6 +77,14 @@ def test_an_argued_answer_may_open_with_what_the_rankers_best_sentence_leans_on_
     assert any("This conference was the first meeting" in c.quote for c in a.citations[:3])
 
 
+def test_a_sentence_that_leans_on_a_cited_one_is_as_close_to_the_question_as_it(engine):
+    """"This outlook he termed peaceful co-existence": its "he" is Chicherin, named in the sentence before,
+    so its own distance from the question (cosine 0.30, under MIN_SUPPORT_SIM) does not keep it out."""
+    quotes = " ".join(c.quote for c in engine.ask("What name did Chicherin give to his policy?").citations)
+    assert "This outlook he termed peaceful co-existence" in quotes
+    assert "Chicherin argued that communism would inevitably prevail" in quotes  # what "he" stands for
+
+
 def test_rare_names_are_distinctive_capitalised_words_not_common_names_or_months(engine):
     r = engine.retriever
     assert r.rare_names("How did Haslam explain the two strands?") == ["haslam"]

@@ -33,6 +33,7 @@ from .sentences import (
     PRONOUN,
     depends_on_previous,
     next_in_paragraph,
+    prev_in_paragraph,
 )
 from .speakers import speaker_of
 
@@ -264,7 +265,15 @@ def compose(lib: Library, question: str, scores: dict[int, float], sims: np.ndar
     # 3. Other sentences the ranker rates close to the best, best first; an argued answer prefers
     #    sources not yet cited, so a second source's view comes before a third sentence of the first.
     cited_docs = {lib.sentences[g[0]].doc_id for g in groups}
-    pool = [ix for ix in scored if ix not in used and scores[ix] >= bar and float(sims[ix]) >= MIN_SUPPORT_SIM]
+
+    def closeness(ix: int) -> float:
+        """How close a sentence is to the question; one that leans on the sentence before it ("This outlook
+        he termed peaceful co-existence") is as close as that one, whose names its pronoun stands for (it
+        is only cited with it: `with_antecedent`)."""
+        before = prev_in_paragraph(lib, ix) if depends_on_previous(lib.sentences[ix].text) else None
+        return max(float(sims[ix]), float(sims[before]) if before is not None else 0.0)
+
+    pool = [ix for ix in scored if ix not in used and scores[ix] >= bar and closeness(ix) >= MIN_SUPPORT_SIM]
     while pool and len(groups) < limit:
         fresh = [ix for ix in pool if lib.sentences[ix].doc_id not in cited_docs] if long_answer else []
         ix = (fresh or pool)[0]
