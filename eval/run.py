@@ -76,9 +76,18 @@ def runs_beside(settings: Settings) -> Path:
 
 
 def list_runs(*folders: Path) -> list[Path]:
-    """Run folders (each holding results.json) under these folders, newest first."""
-    found = {p.parent.resolve() for f in folders if f.is_dir() for p in f.glob("*/results.json")}
+    """Evaluation-set run folders (each holding a results.json with its systems) under these folders,
+    newest first. A folder of another shape (a tuning-set run written there by an older version, a
+    damaged file) is left out rather than breaking the page that lists them."""
+    found = {p.parent.resolve() for f in folders if f.is_dir() for p in f.glob("*/results.json") if _a_run(p)}
     return sorted(found, key=lambda p: (p.name, str(p)), reverse=True)
+
+
+def _a_run(results: Path) -> bool:
+    try:
+        return "systems" in json.loads(results.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
 
 
 def record(engine, qs: list[Question], folder: Path, settings: Settings, path: Path, load_s: float = 0.0,

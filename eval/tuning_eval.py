@@ -116,7 +116,9 @@ def main(questions: Path, out: Path | None = None, limit: int | None = None, art
         summary["bm25"] = bm25_baseline(engine.library, answerable)
         summary["llama_index_starter"] = starter_baseline(docs_dir, names, answerable, engine.model)
 
-    folder = out or Path(__file__).with_name("runs") / datetime.now().strftime("tuning-%Y%m%d-%H%M%S")
+    # under runs/tuning/, not beside the evaluation set's runs: these results have another shape, and the
+    # Evaluation page and `footnote eval --compare` list only those
+    folder = out or Path(__file__).with_name("runs") / "tuning" / datetime.now().strftime("%Y%m%d-%H%M%S")
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "results.json").write_text(json.dumps({"summary": summary, "questions": records}, indent=1),
                                          encoding="utf-8")

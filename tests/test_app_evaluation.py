@@ -115,3 +115,17 @@ def test_a_teachers_csv_of_questions_and_evidence_is_run_and_a_bad_row_is_named(
     page.button(key="eval_start").click().run()
     assert "cannot be used" in page.error[0].value
     assert "line 2: the evidence is not in any document" in shown(" ".join(markdown(page)))
+
+
+def test_a_run_of_another_shape_in_the_runs_folder_is_not_listed(tmp_path):
+    """A tuning-set run (its results have no systems) or a damaged file beside the evaluation set's runs:
+    the page lists neither, instead of failing on it."""
+    import json
+
+    from eval.run import list_runs
+
+    for name, body in (("20260101-000000", {"systems": {}, "meta": {}}), ("tuning-20260101", {"summary": {}}),
+                       ("20260102-000000", None)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "results.json").write_text("{not json" if body is None else json.dumps(body))
+    assert [p.name for p in list_runs(tmp_path)] == ["20260101-000000"]
