@@ -228,8 +228,10 @@ class Engine:
             # tuning articles 65% -> 62%. Transfer to unseen documents comes first.
             # A why-question opens with a reason the sources give, not with what the ranker finds most
             # like the question (often what happened next): reasons.py, fitted on public data.
+            # the sources' own argument for the asked event, read in order to its conclusion
+            run = [] if self.reason_model is False else stated_reasons(r.library, q, r.cands, probs, r.features.idf_of)
             opening = probs if self.reason_model is False else \
-                rescore(r.library, q, r.cands, probs, self.reason_model, r.features.idf_of)
+                rescore(r.library, q, r.cands, probs, self.reason_model, run)
             scores = dict(zip(r.cands, opening.tolist(), strict=True))
             sentences, citations = compose(r.library, q, scores, r.sims, models, r.features)
             if citations and analytic(q):  # the same opening, then several sources' sentences (argue.py)
@@ -237,8 +239,6 @@ class Engine:
                 opener = first[0] if first else None
                 naming = r.features.r.naming(q)  # its own generation's retriever; only argued answers need it
                 opener_p = 1.0 if opens_by_rule(r.library, q, first) else scores.get(opener, 0.0)
-                # the sources' own argument for the asked event, read in order to its conclusion
-                run = [] if self.reason_model is False else stated_reasons(r.library, q, r.cands, probs, r.features.idf_of)
                 if run:
                     opener, opener_p = run[0], 1.0
                 sentences, citations = compose_argued(r.library, q, r.hits, r.sims, r.bm, naming, opener, opener_p,

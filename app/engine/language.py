@@ -118,10 +118,6 @@ def calibrate() -> None:
               f"max {scores[-1]:.2f}")
 
 
-if __name__ == "__main__":
-    calibrate()
-
-
 # Chat register: interjections and chat abbreviations that carry no content ("yo why was litvinov sacked
 # lol"). A closed class of the register, listed by hand, not fitted to any question: the tagger cannot be
 # asked instead (it tags a final "lol" as a noun and "yo" as a verb). Only unambiguous forms: "like", "so",
@@ -139,3 +135,6 @@ def without_filler(question: str) -> str:
     text = " ".join(m.group() for m in kept)
     return re.sub(r"^[\s,;:.!-]+", "", text)
 
+
+if __name__ == "__main__":
+    calibrate()

@@ -158,7 +158,7 @@ def verdict_of(reading: dict | None) -> int:
 
 
 def rescore(lib, question: str, cands: list[int], probs: np.ndarray, model: ReasonModel | None = None,
-            idf: Callable[[str], float] | None = None) -> np.ndarray:
+            run: list[int] = ()) -> np.ndarray:
     """The candidates' probabilities of holding the answer: for a reason question, of holding the reason
     (the fitted model); for any other question, or with no reading in the index, the ranker's own. A
     question that asks why something is judged a failure (or a success) opens with a sentence that makes
@@ -172,8 +172,7 @@ def rescore(lib, question: str, cands: list[int], probs: np.ndarray, model: Reas
     q = content(question)
     follows = np.array([_follows(lib.sentences[ix].text, q) for ix in cands])
     out = _after_the_rest(out, ~follows)
-    run = stated_reasons(lib, question, cands, probs, idf) if idf is not None else []
-    if run:  # the reasons a concluding sentence points back at open the answer
+    if run:  # the reasons a concluding sentence points back at (`stated_reasons`) open the answer
         out = _after_the_rest(out, np.array([ix in run[:-1] for ix in cands]))
     wanted = asked_verdict(question)
     if wanted:
@@ -222,7 +221,7 @@ def stated_reasons(lib, question: str, cands: list[int], probs: np.ndarray, idf:
         return []
     p_end, end = max(concluding)
     if p_end >= float(np.max(probs)):
-        return []  # the ranker's own first choice: it answers as it stands (squad-train, held out: see below)
+        return []  # the ranker's own first choice answers as it stands (squad-train figures: docs/reading.md)
     before = []
     j = prev_in_paragraph(lib, end)
     while j is not None:

@@ -144,8 +144,8 @@ def _balanced(who: str) -> str:
 
 
 def _named_writer(who: str) -> bool:
-    """A writer a student can ask about: named (a capital past the first word, or a one-word name), not
-    "some historians", no date ("23 August 1939")."""
+    """A writer a student can ask about: named (a capital first letter, quotation marks aside), at most six
+    words, not "some historians", no date ("23 August 1939")."""
     ws = who.replace("‘", " ").replace("“", " ").split()
     return (who.lower() not in VAGUE_SPEAKERS and 0 < len(ws) <= 6 and not any(ch.isdigit() for ch in who)
             and ws[0][:1].isupper())
@@ -157,8 +157,8 @@ def _rows(engine, answer: Answer) -> list[int]:
 
 def _gives_new_reason(engine, rows: list[int], source: int, cited: set[int]) -> bool:
     """Does a why-question's answer cite, besides the sentence the question was made from, a sentence this
-    answer did not, and one that gives a reason (the reading's causes, or "This was because ..." before)?
-    An answer that only restates the event would teach nothing."""
+    answer did not that gives a reason (the reading's causes)? An answer that only restates the event would
+    teach nothing."""
     new = [r for r in rows if r != source and r not in cited]
     return any(gives_reason(engine.library.sentences[r].reading) for r in new)
 
@@ -170,9 +170,9 @@ def suggestions(engine, answer: Answer, n: int = MAX_SUGGESTIONS) -> list[str]:
     if answer.abstained or not answer.citations:
         return []
     asked = {(answer.resolved_question or answer.question).strip().lower()}
-    cited = set(_rows(engine, answer))
-    # the cited sentences in footnote order (a footnote may quote two), each asked about once
-    whys = [(q, row) for row in dict.fromkeys(_rows(engine, answer)) if (q := _why(engine, row))]
+    rows = list(dict.fromkeys(_rows(engine, answer)))  # footnote order; a footnote may quote two
+    cited = set(rows)
+    whys = [(q, row) for row in rows if (q := _why(engine, row))]
     others = [(q, None) for q in (_next(engine, answer), *_views(engine, answer)) if q]
     queue = [x for pair in zip_longest(whys, others) for x in pair if x]
     seen_first = (answer.citations[0].doc_id, answer.citations[0].start)
