@@ -340,6 +340,17 @@ def scores(truth: list[str], pred: list[str]) -> dict[str, dict]:
     return out
 
 
+def confusion(truth: list[str], pred: list[str]) -> dict[str, dict[str, int]]:
+    """How many claims of each true verdict (rows) got each verdict (columns)."""
+    return {t: {p: sum(a == t and b == p for a, b in zip(truth, pred, strict=True)) for p in VERDICTS} for t in VERDICTS}
+
+
+def confusion_table(c: dict[str, dict[str, int]]) -> str:
+    rows = ["  true \\ given    " + "".join(f"{v:>16}" for v in VERDICTS)]
+    rows += [f"  {t:16}" + "".join(f"{c[t][p]:>16}" for p in VERDICTS) for t in VERDICTS]
+    return "\n".join(rows)
+
+
 def _macro_f1(truth: list[str], pred: list[str]) -> float:
     f = []
     for s in scores(truth, pred).values():
@@ -484,20 +495,26 @@ def main() -> None:
         "held_out_articles": sorted(held),
         "held_out_tuning": scores(held_truth, held_pred),
         "held_out_by_kind": by_kind([e for e, t in zip(examples, test, strict=True) if t], held_pred),
+        "held_out_confusion": confusion(held_truth, held_pred),
         "shipped_corpus": scores(shipped_truth, shipped_pred),
+        "shipped_confusion": confusion(shipped_truth, shipped_pred),
         "command": "python -m eval.calibrate_check",
     }
     print(table(f"held-out tuning articles ({int(test.sum())} examples)", report["held_out_tuning"]))
     print(f"  caught, by kind: {report['held_out_by_kind']}")
+    print(confusion_table(report["held_out_confusion"]))
     if unseen:
         unseen_pred = judged(unseen_engine, model, unseen)
         report["squad_train_articles"] = sorted({e.group for e in unseen})
         report["squad_train"] = scores([e.verdict for e in unseen], unseen_pred)
         report["squad_train_by_kind"] = by_kind(unseen, unseen_pred)
+        report["squad_train_confusion"] = confusion([e.verdict for e in unseen], unseen_pred)
         print(table(f"squad-train articles never fitted ({len(report['squad_train_articles'])} articles, "
                     f"{len(unseen)} examples)", report["squad_train"]))
         print(f"  caught, by kind: {report['squad_train_by_kind']}")
+        print(confusion_table(report["squad_train_confusion"]))
     print(table(f"shipped corpus, never fitted ({len(shipped)} examples)", report["shipped_corpus"]))
+    print(confusion_table(report["shipped_confusion"]))
     wrong = [(e, p) for e, p in zip(shipped, shipped_pred, strict=True) if p != e.verdict]
     for e, p in wrong:
         print(f"  wrong: {e.verdict} -> {p}: {e.claim[:110]}")

@@ -122,3 +122,46 @@ def test_without_key_points_a_question_of_fact_says_so_and_invites_the_teachers_
     assert result.key_points == [] and result.key_points_from == "none"
     assert "Add your own" in result.no_points_note and "Add your own" in result.text()
     assert "Add your own" in result.markdown()
+
+
+@pytest.mark.parametrize("claim, source, found", [
+    # a name the passage gives elsewhere, put where the sentence has another: the alignment still sees it
+    ("Other contenders are Puerto Rico and the Virgin Islands.", "Other contenders are Guam and the Virgin Islands.",
+     [("name", "Puerto Rico", "Guam")]),
+    # the source's year is in the claim too, but not where the claim puts its own
+    ("He announced it on the August 6, 2008 episode, in the 2003 recall.",
+     "He announced it on the August 6, 2003 episode, in the 2003 recall.", [("date", "2008", "2003")]),
+    ("In 1938 England signed the agreement.", "In 1938 Britain signed the agreement.", []),  # one country's names
+    ("The EU banned the export.", "The European Union banned the export.", []),  # initials
+    ("Stalin signed the pact in 1939.", "The pact was signed by Stalin in 1939.", []),  # other words, same facts
+])
+def test_a_date_or_name_put_in_the_place_of_the_sources_own_is_found_by_aligning_the_words(claim, source, found):
+    assert check.substitutions(claim, source) == found
+
+
+def test_an_argument_is_the_same_thing_when_one_says_more_about_the_same_head():
+    assert "other" in _kinds("61% of voters ratified statehood (excluding the 26% who left this question blank).",
+                             "61% of voters supported statehood.")
+    assert claims._head("the rights to the film, its outtakes") == claims._head("the rights")
+    assert claims._head("Soviet aid") != claims._head("the Soviet Union")  # the head, not the first name
+
+
+def test_a_copied_source_sentence_with_another_name_from_its_passage_conflicts(engine):
+    # von Ribbentrop signed with Molotov; Litvinov, named in the sentence before, had been replaced
+    claim = "On 23 August 1939 it was announced that Litvinov and von Ribbentrop had signed a non-aggression pact."
+    s = check.check(engine, "How did the pact come about?", claim, []).sentences[0]
+    assert s.verdict == "conflicts", (s.p_stated, s.p_conflict)
+    assert "Molotov, not Litvinov" in s.correction
+
+
+@pytest.mark.parametrize("claim, source, changed", [
+    ("52 had not been killed in the Iraq War by November 2012.", "52 had been killed in the Iraq War by November 2012.",
+     "added"),
+    ("The term is found in Buddhism.", "The term is never found in Buddhism.", "dropped"),
+    ("Hitler did not sign the treaty in 1934.", "Hitler signed the treaty in 1934.", "added"),
+    ("It had its first Red Scare in 1919.", "It had its first (but not last) Red Scare in 1919.", None),  # an aside
+    ("Britain did not accept the offer.", "The UK refused the offer.", None),  # other words: the events compare these
+    ("The pact wasn't a failure, it was a success.", "The pact was not a failure but a success.", None),  # both deny
+])
+def test_a_not_put_into_or_left_out_of_the_sources_own_words_is_found(claim, source, changed):
+    assert check.negation_changed(claim, source) == changed

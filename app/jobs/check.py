@@ -28,6 +28,7 @@ import json
 import re
 import zipfile
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import cache
 from pathlib import Path
 
@@ -53,7 +54,8 @@ MAX_CLAIM_CHARS = 1000  # the engine reads at most this much at once (engine.MAX
 CANDIDATES = 12  # source sentences compared with each claim: the best by cosine and by BM25
 
 FEATURES = ("cos", "overlap", "window_overlap", "plain_overlap", "rare_overlap", "rare_missing", "date_with_other",
-            "date_alone", "name_with_other", "name_alone", "name_swap", "opposite", "swapped", "other_doer", "other_predicate")
+            "date_alone", "name_with_other", "name_alone", "name_swap", "replaced", "negation_changed", "opposite",
+            "swapped", "other_doer", "other_predicate")
 
 
 class AnswerCheckError(FootnoteError):
@@ -202,6 +204,9 @@ class Match:
     novel: list[tuple[str, str]] = field(default_factory=list)  # the claim's facts the source window lacks
     others: list[tuple[str, str]] = field(default_factory=list)  # the source sentence's facts of those kinds
     window: list[int] = field(default_factory=list)
+    # (kind, the claim's words, the source sentence's words they stand in the place of), by word alignment
+    replaced: list[tuple[str, str, str]] = field(default_factory=list)
+    negation: str | None = None  # "added" or "dropped": a "not" the claim puts in or leaves out of the source's words
     # How the claim's events disagree with the window's (app/jobs/claims.py), with the row that says so.
     disagreements: list[tuple[int, claims.Disagreement]] = field(default_factory=list)
 
@@ -223,9 +228,126 @@ class Match:
                 float("name" in kinds and "name" in other_kinds), float("name" in kinds and "name" not in other_kinds),
                 # a name swapped in an otherwise identical sentence, as against a sentence in other words
                 float("name" in kinds and "name" in other_kinds) * self.plain_overlap,
+                # a date, number or name written where the source sentence has another, the words around it
+                # the source's (a name the passage gives elsewhere too: "Puerto Rico" for "Guam")
+                float(bool(self.replaced)),
+                # "not" put into (or left out of) the source's own words: "52 had not been killed"
+                float(self.negation is not None),
                 # what happened, compared: opposite predicates or negation, roles reversed, another action
                 # by the same doer on the same thing
                 self.disagree("opposite"), self.disagree("swapped"), self.disagree("doer"), self.disagree("other")]
+
+
+_TOKEN = re.compile(r"[\w'’-]+")
+_REPLACE_MAX = 4  # words on either side of one replacement: a name or a date, not a clause in other words
+
+
+def _fact_kind(kind: str) -> str:
+    return "date" if kind in ("year", "number") else kind
+
+
+_NEGATORS = frozenset("not no never nor neither cannot".split())
+_COPIED = 0.6  # difflib's ratio at which a claim is the source's sentence with a word or two changed
+
+
+def _negators(tokens: list[str]) -> int:
+    return sum(t in _NEGATORS or t.endswith(("n't", "n’t")) for t in tokens)
+
+
+def negation_changed(claim: str, source: str) -> str | None:
+    """"added" when the claim is the source sentence with a "not" (or "never", "didn't" ...) put in,
+    "dropped" when with one left out, else None. Only for a claim that is the source's words with a few
+    changed (difflib ratio at least `_COPIED`): in other words, "did not accept" and "refused" say one thing,
+    and the events compare them (app/jobs/claims.py)."""
+    a = [t.lower() for t in _TOKEN.findall(claim)]
+    b = [t.lower() for t in _TOKEN.findall(source)]
+    sm = SequenceMatcher(None, a, b, autojunk=False)
+    if not a or not b or sm.ratio() < _COPIED:
+        return None
+    diff = sum(_negators(a[i1:i2]) - _negators(b[j1:j2]) for op, i1, i2, j1, j2 in sm.get_opcodes()
+               if op != "equal" and _only_negation(a[i1:i2], b[j1:j2]))
+    return None if diff % 2 == 0 else "added" if diff > 0 else "dropped"
+
+
+_DO = frozenset("do does did".split())
+
+
+def _only_negation(a: list[str], b: list[str]) -> bool:
+    """The two spans differ by a negation alone (with "do" to carry it): "did not sign" / "signed", "not" / "";
+    not "(but not last)" / "", an aside left out."""
+    def rest(ts: list[str]) -> list[str]:
+        return stems([t for t in ts if not (t in _NEGATORS or t in _DO or t.endswith(("n't", "n’t")))])
+    return rest(a) == rest(b)
+
+
+def _initials(a: str, b: str) -> bool:
+    """One is the other's initials ("EU", "European Union")."""
+    short, long_ = sorted((a.replace(".", ""), b), key=len)
+    caps = "".join(w[0] for w in re.findall(r"[A-Z][\w'-]*", long_))
+    return short.isupper() and len(short) >= 2 and short == caps
+
+
+# Endings that make a people's or a region's adjective of a name ("Ukraine" / "Ukrainian", "East" /
+# "Eastern"): English word formation, nothing of one corpus. "Franco" is not "France" ("o" is none of them).
+_NAME_ENDINGS = ("n", "an", "ian", "ean", "ern", "ese", "ish", "i", "ic", "s", "es")
+
+
+def _one_name(f: tuple[str, str], g: tuple[str, str]) -> bool:
+    """Two facts that are one: equal, or one name and its adjective (compared as stems: "ukrain" /
+    "ukrainian", "german" / "germani")."""
+    if f == g:
+        return True
+    if f[0] != "name" or g[0] != "name":
+        return False
+    a, b = sorted((f[1], g[1]), key=len)
+    return len(a) >= 4 and b.startswith(a) and b[len(a):] in _NAME_ENDINGS
+
+
+def _facts_only(span: str) -> str:
+    """The span from its first date, number or name to its last ("that Litvinov" -> "Litvinov")."""
+    toks = [t for t in _TOKEN.finditer(span) if facts(t.group())]
+    return span[toks[0].start(): toks[-1].end()] if toks else span
+
+
+def _mostly_facts(span: str) -> bool:
+    """At least half the span's content words are dates, numbers or names."""
+    content = [w for w in _TOKEN.findall(span) if w.lower() not in STOPWORDS]
+    return bool(content) and sum(bool(facts(w)) for w in content) >= 0.5 * len(content)
+
+
+def substitutions(claim: str, source: str) -> list[tuple[str, str, str]]:
+    """The claim's dates, numbers and names that stand where the source sentence has another of the same
+    kind, the words on both sides aligned (difflib's matching blocks over lower-case words): "Other
+    contenders are Puerto Rico and ..." against "Other contenders are Guam and ...". Only a short span
+    replaced by a short span counts, and only a claim fact the source sentence does not give anywhere.
+    Each is (kind, the claim's words, the source's words): ("name", "Puerto Rico", "Guam")."""
+    a, b = list(_TOKEN.finditer(claim)), list(_TOKEN.finditer(source))
+    if not a or not b:
+        return []
+    ops = SequenceMatcher(None, [t.group().lower() for t in a], [t.group().lower() for t in b],
+                          autojunk=False).get_opcodes()
+    in_source = facts(source)
+    out = []
+    for op, i1, i2, j1, j2 in ops:
+        if op != "replace":
+            continue
+        if i2 == len(a) or j2 == len(b):  # at the end of one, the other may go on: "by Trotsky." against "by
+            n = max(1, min(i2 - i1, j2 - j1))  # Molotov, instructed to ...": as many words of each
+            i2, j2 = i1 + n, j1 + n
+        if i2 - i1 > _REPLACE_MAX or j2 - j1 > _REPLACE_MAX:
+            continue
+        mine_text, their_text = claim[a[i1].start(): a[i2 - 1].end()], source[b[j1].start(): b[j2 - 1].end()]
+        if claims.key(mine_text) == claims.key(their_text) or _initials(mine_text, their_text):
+            continue  # one name in two forms: "England" / "Britain", "EU" / "European Union"
+        if not (_mostly_facts(mine_text) and _mostly_facts(their_text)):
+            continue  # a clause in other words that happens to hold a name, not a name put for a name
+        said = facts(mine_text)
+        mine = {f for f in said if not any(_one_name(f, g) for g in in_source)}
+        theirs = {g for g in facts(their_text) if not any(_one_name(f, g) for f in said)}
+        kinds = {_fact_kind(k) for k, _ in mine} & {_fact_kind(k) for k, _ in theirs}
+        for kind in sorted(kinds):
+            out.append((kind, _facts_only(mine_text), _facts_only(their_text)))
+    return out
 
 
 def _window(lib, row: int) -> list[int]:
@@ -263,7 +385,7 @@ def compare(fz, claim: str, row: int, cos: float, claim_events: list[claims.Even
     disagreements = [(r, d) for r in window for d in claims.compare(claim_events, claims.events(lib.sentences[r].reading))]
     return Match(row, cos, overlap(claim, text), overlap(claim, window_text),
                  overlap(plain, window_text) if plain.strip() else 1.0, rare_overlap, rare_missing, novel, others,
-                 window, disagreements)
+                 window, substitutions(claim, text), negation_changed(claim, text), disagreements)
 
 
 def best_match(engine, claim: str, exclude_doc: str | None = None) -> Match:
@@ -349,12 +471,12 @@ class CheckModel:
             return "not_in_sources", p_stated, p_conflict
         f = dict(zip(FEATURES, features, strict=True))
         if p_conflict >= self.conflict_threshold and (f["opposite"] or f["swapped"] or f["other_doer"]
-                                                      or f["other_predicate"]):
+                                                      or f["other_predicate"] or f["negation_changed"]):
             return "conflicts", p_stated, p_conflict  # the disagreement is an event's, named by the correction
-        if p_conflict >= self.conflict_threshold and novel:  # a conflict names the fact that disagrees
+        if p_conflict >= self.conflict_threshold and (novel or f["replaced"]):  # it names the fact that disagrees
             # A name disagrees only in a sentence that is otherwise the source's: elsewhere a name the source
             # lacks ('Litvinov was Jewish') is a claim it does not make, not a contradiction.
-            if f["date_with_other"] > 0 or f["plain_overlap"] >= 1.0:
+            if f["date_with_other"] > 0 or f["plain_overlap"] >= 1.0 or f["replaced"]:
                 return "conflicts", p_stated, p_conflict
             return "not_in_sources", p_stated, p_conflict
         return "supported", p_stated, p_conflict
@@ -560,7 +682,8 @@ class _Citer:
 def _about_events(m: Match) -> bool:
     """A conflict over what happened rather than over a date or number: the events disagree and no date or
     number does (a name may differ too: "Britain accepted" against "the UK refused")."""
-    return bool(m.disagreements) and not any(k in ("year", "number", "month") for k, _ in m.novel)
+    return bool(m.disagreements) and not any(k in ("year", "number", "month") for k, _ in m.novel) \
+        and not any(k != "name" for k, _, _ in m.replaced)
 
 
 def _cited_row(m: Match, verdict: str) -> int:
@@ -577,6 +700,12 @@ def correction(lib, claim: str, m: Match) -> str:
         row, d = m.disagreements[0]
         return f"{d.describe()}: “{' '.join(lib.sentences[row].text.split())}”"
     text = " ".join(lib.sentences[m.row].text.split())
+    if m.negation and not m.replaced and not m.novel:
+        return f"{'not denied' if m.negation == 'added' else 'denied'} in the sources: “{text}”"
+    if m.replaced:  # the words the claim puts in the place of the source's
+        theirs = ", ".join(dict.fromkeys(t for _, _, t in m.replaced))
+        yours = ", ".join(dict.fromkeys(y for _, y, _ in m.replaced))
+        return f"{theirs}, not {yours}: “{text}”"
     # A date that disagrees is the correction; names are only when no date or number does.
     dates = {"year", "number", "month"}
     others = [f for f in m.others if f[0] in dates] or m.others
@@ -622,7 +751,7 @@ def check(engine, question: str, answer: str, key_points: list[KeyPointInput] | 
         cits = list({c.n: c for c in (cite(_cited_row(m, j.verdict)) for m in j.matches)}.values()) \
             if j.verdict != "not_in_sources" else []
         fixes = [correction(lib, claim, m) for m in j.matches
-                 if (m.novel or m.disagreements) and model.verdict(m)[0] == "conflicts"]
+                 if (m.novel or m.replaced or m.negation or m.disagreements) and model.verdict(m)[0] == "conflicts"]
         fix = "; ".join(fixes) if j.verdict == "conflicts" and fixes else None
         checked.append(SentenceCheck(claim, j.verdict, cits, fix, j.p_stated, j.p_conflict))
         matches.append(j.matches)

@@ -99,6 +99,30 @@ def _same(a: frozenset[str], b: frozenset[str], strict: bool = False) -> bool:
     return shared > 0 and shared >= 0.5 * (max(len(a), len(b)) if strict else min(len(a), len(b)))
 
 
+# Where a noun phrase's head ends: a preposition, a relative pronoun or punctuation ("the rights | to the
+# film", "statehood | (excluding ...").
+_AFTER_HEAD = re.compile(r"\s(?:of|to|in|on|at|for|with|by|from|which|who|that|whose|including|excluding)\s|[,;:(—–]")
+
+
+def _head(phrase: str) -> str | None:
+    """The head word of an argument, stemmed: the last content word before its first modifier."""
+    low = " " + " ".join(phrase.lower().replace("’", "'").replace("'s", "").split()) + " "
+    for k, v in ALIASES.items():
+        low = low.replace(f" {k} ", f" {v} ")
+    first = _AFTER_HEAD.split(low, maxsplit=1)[0]
+    kept = stems([w for w in words(first) if w not in _LIGHT and w not in STOPWORDS])
+    return kept[-1] if kept else None
+
+
+def _same_thing(a: frozenset[str], b: frozenset[str], a_text: str, b_text: str) -> bool:
+    """Two arguments are one thing, strictly (`_same(..., strict=True)`), or one is the other with more said
+    about it: the same head and nothing in the shorter that the longer lacks ("the rights" and "the rights
+    to the film, its outtakes and ..."; not "the Treaty of Rapallo" and "the Treaty of Versailles")."""
+    if _same(a, b, True):
+        return True
+    return bool(a and b) and (a <= b or b <= a) and _head(a_text) is not None and _head(a_text) == _head(b_text)
+
+
 def same_pred(a: str, b: str) -> bool:
     """The same predicate: one verb, two of one WordNet sense, or one a way of doing the other ("term" a
     way to "call")."""
@@ -167,7 +191,8 @@ def compare(claim: list[Event], source: list[Event]) -> list[Disagreement]:
                     out.append(Disagreement("opposite", c, s))
                 elif obj and c.subj and s.subj and not subj and not c.neg and not s.neg:
                     out.append(Disagreement("doer", c, s))  # another does it: "Litvinov was replaced by Trotsky"
-            elif (same_subj or _same(c.subj, s.subj, True)) and (same_obj or _same(c.obj, s.obj, True)) \
+            elif (same_subj or _same_thing(c.subj, s.subj, c.subj_text, s.subj_text)) \
+                    and (same_obj or _same_thing(c.obj, s.obj, c.obj_text, s.obj_text)) \
                     and not c.neg and not s.neg:
                 out.append(Disagreement("other", c, s))
     return out
