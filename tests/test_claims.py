@@ -165,3 +165,11 @@ def test_a_copied_source_sentence_with_another_name_from_its_passage_conflicts(e
 ])
 def test_a_not_put_into_or_left_out_of_the_sources_own_words_is_found(claim, source, changed):
     assert check.negation_changed(claim, source) == changed
+
+
+def test_a_source_sentence_copied_with_a_not_conflicts_and_the_correction_is_that_sentence(engine):
+    s = check.check(engine, "Why was the USSR isolated?", "The Soviets were not isolated and surrounded by enemies.",
+                    []).sentences[0]
+    assert s.verdict == "conflicts", (s.p_stated, s.p_conflict)
+    assert s.correction == "the sources do not deny it: “The Soviets were isolated and surrounded by enemies.”"
+    assert s.citations[0].quote == "The Soviets were isolated and surrounded by enemies."

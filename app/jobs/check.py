@@ -683,7 +683,7 @@ def _about_events(m: Match) -> bool:
     """A conflict over what happened rather than over a date or number: the events disagree and no date or
     number does (a name may differ too: "Britain accepted" against "the UK refused")."""
     return bool(m.disagreements) and not any(k in ("year", "number", "month") for k, _ in m.novel) \
-        and not any(k != "name" for k, _, _ in m.replaced)
+        and not any(k != "name" for k, _, _ in m.replaced) and m.negation is None  # a copied sentence denied: itself
 
 
 def _cited_row(m: Match, verdict: str) -> int:
@@ -701,7 +701,7 @@ def correction(lib, claim: str, m: Match) -> str:
         return f"{d.describe()}: “{' '.join(lib.sentences[row].text.split())}”"
     text = " ".join(lib.sentences[m.row].text.split())
     if m.negation and not m.replaced and not m.novel:
-        return f"{'not denied' if m.negation == 'added' else 'denied'} in the sources: “{text}”"
+        return f"{'the sources do not deny it' if m.negation == 'added' else 'the sources deny it'}: “{text}”"
     if m.replaced:  # the words the claim puts in the place of the source's
         theirs = ", ".join(dict.fromkeys(t for _, _, t in m.replaced))
         yours = ", ".join(dict.fromkeys(y for _, y, _ in m.replaced))
