@@ -247,7 +247,10 @@ def _fact_kind(kind: str) -> str:
 
 
 _NEGATORS = frozenset("not no never nor neither cannot".split())
-_COPIED = 0.6  # difflib's ratio at which a claim is the source's sentence with a word or two changed
+# difflib's ratio at which a claim is the source's sentence with a word or two changed. On the 15 fitted
+# tuning articles any value from 0.3 to 0.8 finds 285-293 of 379 negated claims and flags none of 900
+# supported ones (the fitting data have no denial in other words); 0.6 keeps a reworded denial out.
+_COPIED = 0.6
 
 
 def _negators(tokens: list[str]) -> int:
