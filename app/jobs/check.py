@@ -239,7 +239,9 @@ class Match:
 
 
 _TOKEN = re.compile(r"[\w'’-]+")
-_REPLACE_MAX = 4  # words on either side of one replacement: a name or a date, not a clause in other words
+# Words on either side of one replacement: a name or a date, not a clause in other words (four words is the
+# longest name the fitting data swap in: eval/calibrate_check.py's `altered`).
+_REPLACE_MAX = 4
 
 
 def _fact_kind(kind: str) -> str:
