@@ -173,3 +173,18 @@ def test_a_source_sentence_copied_with_a_not_conflicts_and_the_correction_is_tha
     assert s.verdict == "conflicts", (s.p_stated, s.p_conflict)
     assert s.correction == "the sources do not deny it: “The Soviets were isolated and surrounded by enemies.”"
     assert s.citations[0].quote == "The Soviets were isolated and surrounded by enemies."
+
+
+@pytest.mark.parametrize("claim", [
+    # the parse joins "lost" to "regain" and gives it Stalin: the sentence still says what the claim says
+    "In the process Stalin regained portions of Poland.",
+    "Stalin regained parts of Poland lost in the First World War.",  # "World War One" in the source
+])
+def test_a_claim_the_sentence_states_is_not_contradicted_by_another_event_of_that_sentence(engine, claim):
+    s = check.check(engine, "What did Stalin gain from the pact?", claim, []).sentences[0]
+    assert s.verdict == "supported", (s.p_stated, s.p_conflict, s.correction)
+
+
+def test_the_world_wars_names_are_one_name_each():
+    assert check.facts("lost in World War One") == check.facts("lost in the First World War")
+    assert check.facts("after WWII") != check.facts("after the Great War")

@@ -137,11 +137,19 @@ _NUMBER_WORDS = {"two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
                  "thousand": "1000", "million": "1000000"}
 
 
+# The two world wars' names in English history writing, made one name each before facts are compared
+# ("the First World War" / "World War One" / "WWI" / "the Great War").
+_WORLD_WARS = ((re.compile(r"\b(?:First World War|World War (?:One|I|1)|WWI|Great War)\b", re.I), "Worldwarone"),
+               (re.compile(r"\b(?:Second World War|World War (?:Two|II|2)|WWII)\b", re.I), "Worldwartwo"))
+
+
 def facts(text: str) -> set[tuple[str, str]]:
     """(kind, value) for each year, other number, month and name in the text. Names are stemmed and
     lower-case; the sentence's first word counts only if it is not an ordinary word."""
     out: set[tuple[str, str]] = set()
     t = text.replace("’", "'")
+    for pattern, name in _WORLD_WARS:
+        t = pattern.sub(name, t)
     for m in _NUMBER.finditer(t):
         v = m.group().replace(",", "")
         kind = "year" if re.fullmatch(r"1[0-9]{3}|20[0-9]{2}", v) else "number"
