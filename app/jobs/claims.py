@@ -209,7 +209,8 @@ def _says_too(c: Event, source: list[Event]) -> bool:
     ("come" / "go")."""
     if c.pred in _LIGHT_VERBS:
         return False
-    return any(same_pred(c.pred, s.pred) and not opposite_pred(c.pred, s.pred) and c.neg == s.neg and c.subj and _same(c.subj, s.subj, True)
+    return any((s.pred not in _LIGHT_VERBS or s.pred == c.pred)  # "embody" is a way to "be": not said by it
+               and same_pred(c.pred, s.pred) and not opposite_pred(c.pred, s.pred) and c.neg == s.neg and c.subj and _same(c.subj, s.subj, True)
                and (not c.obj or not s.obj or c.obj & s.obj) for s in source)
 
 
