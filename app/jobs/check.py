@@ -29,7 +29,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -263,8 +263,17 @@ _NEGATORS = frozenset("not no never nor neither cannot".split())
 _COPIED = 0.6
 
 
-def _negators(tokens: list[str]) -> int:
-    return sum(t in _NEGATORS or t.endswith(("n't", "n’t")) for t in tokens)
+def _is_negator(token: str) -> bool:
+    return token in _NEGATORS or token.endswith(("n't", "n’t"))
+
+
+@lru_cache(maxsize=256)
+def _alignment(claim: str, source: str) -> tuple[list[re.Match], list[re.Match], SequenceMatcher]:
+    """The two sentences' words (`_TOKEN`) and difflib's alignment of them, lower-case. Both
+    `substitutions` and `negation_changed` read it for the same (claim, source sentence) pair."""
+    a, b = list(_TOKEN.finditer(claim)), list(_TOKEN.finditer(source))
+    return a, b, SequenceMatcher(None, [t.group().lower() for t in a], [t.group().lower() for t in b],
+                                 autojunk=False)
 
 
 def negation_changed(claim: str, source: str) -> str | None:
@@ -272,12 +281,15 @@ def negation_changed(claim: str, source: str) -> str | None:
     "dropped" when with one left out, else None. Only for a claim that is the source's words with a few
     changed (difflib ratio at least `_COPIED`): in other words, "did not accept" and "refused" say one thing,
     and the events compare them (app/jobs/claims.py)."""
-    a = [t.lower() for t in _TOKEN.findall(claim)]
-    b = [t.lower() for t in _TOKEN.findall(source)]
-    sm = SequenceMatcher(None, a, b, autojunk=False)
-    if not a or not b or sm.ratio() < _COPIED:
+    ta, tb, sm = _alignment(claim, source)
+    if not ta or not tb or sm.ratio() < _COPIED:
         return None
-    diff = sum(_negators(a[i1:i2]) - _negators(b[j1:j2]) for op, i1, i2, j1, j2 in sm.get_opcodes()
+    a, b = sm.a, sm.b  # the lower-case words
+
+    def negators(tokens: list[str]) -> int:
+        return sum(map(_is_negator, tokens))
+
+    diff = sum(negators(a[i1:i2]) - negators(b[j1:j2]) for op, i1, i2, j1, j2 in sm.get_opcodes()
                if op != "equal" and _only_negation(a[i1:i2], b[j1:j2]))
     return None if diff % 2 == 0 else "added" if diff > 0 else "dropped"
 
@@ -289,7 +301,7 @@ def _only_negation(a: list[str], b: list[str]) -> bool:
     """The two spans differ by a negation alone (with "do" to carry it): "did not sign" / "signed", "not" / "";
     not "(but not last)" / "", an aside left out."""
     def rest(ts: list[str]) -> list[str]:
-        return stems([t for t in ts if not (t in _NEGATORS or t in _DO or t.endswith(("n't", "n’t")))])
+        return stems([t for t in ts if not (_is_negator(t) or t in _DO)])
     return rest(a) == rest(b)
 
 
@@ -334,11 +346,10 @@ def substitutions(claim: str, source: str) -> list[tuple[str, str, str]]:
     contenders are Puerto Rico and ..." against "Other contenders are Guam and ...". Only a short span
     replaced by a short span counts, and only a claim fact the source sentence does not give anywhere.
     Each is (kind, the claim's words, the source's words): ("name", "Puerto Rico", "Guam")."""
-    a, b = list(_TOKEN.finditer(claim)), list(_TOKEN.finditer(source))
+    a, b, sm = _alignment(claim, source)
     if not a or not b:
         return []
-    ops = SequenceMatcher(None, [t.group().lower() for t in a], [t.group().lower() for t in b],
-                          autojunk=False).get_opcodes()
+    ops = sm.get_opcodes()
     in_source = facts(source)
     out = []
     for op, i1, i2, j1, j2 in ops:

@@ -69,12 +69,21 @@ def _up(senses: frozenset[int]) -> frozenset[int]:
     return frozenset(h for s in senses for h in hyper.get(s, ()))
 
 
-def key(phrase: str) -> frozenset[str]:
-    """An argument as compared: its content words stemmed, a country's other names made one."""
+def _aliased(phrase: str) -> str:
+    """The phrase lower-case, spaced, without possessives, a country's other names made one."""
     low = " " + " ".join(phrase.lower().replace("’", "'").replace("'s", "").split()) + " "
     for k, v in ALIASES.items():
         low = low.replace(f" {k} ", f" {v} ")
-    return frozenset(stems([w for w in words(low) if w not in _LIGHT and w not in STOPWORDS]))
+    return low
+
+
+def _content_stems(text: str) -> list[str]:
+    return stems([w for w in words(text) if w not in _LIGHT and w not in STOPWORDS])
+
+
+def key(phrase: str) -> frozenset[str]:
+    """An argument as compared: its content words stemmed, a country's other names made one."""
+    return frozenset(_content_stems(_aliased(phrase)))
 
 
 def events(reading: dict | None) -> list[Event]:
@@ -106,11 +115,7 @@ _AFTER_HEAD = re.compile(r"\s(?:of|to|in|on|at|for|with|by|from|which|who|that|w
 
 def _head(phrase: str) -> str | None:
     """The head word of an argument, stemmed: the last content word before its first modifier."""
-    low = " " + " ".join(phrase.lower().replace("’", "'").replace("'s", "").split()) + " "
-    for k, v in ALIASES.items():
-        low = low.replace(f" {k} ", f" {v} ")
-    first = _AFTER_HEAD.split(low, maxsplit=1)[0]
-    kept = stems([w for w in words(first) if w not in _LIGHT and w not in STOPWORDS])
+    kept = _content_stems(_AFTER_HEAD.split(_aliased(phrase), maxsplit=1)[0])
     return kept[-1] if kept else None
 
 
@@ -207,11 +212,15 @@ def _says_too(c: Event, source: list[Event]) -> bool:
     same doer, on something that shares a word with the claim's ("parts of Poland that Russia had lost" /
     "portions of Poland and Eastern Europe"). Not a WordNet opposite that shares a sense with it too
     ("come" / "go")."""
-    if c.pred in _LIGHT_VERBS:
+    if c.pred in _LIGHT_VERBS or not c.subj:
         return False
-    return any((s.pred not in _LIGHT_VERBS or s.pred == c.pred)  # "embody" is a way to "be": not said by it
-               and same_pred(c.pred, s.pred) and not opposite_pred(c.pred, s.pred) and c.neg == s.neg and c.subj and _same(c.subj, s.subj, True)
-               and (not c.obj or not s.obj or c.obj & s.obj) for s in source)
+    for s in source:
+        if s.pred in _LIGHT_VERBS and s.pred != c.pred:
+            continue  # "embody" is a way to "be" in WordNet; a sentence's "be" does not say it
+        if same_pred(c.pred, s.pred) and not opposite_pred(c.pred, s.pred) and c.neg == s.neg \
+                and _same(c.subj, s.subj, True) and (not c.obj or not s.obj or c.obj & s.obj):
+            return True
+    return False
 
 
 def agrees(claim: list[Event], source: list[Event]) -> bool:
