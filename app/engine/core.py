@@ -32,7 +32,7 @@ from .compose import Evidence, abstain, analytic, compose, evidence
 from .features import Featurizer, evidence_row
 from .language import is_english, without_filler
 from .library import Library
-from .reasons import opens_by_rule, rescore, stated_reasons
+from .reasons import asks_reason, opens_by_rule, rescore, stated_reasons
 from .retrieve import Hit, Retriever, words
 
 MAX_QUESTION_CHARS = 1000
@@ -126,6 +126,7 @@ class Engine:
     # Why-questions: the fitted reason model (reasons.py, reason_model.json) by default; the fitting
     # command swaps in each fold's, and False turns it off (today's order, for the same-run comparison).
     reason_model: object | None = None
+    reason_opens: bool = True  # a why-question's argued answer opens with the reason model's choice
 
     @property
     def model(self):
@@ -241,8 +242,13 @@ class Engine:
                 opener_p = 1.0 if opens_by_rule(r.library, q, first) else scores.get(opener, 0.0)
                 if run:
                     opener, opener_p = run[0], 1.0
+                # A why-question opens with the reason model's choice when that sentence can open the answer
+                # (it does not lean on more than the composer can show before it); otherwise the argued
+                # composer chooses, as for other argued questions.
+                leads = self.reason_opens and self.reason_model is not False and asks_reason(q) \
+                    and max(scores, key=scores.get) in first
                 sentences, citations = compose_argued(r.library, q, r.hits, r.sims, r.bm, naming, opener, opener_p,
-                                                      read_to=run[-1] if run else None)
+                                                      read_to=run[-1] if run else None, leads=leads)
             answer = Answer(q, sentences, citations, abstained=not sentences)
         answer.warnings[:0] = notes
         answer.evidence = {"top_sim": round(r.evidence.top_sim, 4), "coverage": round(r.evidence.coverage, 4),

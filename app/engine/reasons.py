@@ -26,6 +26,7 @@ import numpy as np
 
 from ingest.reading import VERDICT
 
+from . import period
 from .compose import ARGUED_CHAIN
 from .retrieve import STOPWORDS, stems, words
 from .sentences import next_in_paragraph, prev_in_paragraph
@@ -174,6 +175,11 @@ def rescore(lib, question: str, cands: list[int], probs: np.ndarray, model: Reas
     out = _after_the_rest(out, ~follows)
     if run:  # the reasons a concluding sentence points back at (`stated_reasons`) open the answer
         out = _after_the_rest(out, np.array([ix in run[:-1] for ix in cands]))
+    # The period the question names ("after the First World War", "in the 1920s"): sentences about it
+    # come before those about other years (period.py).
+    asked = period.asked(question)
+    if asked is not None:
+        out = _after_the_rest(out, np.array([bool(period.within(lib, ix, asked)) for ix in cands]))
     wanted = asked_verdict(question)
     if wanted:
         # A judging sentence often leans on the one before it ("This was a failure ... because ..."), and
@@ -217,6 +223,9 @@ def stated_reasons(lib, question: str, cands: list[int], probs: np.ndarray, idf:
     concluding = [(float(p), ix) for p, ix in zip(probs, cands, strict=True)
                   if (lib.sentences[ix].reading or {}).get("link") == "back" and says_asked(ix)
                   and not gives_reason(lib.sentences[ix].reading) and not _OWN_CAUSE.match(lib.sentences[ix].text)]
+    asked = period.asked(question)
+    if asked is not None:  # an argument about other years than the question's does not answer it
+        concluding = [(p, ix) for p, ix in concluding if period.within(lib, ix, asked) is not False]
     if not concluding:
         return []
     p_end, end = max(concluding)
@@ -247,7 +256,13 @@ def _after_the_rest(scores: np.ndarray, first: np.ndarray, share: float = 1.0) -
     to just below `share` of the best of them; the order within each group is kept."""
     if not first.any() or first.all():
         return scores
-    return np.where(first, scores, np.minimum(scores, np.nextafter(share * scores[first].max(), 0)))
+    cap = np.nextafter(share * scores[first].max(), 0)
+    out = np.where(first, scores, np.minimum(scores, cap))
+    # Those lowered to the cap keep their order below it (a tie would be broken by candidate order).
+    lowered = np.flatnonzero(~first & (scores > cap))
+    lowered = lowered[np.argsort(-scores[lowered], kind="stable")]
+    out[lowered] = cap * (1 - 1e-6 * np.arange(len(lowered)))
+    return out
 
 
 _OPENING = re.compile(r"^[\"“'‘(]*(after|following|once|since)\b([^,;]{3,120})[,;]", re.IGNORECASE)
