@@ -207,3 +207,19 @@ def test_putting_some_candidates_first_keeps_the_order_of_the_rest():
 
     out = _after_the_rest(np.array([0.9, 0.1, 0.8, 0.7, 0.05]), np.array([False, True, False, False, False]))
     assert list(np.argsort(-out)) == [1, 0, 2, 3, 4]
+
+
+def test_a_why_question_opens_with_the_reason_model_choice_not_the_sentence_naming_the_event(engine):
+    """The reason is the sentence after the one that names the treaty: it gives the means ("by training in
+    Russia"), which the reason model reads; the argued composer alone opened with '1922 Treaty of Rapallo'."""
+    first = engine.ask("Why did the German army gain from the Rapallo Treaty?").citations[0]
+    assert first.quote.startswith("The German military could subvert the restrictions"), first.quote
+
+
+def test_without_the_reason_model_the_argued_composer_opens_as_before(engine):
+    engine.reason_opens = False
+    try:
+        first = engine.ask("Why did the German army gain from the Rapallo Treaty?").citations[0]
+    finally:
+        engine.reason_opens = True
+    assert not first.quote.startswith("The German military could subvert"), first.quote

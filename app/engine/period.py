@@ -55,14 +55,24 @@ def asked(question: str) -> tuple[int, int] | None:
 def sentence_years(lib, ix: int) -> tuple[int, int] | None:
     """The years a sentence is about: its own dates, else those of the last dated sentence before it in the
     same document; None when nothing before it is dated."""
-    j = ix
-    doc = lib.sentences[ix].doc_id
-    while j >= 0 and lib.sentences[j].doc_id == doc:
-        years = (lib.sentences[j].reading or {}).get("years")
-        if years:
-            return int(years[0]), int(years[1])
-        j -= 1
-    return None
+    return _dated(lib)[ix]
+
+
+def _dated(lib) -> list[tuple[int, int] | None]:
+    """sentence_years of every row, made in one pass the first time a question names a period (a walk back
+    per candidate could cross thousands of undated sentences in a large document)."""
+    table = getattr(lib, "_years_by_row", None)
+    if table is None or len(table) != len(lib.sentences):
+        table, last, doc = [], None, None
+        for s in lib.sentences:
+            if s.doc_id != doc:
+                last, doc = None, s.doc_id
+            years = (s.reading or {}).get("years")
+            if years:
+                last = (int(years[0]), int(years[1]))
+            table.append(last)
+        lib._years_by_row = table
+    return table
 
 
 def within(lib, ix: int, period: tuple[int, int]) -> bool | None:
