@@ -72,9 +72,9 @@ FALSE = [
     ("In the Spanish Civil War Soviet help allowed the Republicans to defeat Franco.",
      "defeat the Soviet-backed Republicans"),
 ]
-# ("The deal also let Stalin win back parts of Poland ..." is the fourth the issue names: its best match is
-# another sentence on the First World War's losses, and it is judged not in the sources.)
 RIGHT = [
+    # "win back" / "regain": claims._back_again; the sentence that states the event is the match (STATES_EVENT)
+    "The deal also let Stalin win back parts of Poland that Russia had lost in the First World War.",
     "Stalin also wanted to avoid a war on two fronts.",
     "The war with Finland exposed how weak the Red Army was.",
     "Britain and France left the Soviet Union out of the Munich Conference, so Stalin stopped trusting them.",
@@ -195,3 +195,10 @@ def test_a_light_verb_of_the_sentence_does_not_state_the_claims_event():
     source = "Suddhodana was determined to see his son become a king, so he prevented him from leaving the palace."
     claim = "Suddhodana was determined to see his son become a king, so he embodied him from leaving the palace."
     assert "other" in _kinds(claim, source)
+
+
+def test_a_phrasal_verb_with_back_is_the_same_event_as_the_verb_with_re():
+    assert claims.same_pred("win back", "regain") and claims.same_pred("regain", "win back")
+    assert claims.same_pred("get back", "regain")
+    assert not claims.same_pred("move back", "remove")  # the prefix does not make "remove"
+    assert not claims.same_pred("win back", "return")

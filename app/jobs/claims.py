@@ -135,7 +135,23 @@ def same_pred(a: str, b: str) -> bool:
         return True
     _, senses = lexicon()
     sa, sb = senses.get(a, frozenset()), senses.get(b, frozenset())
-    return bool(sa & sb or _up(sa) & sb or _up(sb) & sa)
+    if sa & sb or _up(sa) & sb or _up(sb) & sa:
+        return True
+    return _back_again(a, b) or _back_again(b, a)
+
+
+def _back_again(a: str, b: str) -> bool:
+    """A phrasal verb with "back" and a verb with the prefix "re-" on a synonym, that WordNet files as sister
+    senses (one hypernym): "win back" / "regain" (both ways to "get"), "get back" / "regain". WordNet links
+    few such pairs by a shared sense, so the prefix is read as English forms it; the shared hypernym keeps
+    out pairs the prefix does not make ("move back" / "remove")."""
+    if not a.endswith(" back") or not b.startswith("re") or len(b) < 5:
+        return False
+    senses = lexicon()[1]
+    verb, stem = a.removesuffix(" back"), b[2:]
+    if " " in verb or stem not in senses or not same_pred(verb, stem):
+        return False
+    return bool(_up(senses.get(a, frozenset())) & _up(senses.get(b, frozenset())))
 
 
 def opposite_pred(a: str, b: str) -> bool:
@@ -223,17 +239,12 @@ def _says_too(c: Event, source: list[Event]) -> bool:
     return False
 
 
-def agrees(claim: list[Event], source: list[Event]) -> bool:
-    """A claim's event the source states with the same predicate (or a synonym) and the same roles."""
-    for c in claim:
-        if c.pred in _LIGHT_VERBS:
-            continue
-        for s in source:
-            if same_pred(c.pred, s.pred) and c.neg == s.neg and (_same(c.subj, s.subj) or _same(c.obj, s.obj)) \
-                    and not ((c.subj and s.subj and not _same(c.subj, s.subj))
-                             or (c.obj and s.obj and not _same(c.obj, s.obj))):
-                return True
-    return False
+def states(claim: list[Event], source: list[Event]) -> bool:
+    """The source sentence states one of the claim's events (`_says_too`): what happened, perhaps in other
+    words ("Stalin won back parts of Poland" / "Stalin would regain portions of Poland"). An event without
+    an object counts too ("Stalin wanted [to avoid a war]"): held out, requiring objects turned the fitted
+    weight of this feature negative."""
+    return any(_says_too(c, source) for c in claim)
 
 
 _WS = re.compile(r"\s+")
