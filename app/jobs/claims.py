@@ -128,6 +128,7 @@ def _same_thing(a: frozenset[str], b: frozenset[str], a_text: str, b_text: str) 
     return bool(a and b) and (a <= b or b <= a) and _head(a_text) is not None and _head(a_text) == _head(b_text)
 
 
+@lru_cache(maxsize=65536)
 def same_pred(a: str, b: str) -> bool:
     """The same predicate: one verb, two of one WordNet sense, or one a way of doing the other ("term" a
     way to "call")."""
