@@ -223,3 +223,8 @@ def test_without_the_reason_model_the_argued_composer_opens_as_before(engine):
     finally:
         engine.reason_opens = True
     assert not first.quote.startswith("The German military could subvert"), first.quote
+
+
+def test_a_heading_line_states_no_reason_and_does_not_open_a_why_answer(engine):
+    first = engine.ask("why did germany like the treaty of rapallo").citations[0]
+    assert first.quote != "1922 Treaty of Rapallo with Germany", first.quote
