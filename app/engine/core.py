@@ -32,7 +32,7 @@ from .compose import Evidence, abstain, analytic, compose, evidence
 from .features import Featurizer, evidence_row
 from .language import is_english, without_filler
 from .library import Library
-from .reasons import asks_reason, opens_by_rule, rescore, stated_reasons
+from .reasons import model_reads, opens_by_rule, rescore, stated_reasons
 from .retrieve import Hit, Retriever, words
 
 MAX_QUESTION_CHARS = 1000
@@ -243,10 +243,10 @@ class Engine:
                 if run:
                     opener, opener_p = run[0], 1.0
                 # A why-question opens with the reason model's choice when that sentence can open the answer
-                # (it does not lean on more than the composer can show before it); otherwise the argued
-                # composer chooses, as for other argued questions.
-                leads = self.reason_opens and self.reason_model is not False and asks_reason(q) \
-                    and max(scores, key=scores.get) in first
+                # (it does not lean on more than the composer can show before it); otherwise, or without the
+                # fitted model or the reading, the argued composer chooses, as for other argued questions.
+                leads = self.reason_opens and self.reason_model is not False \
+                    and model_reads(r.library, q, r.cands, self.reason_model) and max(scores, key=scores.get) in first
                 sentences, citations = compose_argued(r.library, q, r.hits, r.sims, r.bm, naming, opener, opener_p,
                                                       read_to=run[-1] if run else None, leads=leads)
             answer = Answer(q, sentences, citations, abstained=not sentences)

@@ -158,6 +158,13 @@ def verdict_of(reading: dict | None) -> int:
     return (-v[0] if v[1] else v[0]) if v else 0
 
 
+def model_reads(lib, question: str, cands: list[int], model: ReasonModel | None = None) -> bool:
+    """Whether `rescore` orders these candidates by the fitted model: a reason question, a fitted model
+    (reason_model.json, or the fitting command's own), and an index whose sentences have their reading."""
+    return bool(len(cands)) and asks_reason(question) and (model if model is not None else load()) is not None \
+        and any(lib.sentences[ix].reading for ix in cands)
+
+
 def rescore(lib, question: str, cands: list[int], probs: np.ndarray, model: ReasonModel | None = None,
             run: list[int] = ()) -> np.ndarray:
     """The candidates' probabilities of holding the answer: for a reason question, of holding the reason
