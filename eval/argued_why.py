@@ -6,7 +6,7 @@ first citation and key points change when the reason model chooses the opening (
 
 Every question is asked through `Engine.ask` on the tuning index (eval/fit_ranker.py's, under .index/tuning),
 with the sentence ranker of the fold that never saw its article (eval/fit_argued.py's `Judge` and
-`fold_rankers`), so the opening is chosen as on an unseen document. Printed for the why-questions
+`held_out_engine`), so the opening is chosen as on an unseen document. Printed for the why-questions
 (`reasons.asks_reason`) and for all 104: key points stated, first citation on gold evidence, citations on
 gold, sources per answer. The figures are quoted in docs/reading.md.
 """
@@ -16,28 +16,15 @@ from __future__ import annotations
 import time
 
 from app.engine import argue
-from app.engine.ranker import Models
-from app.engine.ranker import load as load_models
 from app.engine.reasons import asks_reason
 
 from .evalset import load
-from .fit_argued import QUESTIONS, Judge, fold_rankers
-from .fit_ranker import WORK
-from .tuning import build_index, default_dir
+from .fit_argued import QUESTIONS, Judge, held_out_engine
 
 
 def main() -> None:
-    from app.engine import Engine
-
     t0 = time.perf_counter()
-    engine = Engine.load(build_index(default_dir() / "docs", WORK))
-    rankers, fold_of = fold_rankers(engine)
-    base = load_models()
-
-    def held_out_models(name: str) -> Models:
-        return Models(rankers[fold_of[name]], base.abstain, base.answer_threshold, base.keep_ratio,
-                      base.max_factoid, {})
-
+    engine, held_out_models = held_out_engine()
     everything = load(QUESTIONS)
     constants = {k: getattr(argue, k) for k in argue.TUNABLE}  # as the engine answers (the fitted ones)
     for name, questions in (("why-questions", [q for q in everything if asks_reason(q.question)]),

@@ -151,10 +151,11 @@ def search(judge: Judge, gate, start: dict, only: set[str] | None) -> tuple[dict
     return cur, best
 
 
-def main() -> None:
+def held_out_engine():
+    """The engine on the tuning index, and for each article the shipped models with the sentence ranker of
+    the fold that never saw it (`Judge`'s `models_for`)."""
     from app.engine import Engine
 
-    t0 = time.perf_counter()
     engine = Engine.load(build_index(default_dir() / "docs", WORK))
     rankers, fold_of = fold_rankers(engine)
     base = load_models()
@@ -163,6 +164,14 @@ def main() -> None:
         return Models(rankers[fold_of[name]], base.abstain, base.answer_threshold, base.keep_ratio,
                       base.max_factoid, {})
 
+    return engine, held_out_models
+
+
+def main() -> None:
+    from app.engine import Engine
+
+    t0 = time.perf_counter()
+    engine, held_out_models = held_out_engine()
     questions = load(QUESTIONS)
     judge = Judge(engine, questions, held_out_models)
     shipped = Judge(Engine.load(), [q for q in load() if q.answerable])

@@ -158,11 +158,15 @@ def verdict_of(reading: dict | None) -> int:
     return (-v[0] if v[1] else v[0]) if v else 0
 
 
+def _read_for_reasons(lib, question: str, cands: list[int]) -> bool:
+    """A reason question with candidates whose index has their reading (not one from before readings)."""
+    return bool(len(cands)) and asks_reason(question) and any(lib.sentences[ix].reading for ix in cands)
+
+
 def model_reads(lib, question: str, cands: list[int], model: ReasonModel | None = None) -> bool:
     """Whether `rescore` orders these candidates by the fitted model: a reason question, a fitted model
     (reason_model.json, or the fitting command's own), and an index whose sentences have their reading."""
-    return bool(len(cands)) and asks_reason(question) and (model if model is not None else load()) is not None \
-        and any(lib.sentences[ix].reading for ix in cands)
+    return (model if model is not None else load()) is not None and _read_for_reasons(lib, question, cands)
 
 
 def rescore(lib, question: str, cands: list[int], probs: np.ndarray, model: ReasonModel | None = None,
@@ -172,7 +176,7 @@ def rescore(lib, question: str, cands: list[int], probs: np.ndarray, model: Reas
     question that asks why something is judged a failure (or a success) opens with a sentence that makes
     that judgement when any candidate does: the others keep their order after it."""
     model = model if model is not None else load()
-    if not len(cands) or not asks_reason(question) or not any(lib.sentences[ix].reading for ix in cands):
+    if not _read_for_reasons(lib, question, cands):
         return probs  # not a reason question, or an index from before readings
     out = model.prob(features(lib, question, cands, probs)).astype(probs.dtype) if model is not None else probs.copy()
     # A reason is a statement: a heading or list line (no event the parser finds, no full stop: a mind map's
