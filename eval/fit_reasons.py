@@ -21,20 +21,16 @@ Also printed: how the question test reasons.asks_reason agrees with the dataset'
 from __future__ import annotations
 
 import argparse
-import collections
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 
 from app.engine import reasons
 from app.engine.reasons import FEATURES, FITTED, ReasonModel, asks_reason
 
-from .tuning import build_index
+from .squad_train import DATA, MIN_REASONS, build, reason_articles
 
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "squad-train"
-WORK = Path(__file__).resolve().parent.parent / ".index" / "squad-reason"
 C = 1.0  # inverse regularisation of the logistic regression
 
 
@@ -66,16 +62,15 @@ def agreement() -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--min-reasons", type=int, default=8)
+    ap.add_argument("--min-reasons", type=int, default=MIN_REASONS)
     args = ap.parse_args()
     from app.engine import Engine
 
     questions = [json.loads(line) for line in (DATA / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
-    counts = collections.Counter(q["doc"] for q in questions if q["reason"])
-    docs = sorted(d for d, n in counts.items() if n >= args.min_reasons)
-    qs = [q for q in questions if q["reason"] and q["doc"] in counts and q["doc"] in set(docs)]
+    docs = reason_articles(args.min_reasons)
+    qs = [q for q in questions if q["reason"] and q["doc"] in set(docs)]
     t = time.time()
-    settings = build_index(DATA / "docs", WORK, only=docs)
+    settings = build(args.min_reasons)
     print(f"{len(docs)} articles, {len(qs)} reason questions; index ready in {time.time() - t:.0f} s")
     engine = Engine.load(settings)
     lib = engine.library
