@@ -155,6 +155,12 @@ def test_a_question_the_sources_do_not_cover_is_declined_and_the_nearest_materia
     assert nearest and all(markdown(e) for e in nearest)
 
 
+def test_a_declined_question_about_a_covered_name_says_what_the_sources_leave_out(app):
+    ask(app, "When was Chicherin born?")
+    assert [i for i in app.info if "The sources mention Chicherin but do not say when." in shown(i.value)]
+    assert [e for e in app.expander if "not an answer" in e.label]
+
+
 def test_the_number_of_passages_to_retrieve_comes_from_the_sidebar(app, monkeypatch):
     monkeypatch.setenv("FOOTNOTE_TEACHER", "1")  # the engine room is the teacher's
     app.run()

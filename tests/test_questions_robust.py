@@ -60,7 +60,7 @@ def test_a_question_with_no_word_to_look_up_is_declined_with_the_reason(engine, 
 
 @pytest.mark.parametrize(("question", "plain"), [
     ("yo why was litvinov sacked lol", "why was litvinov sacked"),  # the issue's
-    ("omg when was the treaty of rapallo signed pls", "When was the Treaty of Rapallo signed?"),
+    ("omg when was the treaty of rapallo signed pls", "when was the treaty of rapallo signed"),  # case as typed
     ("Hello, who replaced Litvinov? thx", "Who replaced Litvinov?"),
 ])
 def test_chat_filler_never_decides_an_answer(engine, question, plain):

@@ -91,3 +91,33 @@ def test_argued_answers_on_two_articles_state_their_key_points(work):
     s = Judge(engine, questions)({name: getattr(argue, name) for name in argue.TUNABLE})
     assert s["answered"] == 1.0, s
     assert s["key_points"] >= ARGUED_FLOOR, s
+
+
+needs_squad_train = pytest.mark.skipif(not (TUNING.parent / "squad-train" / "questions.jsonl").exists(),
+                                       reason="the public fitting set (../shared/datasets/squad-train) is absent")
+
+
+@needs_squad_train
+def test_the_squad_train_sample_is_other_articles_than_the_tuning_set_and_than_the_answer_type_fit():
+    from eval.fit_answer_types import excluded_articles
+    from eval.fit_ranker import SQUAD_PER_ARTICLE, squad_sample
+
+    qs, fold = squad_sample()
+    docs = {q.doc for q in qs}
+    tuning = {p.stem for p in (TUNING / "docs").glob("*.txt")}
+    assert len(docs) > 100 and not docs & tuning
+    assert docs <= excluded_articles()  # the answer-type model never saw an article the ranker is scored on
+    assert all(sum(q.doc == d for q in qs) <= SQUAD_PER_ARTICLE for d in docs)
+    assert set(fold) == docs and set(fold.values()) == set(range(6))
+    assert qs == squad_sample()[0]  # the same sample every run
+
+
+def test_a_model_read_over_more_features_weights_the_new_ones_zero():
+    import numpy as np
+
+    from app.engine.ranker import Linear
+
+    m = Linear(("a", "b"), np.array([1.0, 2.0]), np.array([1.0, 4.0]), np.array([0.5, -1.0]), 0.0, listwise=True)
+    wide = m.over(["a", "new", "b"])
+    X = np.array([[2.0, 9.0, 6.0], [1.0, -3.0, 2.0]])
+    assert np.allclose(wide.prob(X), m.prob(X[:, [0, 2]]))

@@ -76,12 +76,14 @@ class Answer:
     warnings: list[str] = field(default_factory=list)
     evidence: dict[str, float] = field(default_factory=dict)  # the abstention features, for eval and debugging
     resolved_question: str | None = None  # a follow-up rewritten against earlier turns (conversation.py)
+    # a decline that says what is missing: "The sources mention Litvinov but do not say when." (answer_types.py)
+    not_said: str = ""
 
     @property
     def text(self) -> str:
         """The answer with [n] markers after each sentence."""
         if self.abstained:
-            return ABSTAIN_TEXT
+            return self.not_said or ABSTAIN_TEXT
         return " ".join(s.text + "".join(f"[{n}]" for n in s.citations) for s in self.sentences)
 
     def to_json(self) -> dict:

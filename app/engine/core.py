@@ -27,6 +27,7 @@ from ingest.store import live_generation
 from . import ranker
 from .after import answer_after
 from .answer import Answer
+from .answer_types import not_said
 from .argue import compose_argued
 from .compose import Evidence, abstain, analytic, compose, evidence
 from .features import Featurizer, evidence_row
@@ -174,14 +175,17 @@ class Engine:
         with _switching:
             return self.library, self.retriever, self.features
 
-    def read(self, question: str, top_k: int | None = None) -> Reading:
+    def read(self, question: str, top_k: int | None = None, hide: frozenset[int] = frozenset()) -> Reading:
         """Retrieve for a checked question and compute every feature the fitted models decide with (the
-        fitting command calls this too, so training and answering see the same numbers)."""
+        fitting command calls this too, so training and answering see the same numbers). `hide`: sentence
+        rows to read as absent (the fits' look-alikes with the answer taken out; never a user's question)."""
         library, retriever, features = self._parts()
         k = top_k or self.settings.top_k
         qv = np.asarray(self.encode(retriever.dense_query(question)), dtype=np.float32)
-        hits, sims, bm = retriever.rank(question, k, qv)
+        hits, sims, bm = retriever.rank(question, k, qv, hide)
         cands = features.candidates(hits, sims, bm)
+        if hide:
+            cands = [c for c in cands if c not in hide]
         X = features.sentence_matrix(question, cands, hits, sims, bm)
         ev = evidence(retriever, question, hits, sims)
         return Reading(question, hits, sims, bm, cands, X, ev, library, features)
@@ -220,6 +224,8 @@ class Engine:
             answer = abstain(r.library, q, r.hits)
             if r.evidence.unknown_names:
                 answer.warnings.append(f"The sources never mention {', '.join(r.evidence.unknown_names)}.")
+            elif len(r.cands):
+                answer.not_said = not_said(q, r.features.known_names(q)) or ""
         elif self.llm is not None:
             answer = self.llm.answer(self, q, r.hits, r.sims, r.bm, dict(zip(r.cands, probs.tolist(), strict=True)),
                                      models)

@@ -47,6 +47,18 @@ class Linear:
                 "scale": [round(float(x), 6) for x in self.scale], "coef": [round(float(x), 6) for x in self.coef],
                 "intercept": round(self.intercept, 6), **({"listwise": True} if self.listwise else {})}
 
+    def over(self, features: list[str]) -> Linear:
+        """The same model over a wider list of features, the ones it never saw weighted 0 (a fit reports
+        the models it replaces beside its own, on the same feature rows)."""
+        known = dict(zip(self.features, range(len(self.features)), strict=True))
+        pick = [known.get(f) for f in features]
+
+        def take(v: np.ndarray, default: float) -> np.ndarray:
+            return np.array([v[i] if i is not None else default for i in pick], dtype=np.float64)
+
+        return Linear(tuple(features), take(self.mean, 0.0), take(self.scale, 1.0), take(self.coef, 0.0),
+                      self.intercept, self.listwise)
+
     def logit(self, X: np.ndarray) -> np.ndarray:
         X = np.atleast_2d(np.asarray(X, dtype=np.float64))
         return ((X - self.mean) / self.scale) @ self.coef + self.intercept

@@ -295,9 +295,10 @@ class Retriever:
 
     # --- ranking ---------------------------------------------------------------------------------
 
-    def rank(self, question: str, k: int = 5, query_vector: np.ndarray | None = None):
+    def rank(self, question: str, k: int = 5, query_vector: np.ndarray | None = None, hide: frozenset[int] = frozenset()):
         """Top-k passages (diversified across documents), the dense similarity of every sentence to the
-        question, and the BM25 scores."""
+        question, and the BM25 scores. Rows in `hide` read as if the sources did not hold them (the fits
+        make look-alike questions this way: a question asked with its answer's sentences taken out)."""
         lib = self.lib
         if query_vector is None:
             query_vector = self.embed_query(self.dense_query(question))
@@ -311,6 +312,12 @@ class Retriever:
         # a Chroma query filtered to the live records cost 60 ms each on 10,000 sentences, twice a question.
         sims = lib.vectors @ qv if len(lib.sentences) else np.zeros(0)
         psims = lib.passage_vectors @ qv if len(lib.passage_vectors) else np.zeros(0)
+        if hide:
+            rows = np.fromiter(hide, dtype=np.int64)
+            sims, bm = sims.copy(), np.array(bm, dtype=np.float64)
+            sims[rows], bm[rows] = -1.0, 0.0
+            hidden_passages = {lib.sentences[int(r)].passage_id for r in rows}
+            psims = np.array([-1.0 if pid in hidden_passages else x for pid, x in zip(lib.passage_order, psims, strict=True)])
 
         fused = np.zeros(len(lib.sentences), dtype=np.float64)
         for rank, row in enumerate(top(bm, 40)):
@@ -327,7 +334,9 @@ class Retriever:
             p = lib.passages[pid]
             if not p.sentence_ix:
                 continue
-            ranked = sorted(((ix, float(fused[ix])) for ix in p.sentence_ix), key=lambda x: -x[1])
+            ranked = sorted(((ix, float(fused[ix])) for ix in p.sentence_ix if ix not in hide), key=lambda x: -x[1])
+            if not ranked:
+                continue
             score = ranked[0][1] + 0.5 * passage_bonus.get(pid, 0.0)
             if score > 0:
                 hits.append(Hit(pid, score, ranked))
