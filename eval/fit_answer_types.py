@@ -1,10 +1,10 @@
 """Fit the answer-type model (app/engine/answer_types.py): what kind of entity a question asks for.
 
-    .venv/bin/python -m eval.fit_answer_types        # about 5 minutes on 2 cores, most of it parsing
+    .venv/bin/python -m eval.fit_answer_types        # about 9 minutes on 2 cores, half of it parsing
 
 1. Questions: squad-train's (../shared/datasets/squad-train/) on the articles that no other fit or figure
-   uses: not the tuning set's 18 articles (the ranker's fit, eval/fit_ranker.py) and not the articles of
-   the squad-train articles the ranker is fitted on (eval/squad_train.py). So every figure the ranker reports,
+   uses: not the tuning set's 18 articles (the ranker's fit, eval/fit_ranker.py) and not the squad-train
+   articles the ranker is fitted on (eval/squad_train.py). So every figure the ranker reports,
    with this model among its features, stays held out.
 2. Labels: each question's gold sentence is read by the parser the ingest reads sentences with
    (ingest/reading.py, named entities only); the label is the entity the gold answer is (most of the
@@ -20,13 +20,13 @@ from __future__ import annotations
 import collections
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 
 from app.engine.answer_types import MODEL, question_features
 
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "squad-train"
+from . import squad_train
+
 MIN_LABEL = 100  # rarer labels (LANGUAGE, ...) are too few to learn a question wording from
 MIN_FEATURE = 5  # a wording seen fewer times is left out (keeps the model file small; held-out accuracy
 # was the same within 0.2 points at 2)
@@ -35,11 +35,10 @@ C = 1.0  # inverse regularisation; 0.3 and 3 gave held-out accuracy within 0.5 p
 
 
 def excluded_articles() -> set[str]:
-    from .squad_train import reason_articles
     from .tuning import default_dir
 
     tuning = {p.stem for p in (default_dir() / "docs").glob("*.txt")}
-    return tuning | set(reason_articles())
+    return tuning | set(squad_train.reason_articles())
 
 
 def label_of(doc, answer: str) -> str:
@@ -65,8 +64,7 @@ def labelled() -> list[tuple[dict, str]]:
     from ingest.reading import parser
 
     skip = excluded_articles()
-    qs = [json.loads(x) for x in (DATA / "questions.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
-    qs = [q for q in qs if q["doc"] not in skip and q.get("sentence") and q["answers"]]
+    qs = [q for q in squad_train.questions() if q["doc"] not in skip and q.get("sentence") and q["answers"]]
     nlp = parser()
     only_ner = [p for p in nlp.pipe_names if p not in ("tok2vec", "ner")]
     sents = list(dict.fromkeys(q["sentence"] for q in qs))

@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 
 from app.engine import answer_types
-from app.engine.answer_types import expected, new_entities, not_said, question_features, question_words
+from app.engine.answer_types import (
+    entities,
+    expected,
+    new_entities,
+    not_said,
+    question_features,
+    question_words,
+)
 from app.engine.features import SENTENCE_FEATURES
 
 
@@ -42,7 +49,7 @@ def test_the_model_is_fitted_held_out_and_its_wording_features_are_the_codes():
 def test_an_entity_the_question_already_names_is_not_its_answer():
     text = "In May 1939 Litvinov was replaced by Molotov."
     reading = {"ents": [[3, 11, "DATE"], [12, 20, "PERSON"], [37, 44, "PERSON"]]}
-    found = new_entities(reading, text, question_words("Who replaced Litvinov's deputy?"))
+    found = new_entities(entities(reading, text), question_words("Who replaced Litvinov's deputy?"))
     assert [(lab, text[a:b]) for lab, a, b in found] == [("DATE", "May 1939"), ("PERSON", "Molotov")]
 
 

@@ -84,15 +84,15 @@ def expected(question: str) -> dict[str, float]:
     return m.probs(question) if m else {}
 
 
-def new_entities(reading: dict | None, text: str, asked: set[str]) -> list[tuple[str, int, int]]:
-    """The sentence's entities (label, start, end) that the question does not already name: an entity
-    counts as named when all of its words are in the question."""
-    out = []
-    for start, end, label in (reading or {}).get("ents", ()):
-        ws = question_words(text[start:end])
-        if ws and not ws <= asked:
-            out.append((label, start, end))
-    return out
+def entities(reading: dict | None, text: str) -> list[tuple[str, int, int, set[str]]]:
+    """A sentence's entities as its reading at ingest found them: (label, start, end, their words)."""
+    return [(label, start, end, question_words(text[start:end])) for start, end, label in (reading or {}).get("ents", ())]
+
+
+def new_entities(ents: list[tuple[str, int, int, set[str]]], asked: set[str]) -> list[tuple[str, int, int]]:
+    """Those of a sentence's `entities` that the question does not already name: an entity counts as named
+    when all of its words are in the question."""
+    return [(label, start, end) for label, start, end, ws in ents if ws and not ws <= asked]
 
 
 def fit_of(probs: dict[str, float], labels: set[str]) -> float:

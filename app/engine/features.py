@@ -134,9 +134,8 @@ class Featurizer:
             members.setdefault(para[i], []).append(i)
         t["para"], t["prev"], t["next"], t["para_members"] = para, prev, nxt, members
         t["para_sets"] = {k: set().union(*(sent_sets[i] for i in v)) for k, v in members.items()}
-        # The sentence's named entities as the reading at ingest found them: (label, their words).
-        t["ents"] = [[(lab, answer_types.question_words(s.text[a:b])) for a, b, lab in (s.reading or {}).get("ents", ())]
-                     for s in lib.sentences]
+        # The sentence's named entities as the reading at ingest found them: (label, start, end, their words).
+        t["ents"] = [answer_types.entities(s.reading, s.text) for s in lib.sentences]
         t["antecedent"] = _antecedents(lib)
         return t
 
@@ -167,7 +166,7 @@ class Featurizer:
         """The names the question asks about that the sources mention, as typed: runs of capitalised words
         after the first word ("the Winter War" -> "Winter War"), each word one the sources use."""
         out: list[str] = []
-        run: list[tuple[str, int]] = []
+        run: list[tuple[str, int, int]] = []  # (word, start, end)
 
         def flush() -> None:
             phrase = " ".join(w for w, _, _ in run)
@@ -242,23 +241,22 @@ class Featurizer:
         expect = answer_types.expected(question)
         qwords = answer_types.question_words(question)
 
-        def type_fit(ix: int) -> float:
-            return answer_types.fit_of(expect, {lab for lab, ws in self.ents[ix] if ws and not ws <= qwords})
+        def type_fit(new: list[tuple[str, int, int]]) -> float:
+            return answer_types.fit_of(expect, {lab for lab, _, _ in new})
 
-        def type_in_event(ix: int) -> float:
+        def type_in_event(ix: int, new: list[tuple[str, int, int]]) -> float:
             """A thing of the asked-for kind that the question does not name, as one party of an event whose
             other party the question names: "Litvinov [subject] replaced ... by Molotov [agent]" for "Who
             took over from Litvinov?" (the parse's own path from the question's words to the answer)."""
             best = 0.0
-            new = [(lab, self.lib.sentences[ix].text[a:b]) for a, b, lab in (self.lib.sentences[ix].reading or {})
-                   .get("ents", ()) if (ws := answer_types.question_words(self.lib.sentences[ix].text[a:b]))
-                   and not ws <= qwords]
+            sentence = self.lib.sentences[ix].text
+            named = [(lab, sentence[a:b]) for lab, a, b in new]
             for args in self.event_args(ix):
                 asked = [bool(st & qset) for _, st in args]
                 for k, (text, _) in enumerate(args):
                     if not any(a for j, a in enumerate(asked) if j != k):
                         continue
-                    for lab, name in new:
+                    for lab, name in named:
                         if name in text:
                             best = max(best, expect.get(lab, 0.0))
                     # a name the entity recogniser left out ("... by Molotov"): any kind of name
@@ -310,6 +308,7 @@ class Featurizer:
             novel = sum(1 for t in stems_s if t not in qset) / max(len(stems_s), 1)
             novel_caps = len(self.caps[ix] - qraw - STOPWORDS)
             nbs = [int(j) for j in (self.prev[ix], self.next[ix]) if j >= 0]
+            new = answer_types.new_entities(self.ents[ix], qwords)  # what the sentence names that the question does not
             nb_cos = max((float(sims[j]) for j in nbs), default=0.0)
             nb_bm = max((float(bm[j]) for j in nbs), default=0.0) / bm_max
             nb_idf = max((overlap(j)[0] for j in nbs), default=0.0)
@@ -329,7 +328,7 @@ class Featurizer:
                 sum(self.idf_of(t) for t in found(qset, self.para_sets[self.para[ix]])) / qidf,
                 max(float(sims[j]) for j in self.para_members[self.para[ix]]),
                 sum(bool(g & self.sent_sets[ix]) for g in names) / len(names) if names else 1.0,
-                type_fit(ix), antecedent_names(ix), type_in_event(ix),
+                type_fit(new), antecedent_names(ix), type_in_event(ix, new),
             ]
             X[k, :_BASE] = row
         cols = [SENTENCE_FEATURES.index(f) for f in RELATIVE]

@@ -25,7 +25,7 @@ from ingest.store import GENERATION, Index
 
 # The start-up tables (BM25 index, vocabulary, per-sentence word sets) are computed by this code from the
 # generation's records: a cache of them is valid for this generation and this code only.
-_CODE = ("library.py", "retrieve.py", "features.py", "compose.py", "sentences.py")
+_CODE = ("library.py", "retrieve.py", "features.py", "compose.py", "sentences.py", "answer_types.py")
 DERIVED = "footnote-derived"
 
 
