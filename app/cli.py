@@ -92,7 +92,22 @@ def cmd_ingest(args, settings: Settings) -> int:
     print("; ".join(parts))
     if (summary.new or summary.updated or summary.removed or args.rebuild) and summary.index_passages:
         _prepare(settings)
+    elif summary.index_passages:
+        _export_reread(settings)
     return 0
+
+
+def _export_reread(settings: Settings) -> None:
+    """Export the rereader (app/engine/reread.py) if this index root has no export of today's weights, so
+    the app's first start does not pay for it (torch's import alone is 7-9 s). A failure is a note."""
+    from app.engine import reread
+
+    try:
+        if reread.config() and reread.WEIGHTS.exists() and not reread.onnx_file(settings).exists():
+            reread.export(settings)
+    except Exception as e:  # noqa: BLE001 - answers keep the ranker's order without it
+        print(f"note    could not export the rereader ({type(e).__name__}: {one_line(str(e))}); "
+              "answers keep the ranker's order")
 
 
 def _prepare(settings: Settings) -> None:
