@@ -73,3 +73,17 @@ def test_the_ingest_command_exports_it_for_a_new_index_root(repo_settings):
     _export_reread(repo_settings)
     assert reread.onnx_file(repo_settings).exists()
     assert reread.load(repo_settings, make=False) is not None
+
+
+def test_its_training_never_reads_an_article_a_held_out_figure_is_measured_on():
+    from eval import fit_reread, squad_train
+    from eval.tuning import default_dir
+
+    data = fit_reread.groups()
+    used = {g["doc"] for g in data}
+    tuning = {p.stem for p in (default_dir() / "docs").glob("*.txt")}
+    assert len(data) == 18_682 and len(used) == 315
+    assert not used & tuning and not used & set(squad_train.reason_articles())
+    assert all(g["pos"] not in g["negs"] and len(g["negs"]) >= 3 for g in data)
+    train, val = fit_reread.split(data)
+    assert len(val) == fit_reread.VALIDATION and not {id(g) for g in val} & {id(g) for g in train}
