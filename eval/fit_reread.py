@@ -1,8 +1,8 @@
 """Fit the rereader (app/engine/reread.py), a small cross-encoder, on squad-train; choose how much it moves
 the ranker's order on the tuning set; write `app/engine/reread.safetensors` and `app/engine/reread.json`.
 
-    .venv/bin/python -m eval.fit_reread            # about 45 minutes on 2 cores
-    .venv/bin/python -m eval.fit_reread --cached   # keep the fitted weights; only choose TOP and WEIGHT again
+    .venv/bin/python -m eval.fit_reread            # about 40 minutes on 2 cores
+    .venv/bin/python -m eval.fit_reread --cached   # keep the fitted weights: choose TOP and WEIGHT, measure (9 min)
 
 1. Training groups: up to PER_ARTICLE questions of every squad-train article that no ranker figure uses
    (not the tuning set's 18, not eval/squad_train.py's 118, which the ranker's and the reason model's
@@ -12,9 +12,10 @@ the ranker's order on the tuning set; write `app/engine/reread.safetensors` and 
 2. The model (reread.build: the shipped embedding model's first layers and a one-number head) is trained
    listwise, one pass over the groups (a softmax over each group, the gold sentence the target).
 3. TOP (how many of the ranker's best are read again) and WEIGHT (how far a score moves one) are chosen on
-   the tuning set's answerable questions, read through the engine with the shipped models: six article-wise
-   folds, each fold's choice made on the other five, so the printed figures are held out. The rereader never
-   saw a tuning article.
+   the tuning set's factoid questions (argued ones are not reread), read through the engine with the shipped
+   models: six article-wise folds, each fold's choice made on the other five, so the printed figures are
+   held out. The rereader never saw a tuning article.
+4. The tuning set and a squad-train sample are asked through `Engine.ask` with and without the rereader.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.engine import reread
+from app.engine import ranker, reread
 
 from .tuning import build_index, default_dir, folds, load_questions
 
@@ -161,8 +162,8 @@ def tuning_rows(engine) -> list[dict]:
     from .fit_ranker import read_all
 
     qs = [q for q in load_questions(default_dir() / "questions.jsonl") if q.answerable]
-    rows = [r for r in read_all(engine, qs) if len(r["cands"])]
-    models = engine.models or __import__("app.engine.ranker", fromlist=["load"]).load()
+    rows = read_all(engine, qs)
+    models = engine.models or ranker.load()
     for r in rows:
         r["z"] = models.ranker.logit(r["X"])
         r["texts"] = [engine.library.sentences[i].text for i in r["cands"]]
@@ -171,7 +172,7 @@ def tuning_rows(engine) -> list[dict]:
 
 def score_rows(rows: list[dict], rereader) -> None:
     for r in rows:
-        r["read"] = reread.read_again(rereader, r["q"].q, r["texts"], r["z"], max(TOPS))
+        r["read"] = reread.read_again(rereader, r["q"].q, r["texts"].__getitem__, r["z"], max(TOPS))
 
 
 def _held(r: dict, top: int, weight: float, n: int = 1) -> bool:
@@ -207,7 +208,7 @@ def end_to_end(engine, rows: list[dict], rereader) -> dict:
     """Every row's question asked through `Engine.ask` with the shipped models, with `rereader` (or None)."""
     from .fit_ranker import _end_to_end
 
-    m = engine.models or __import__("app.engine.ranker", fromlist=["load"]).load()
+    m = engine.models or ranker.load()
     engine.rereader = rereader
     try:
         return _end_to_end(engine, rows, [m.ranker] * 6, [m.abstain] * 6, [0] * len(rows), m.answer_threshold,
@@ -224,7 +225,7 @@ def main() -> None:
 
     from . import squad_train
     from .fit_ranker import WORK as TUNING_WORK
-    from .fit_ranker import read_all, squad_sample
+    from .fit_ranker import _holds, read_all, squad_sample
 
     t0 = time.perf_counter()
     WORK.mkdir(parents=True, exist_ok=True)
@@ -243,15 +244,15 @@ def main() -> None:
 
     engines = {"tuning": Engine.load(build_index(default_dir() / "docs", TUNING_WORK)),
                "squad-train sample": Engine.load(squad_train.build())}
+    rereaders = {name: reread.load(e.settings) for name, e in engines.items()}
     for e in engines.values():
         e.rereader = None
-    rereader = reread.load(engines["tuning"].settings)
     cache = WORK / "tuning_rows.pkl"
     rows = pickle.loads(cache.read_bytes()) if "--cached" in sys.argv and cache.exists() else \
         tuning_rows(engines["tuning"])
     cache.write_bytes(pickle.dumps(rows))
     rows = [r for r in rows if len(r["cands"])]
-    score_rows(rows, rereader)
+    score_rows(rows, rereaders["tuning"])
     factoid = [r for r in rows if not analytic(r["q"].q)]
     figures, chosen = choose(factoid)
     argued, _ = choose([r for r in rows if analytic(r["q"].q)])
@@ -270,12 +271,11 @@ def main() -> None:
     e2e = {}
     for name, engine in engines.items():
         these = asked[name]
-        lib = engine.library
-        bm25 = [bool(r["bm_top"]) and any(a.lower() in lib.sentences[r["bm_top"][0]].text.lower()
-                                           for a in r["q"].answers) for r in these]
+        bm25 = [bool(r["bm_top"]) and _holds(engine.library.sentences[r["bm_top"][0]].text, r["q"].answers)
+                for r in these]
         e2e[name] = {"questions": len(these), "bm25_top1": round(float(np.mean(bm25)), 4),
                      "ranker": end_to_end(engine, these, None),
-                     "ranker and rereader": end_to_end(engine, these, reread.load(engine.settings))}
+                     "ranker and rereader": end_to_end(engine, these, rereaders[name])}
         print(name, json.dumps(e2e[name]))
     cfg.update(fitted_by="python -m eval.fit_reread", report={
         "held_out": "TOP and WEIGHT: the tuning set's factoid questions, six article-wise folds (each fold's "

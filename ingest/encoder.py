@@ -31,6 +31,42 @@ def _max_length(model_path: str) -> int:
     return int(json.loads(cfg.read_text()).get("max_seq_length", 256)) if cfg.exists() else 256
 
 
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def to_onnx(module, path: Path, output: str) -> None:
+    """Trace a BERT-style torch module that takes INPUTS to ONNX at `path`, with batch size and length left
+    free (the query encoder here; the rereader, app/engine/reread.py, too)."""
+    import torch
+
+    ids = torch.tensor([[101, 7592, 2088, 102]])
+    dims = {0: "batch", 1: "tokens"}
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer chatter about shapes, irrelevant to a fixed graph
+        torch.onnx.export(
+            module, (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(path),
+            input_names=list(INPUTS), output_names=[output],
+            dynamic_axes={**{name: dims for name in INPUTS}, output: {0: "batch"}}, opset_version=17, dynamo=False,
+        )
+
+
+def one_thread_session(path: Path):
+    """An ONNX Runtime session on one thread: one short text at a time, where a second thread costs more
+    than it gives."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def feed(encoding) -> dict[str, np.ndarray]:
+    """One `tokenizers` encoding as a batch of one, in INPUTS."""
+    return {name: np.asarray([values], dtype=np.int64)
+            for name, values in zip(INPUTS, (encoding.ids, encoding.attention_mask, encoding.type_ids), strict=True)}
+
+
 def export(settings: Settings) -> Path:
     """Export the embedding model with mean pooling and L2 normalisation to ONNX (atomically)."""
     import torch
@@ -51,17 +87,8 @@ def export(settings: Settings) -> Path:
             v = (h * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(v, dim=-1)
 
-    ids = torch.tensor([[101, 7592, 2088, 102]])
     tmp = target.with_suffix(".tmp")
-    dims = {0: "batch", 1: "tokens"}
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracer chatter about shapes, irrelevant to a fixed graph
-        torch.onnx.export(
-            Pooled(model), (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(tmp),
-            input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["embedding"],
-            dynamic_axes={"input_ids": dims, "attention_mask": dims, "token_type_ids": dims, "embedding": {0: "batch"}},
-            opset_version=17, dynamo=False,
-        )
+    to_onnx(Pooled(model), tmp, "embedding")
     os.replace(tmp, target)
     return target
 
@@ -70,25 +97,15 @@ class OnnxEncoder:
     """Embeds one question with ONNX Runtime on one thread."""
 
     def __init__(self, model_path: str, path: Path):
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1  # one short text: a second thread costs more than it gives
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = one_thread_session(path)
         self.tokenizer = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
         self.tokenizer.enable_truncation(_max_length(model_path))
         self.tokenizer.no_padding()
 
     def __call__(self, text: str) -> np.ndarray:
-        e = self.tokenizer.encode(text)
-        feed = {
-            "input_ids": np.asarray([e.ids], dtype=np.int64),
-            "attention_mask": np.asarray([e.attention_mask], dtype=np.int64),
-            "token_type_ids": np.asarray([e.type_ids], dtype=np.int64),
-        }
-        return self.session.run(None, feed)[0][0]
+        return self.session.run(None, feed(self.tokenizer.encode(text)))[0][0]
 
 
 def query_encoder(settings: Settings) -> Callable[[str], np.ndarray]:

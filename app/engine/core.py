@@ -282,8 +282,8 @@ class Engine:
         # The argued composer chooses their opening by its own rules.
         if self.rereader is None or len(r.cands) < 2 or not cfg or analytic(q):
             return probs
-        texts = [r.library.sentences[i].text for i in r.cands]
-        read = reread.read_again(self.rereader, q, texts, np.log(np.maximum(probs, 1e-300)), int(cfg["top"]))
+        read = reread.read_again(self.rereader, q, lambda i: r.library.sentences[r.cands[i]].text, probs,
+                                 int(cfg["top"]))
         return reread.adjust(probs, read, float(cfg["weight"]))
 
     def retrieve(self, question: str, k: int | None = None) -> list[str]:

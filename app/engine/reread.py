@@ -26,13 +26,14 @@ import hashlib
 import json
 import logging
 import os
-import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
+from ingest.encoder import feed, one_thread_session, to_onnx
 from ingest.settings import Settings
 
 WEIGHTS = Path(__file__).with_name("reread.safetensors")
@@ -83,7 +84,6 @@ def trained_state(model) -> dict:
 
 def export(settings: Settings) -> Path:
     """Put the model together (package weights + reread.safetensors) and export it to ONNX, atomically."""
-    import torch
     from safetensors.torch import load_file
 
     target = onnx_file(settings)
@@ -94,17 +94,8 @@ def export(settings: Settings) -> Path:
     if unexpected or any(not k.startswith("bert.embeddings.") for k in missing):
         raise ValueError(f"{WEIGHTS.name} does not fit the model (missing {missing}, unexpected {unexpected})")
     model.eval()
-    ids = torch.tensor([[101, 7592, 102, 2088, 102]])
     tmp = target.with_suffix(f".{os.getpid()}.tmp")
-    dims = {0: "batch", 1: "tokens"}
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracer chatter about shapes, irrelevant to a fixed graph
-        torch.onnx.export(
-            model, (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(tmp),
-            input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["score"],
-            dynamic_axes={"input_ids": dims, "attention_mask": dims, "token_type_ids": dims, "score": {0: "batch"}},
-            opset_version=17, dynamo=False,
-        )
+    to_onnx(model, tmp, "score")
     # Weights as 8-bit integers (ONNX Runtime's dynamic quantisation): half the time per pair, the same
     # held-out figures within 0.1 point on the tuning set (docs/fitting.md#the-rereader).
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -127,13 +118,9 @@ class Rereader:
     """Scores (question, sentence) pairs with the exported model on one thread."""
 
     def __init__(self, model_path: str, path: Path, max_length: int):
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1  # a few short pairs: as on the query encoder, one thread is enough
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = one_thread_session(path)  # a few short pairs: one thread, as for the query encoder
         self.tokenizer = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length, strategy="only_second")
         self.tokenizer.no_padding()
@@ -143,14 +130,8 @@ class Rereader:
         own range, so in a padded batch a sentence's score depended on the others read with it (3.08 alone,
         2.58 beside three others). Alone, a pair always gets the same score, and four single runs took
         6.0 ms against 7.6 ms for the padded batch (tuning set, two cores, best sentence 74.2% vs 74.1%)."""
-        out = []
-        for text in texts:
-            e = self.tokenizer.encode(question, text)
-            feed = {"input_ids": np.asarray([e.ids], dtype=np.int64),
-                    "attention_mask": np.asarray([e.attention_mask], dtype=np.int64),
-                    "token_type_ids": np.asarray([e.type_ids], dtype=np.int64)}
-            out.append(float(self.session.run(None, feed)[0][0, 0]))
-        return np.asarray(out, dtype=np.float64)
+        return np.asarray([float(self.session.run(None, feed(self.tokenizer.encode(question, text)))[0][0, 0])
+                           for text in texts], dtype=np.float64)
 
 
 def load(settings: Settings, make: bool = True) -> Rereader | None:
@@ -176,10 +157,12 @@ class Reread:
     scores: np.ndarray  # the cross-encoder's score of each
 
 
-def read_again(rereader: Rereader, question: str, texts: list[str], logits: np.ndarray, top: int) -> Reread:
-    """Score the ranker's `top` best candidates (by `logits`) against the question."""
-    order = [int(i) for i in np.argsort(-logits, kind="stable")[:top]]
-    return Reread(order, rereader.scores(question, [texts[i] for i in order]))
+def read_again(rereader: Rereader, question: str, text_of: Callable[[int], str], ranking: np.ndarray,
+               top: int) -> Reread:
+    """Score the ranker's `top` best candidates (by `ranking`: its probabilities or logits) against the
+    question; `text_of(i)` is candidate i's sentence, looked up only for those read."""
+    order = [int(i) for i in np.argsort(-ranking, kind="stable")[:top]]
+    return Reread(order, rereader.scores(question, [text_of(i) for i in order]))
 
 
 def adjust(probs: np.ndarray, reread: Reread, weight: float) -> np.ndarray:
